@@ -70,6 +70,7 @@ class Variable:
     required: bool = False
     valid_range: tuple[float, float] | None = None
     plausible_range: tuple[float, float] | None = None
+    #: Allowed values of a category; None for an open set whose values come from the data.
     levels: tuple[str, ...] | None = None
     ordered: bool = False
     skewed: bool = False
@@ -107,7 +108,9 @@ class Variable:
         if self.dtype == "bool":
             return "boolean"
         if self.dtype == "category":
-            return pd.CategoricalDtype(list(self.levels or ()), ordered=self.ordered)
+            if self.levels is None:  # open set (e.g. trial): categories come from the data
+                return "category"
+            return pd.CategoricalDtype(list(self.levels), ordered=self.ordered)
         return "str"
 
 
