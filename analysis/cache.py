@@ -1,0 +1,214 @@
+"""The one analysis cache, and the ``memoize`` decorator for entry points.
+
+The backend is a ``cachelib`` cache, the library flask-caching itself delegates
+to (``analysis/`` never imports flask). It is chosen by the settings with
+flask-caching's names (``settings.current()``):
+
+==================  ==============================================================
+``cache_type``      backend
+==================  ==============================================================
+SimpleCache         in-process dictionary (tests, a single worker)
+FileSystemCache     ``cache_dir`` (shared by the workers of one machine; default)
+RedisCache          ``cache_redis_url`` (shared by several machines)
+==================  ==============================================================
+
+``cache_timeout`` is the lifetime in seconds (0 = forever).
+
+Keys are built only from hashable primitives (str, int, float, bool, None and
+tuples of those): a DataFrame argument raises ``TypeError`` at call time, because
+two different large frames have the same ``repr`` and would share a key.
+A key is ``namespace:version:sha256(canonical arguments)``; the version changes
+whenever any ``analysis/*.py`` file changes, so a persistent cache never serves a
+result computed by older code. If the backend fails (Redis down, disk full), a
+warning is logged once and the value is computed, never an error; the backend is
+then bypassed for :data:`RETRY_AFTER_S` seconds before it is tried again.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import inspect
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from cachelib import BaseCache, FileSystemCache, RedisCache, SimpleCache
+
+from analysis import settings as settings_module
+
+log = logging.getLogger(__name__)
+
+#: Bump by hand to drop every cached entry even when the code is unchanged.
+CACHE_FORMAT = "1"
+#: Every Redis key starts with this, so ``clear()`` deletes only our keys.
+KEY_PREFIX = "ivus-explorer:"
+CACHE_TYPES = ("SimpleCache", "FileSystemCache", "RedisCache")
+#: Entries kept by SimpleCache / FileSystemCache before old ones are pruned.
+THRESHOLD = 500
+_PRIMITIVES = (str, int, float, bool, type(None))
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_lock = threading.Lock()
+_backend: BaseCache | None = None
+_warned: set[str] = set()
+_version: str | None = None
+#: After a backend failure, skip the backend until this time (monotonic seconds).
+RETRY_AFTER_S = 30.0
+_down_until = 0.0
+
+
+def code_version() -> str:
+    """Short hash of the analysis package source (part of every key)."""
+    global _version
+    if _version is None:
+        digest = hashlib.sha256(CACHE_FORMAT.encode())
+        for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+        _version = digest.hexdigest()[:12]
+    return _version
+
+
+def make_backend(settings: settings_module.Settings) -> BaseCache:
+    """A cachelib backend for ``settings`` (flask-caching ``CACHE_TYPE`` names).
+
+    Raises
+    ------
+    ValueError
+        Unknown cache type (the message lists the allowed ones).
+    """
+    kind = settings.cache_type
+    timeout = int(settings.cache_timeout)
+    if kind == "SimpleCache":
+        return SimpleCache(threshold=THRESHOLD, default_timeout=timeout)
+    if kind == "FileSystemCache":
+        Path(settings.cache_dir).mkdir(parents=True, exist_ok=True)
+        return FileSystemCache(settings.cache_dir, threshold=THRESHOLD, default_timeout=timeout)
+    if kind == "RedisCache":
+        import redis  # only needed for this backend
+
+        client = redis.Redis.from_url(settings.cache_redis_url, socket_connect_timeout=1.0,
+                                      socket_timeout=2.0)
+        return RedisCache(host=client, default_timeout=timeout, key_prefix=KEY_PREFIX)
+    raise ValueError(
+        f"unknown cache type {kind!r}; set CACHE_TYPE to one of {', '.join(CACHE_TYPES)} "
+        "(flask-caching names; the old lowercase names are not accepted)")
+
+
+def configure(settings: settings_module.Settings | None = None) -> BaseCache:
+    """(Re)build the backend from ``settings`` (default: ``settings.current()``)."""
+    global _backend
+    backend = make_backend(settings or settings_module.current())
+    global _down_until
+    with _lock:
+        _backend = backend
+        _warned.clear()
+        _down_until = 0.0
+    return backend
+
+
+def get_cache() -> BaseCache:
+    """The backend in use (built from the current settings on first use)."""
+    backend = _backend
+    return configure() if backend is None else backend
+
+
+def clear() -> None:
+    """Drop every entry (with Redis, only keys with :data:`KEY_PREFIX`)."""
+    try:
+        get_cache().clear()
+    except Exception as err:  # noqa: BLE001 - a cache failure must not break callers
+        _warn_once("clear", err)
+
+
+def _warn_once(what: str, err: Exception) -> None:
+    global _down_until
+    _down_until = time.monotonic() + RETRY_AFTER_S
+    kind = type(_backend).__name__
+    if kind not in _warned:
+        _warned.add(kind)
+        log.warning("analysis cache (%s) failed on %s: %s; computing without the cache",
+                    kind, what, err)
+
+
+def _canonical(value: Any, where: str) -> str:
+    """Type-tagged text of a primitive (or nested tuple); TypeError otherwise."""
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, int) and type(value) is int:
+        return f"i{value}"
+    if isinstance(value, float):
+        return f"f{float(value)!r}"
+    if isinstance(value, str):
+        return f"s{str(value)!r}"
+    if isinstance(value, tuple):
+        return "(" + ",".join(_canonical(v, where) for v in value) + ")"
+    raise TypeError(
+        f"{where}: cannot use a {type(value).__name__} as a cache key; memoized functions "
+        "take only str, int, float, bool, None or tuples of those (pass a dataset "
+        "fingerprint and a filter query, and fetch the frame inside)")
+
+
+def make_key(namespace: str, fn: Callable[..., Any], args: tuple, kwargs: dict) -> str:
+    """Cache key of a call: arguments bound to the signature, defaults applied."""
+    bound = inspect.signature(fn).bind(*args, **kwargs)
+    bound.apply_defaults()
+    parts = []
+    for name, value in bound.arguments.items():
+        if isinstance(value, dict):  # **kwargs: sorted by name
+            parts.append(name + "={" + ",".join(
+                f"{k}:{_canonical(v, f'{fn.__qualname__}({k}=...)')}"
+                for k, v in sorted(value.items())) + "}")
+        else:
+            parts.append(f"{name}={_canonical(value, f'{fn.__qualname__}({name}=...)')}")
+    digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return f"{namespace}:{code_version()}:{digest}"
+
+
+def memoize(namespace: str) -> Callable[[F], F]:
+    """Cache a function's results in the analysis cache.
+
+    Parameters
+    ----------
+    namespace
+        Prefix of the keys (one per entry point, e.g. ``"api.overview"``).
+
+    Notes
+    -----
+    Every argument must be a hashable primitive; anything else (a DataFrame, a
+    list, a dict) raises ``TypeError`` when the function is called. The wrapped
+    function is available as ``fn.uncached``; ``fn.cache_key(*args, **kwargs)``
+    gives the key a call would use.
+    """
+
+    def decorate(fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            key = make_key(namespace, fn, args, kwargs)
+            cache = get_cache()
+            if time.monotonic() < _down_until:  # backend failed recently: just compute
+                return fn(*args, **kwargs)
+            try:
+                hit = cache.get(key)
+            except Exception as err:  # noqa: BLE001 - backend down: compute instead
+                _warn_once("get", err)
+                return fn(*args, **kwargs)
+            if isinstance(hit, tuple) and len(hit) == 1:
+                return hit[0]
+            value = fn(*args, **kwargs)
+            try:
+                cache.set(key, (value,))  # wrapped so a cached None is a hit
+            except Exception as err:  # noqa: BLE001
+                _warn_once("set", err)
+            return value
+
+        wrapper.uncached = fn  # type: ignore[attr-defined]
+        wrapper.cache_key = lambda *a, **k: make_key(namespace, fn, a, k)  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
