@@ -1,0 +1,155 @@
+"""Every parameter of the simulated cohort, in one place, each with its reason.
+
+The simulated cohort (``analysis/simulate.py``) is calibrated to the published
+summaries of Kataoka et al., J Am Coll Cardiol 2012;59:1592-1597 (the numbers are in
+the study's ``published_summary.json``). Each field below carries metadata:
+
+* ``source`` - ``"published"`` (a number printed in the abstract),
+  ``"derived"`` (computed from published numbers, e.g. an SD implied by a p-value or
+  an SE), or ``"assumption"`` (not published; a clinically plausible value from the
+  IVUS / cardiovascular literature, chosen so the cohort looks realistic);
+* ``reason`` - one line saying why the value is what it is.
+
+``parameter_table()`` lists them as a table (for the data page and the docs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+import pandas as pd
+
+#: Default random seed of the bundled cohort.
+SEED = 20120501
+#: Published number of patients (spotty 922 + none 425).
+N_PUBLISHED = 1347
+
+
+def _p(value, source: str, reason: str):
+    """A dataclass field with its default ``value``, ``source`` and one-line ``reason``."""
+    if isinstance(value, (tuple, list)):
+        value = tuple(value)
+    return field(default=value, metadata={"source": source, "reason": reason})
+
+
+@dataclass(frozen=True)
+class SimulationParams:
+    """Parameters of the simulated cohort (see module docstring for the field metadata)."""
+
+    # --- group sizes -------------------------------------------------------------------
+    n_spotty: int = _p(922, "published", "patients with spotty calcification (abstract)")
+    n_none: int = _p(425, "published", "patients with no calcification (abstract)")
+
+    # --- trials --------------------------------------------------------------------------
+    trials: tuple = _p(("TRIAL-A", "TRIAL-B", "TRIAL-C", "TRIAL-D", "TRIAL-E", "TRIAL-F",
+                        "TRIAL-G"), "assumption",
+                       "the pooled data came from several IVUS trials of one core laboratory")
+    trial_weights: tuple = _p((0.20, 0.12, 0.14, 0.10, 0.16, 0.10, 0.18), "assumption",
+                              "unequal trial sizes, as in pooled IVUS analyses")
+    trial_followup_months: tuple = _p((18, 24, 18, 18, 24, 18, 24), "published",
+                                      "serial IVUS follow-up typically 18-24 months (study notes)")
+    followup_sd_months: float = _p(1.0, "assumption",
+                                   "scheduling spread around the protocol follow-up visit")
+    trial_p_high_statin: tuple = _p((0.50, 0.30, 0.25, 0.40, 0.60, 0.40, 1.00), "assumption",
+                                    "lipid trials randomised to high-intensity statins in some arms")
+    trial_p_no_statin: tuple = _p((0.00, 0.15, 0.10, 0.05, 0.00, 0.10, 0.00), "assumption",
+                                  "a few patients in BP / other-agent trials took no statin")
+    trial_delta_pav: tuple = _p((0.20, 0.35, 0.50, 0.40, 0.10, 0.30, -0.30), "assumption",
+                                "trial-level mean PAV change (high-intensity statin trials regress)")
+
+    # --- risk factors: published group means / percentages --------------------------------
+    age_mean: tuple = _p((54.0, 56.0), "published", "age none / spotty, years (abstract)")
+    age_sd: float = _p(10.5, "derived",
+                       "no SD published; 10.5 reproduces p = 0.001 for 56 vs 54 at these n")
+    male_pct: tuple = _p((54.0, 68.0), "published",
+                         "male % none / spotty (abstract; its p = 0.01 cannot also be matched)")
+    diabetes_pct: tuple = _p((24.0, 30.0), "published", "diabetes % none / spotty (abstract)")
+    prior_mi_pct: tuple = _p((20.0, 28.0), "published", "prior MI % none / spotty (abstract)")
+    hdl_mean: tuple = _p((51.0, 48.0), "published", "on-treatment HDL-C none / spotty, mg/dl")
+    hdl_sd: tuple = _p((17.0, 16.0), "published", "HDL-C SD none / spotty, mg/dl (abstract)")
+    pav_mean: tuple = _p((29.0, 36.0), "published", "baseline PAV none / spotty, % (abstract)")
+    pav_sd: tuple = _p((8.5, 7.6), "published", "baseline PAV SD none / spotty, % (abstract)")
+    tav_mean: tuple = _p((133.9, 174.6), "published", "baseline TAV none / spotty, mm3 (abstract)")
+    tav_sd: tuple = _p((64.9, 71.9), "published", "baseline TAV SD none / spotty, mm3 (abstract)")
+
+    # --- group score (who has spotty calcification) --------------------------------------
+    score_age: float = _p(0.12, "derived", "loading giving ~2 years older spotty group")
+    score_male: float = _p(0.23, "derived", "loading giving ~14 points more men in spotty group")
+    score_diabetes: float = _p(0.11, "derived", "loading giving ~6 points more diabetes")
+    score_prior_mi: float = _p(0.16, "derived", "loading giving ~8 points more prior MI")
+    score_hdl: float = _p(-0.10, "derived", "loading giving ~3 mg/dl lower HDL-C in spotty")
+    score_burden: float = _p(0.53, "derived", "loading giving the ~7-point PAV difference")
+
+    # --- other risk factors and therapies (not published) ---------------------------------
+    hdl_female_log: float = _p(0.15, "assumption", "women have ~15% higher HDL-C")
+    hdl_diabetes_log: float = _p(-0.08, "assumption", "diabetes lowers HDL-C by ~8%")
+    bmi_median: float = _p(28.5, "assumption", "typical BMI of IVUS trial patients")
+    bmi_log_sd: float = _p(0.15, "assumption", "BMI SD ~4.5 kg/m2")
+    bmi_diabetes: float = _p(2.0, "assumption", "diabetic patients ~2 kg/m2 heavier")
+    hypertension_pct: float = _p(72.0, "assumption", "hypertension prevalence in IVUS trials ~70%")
+    smoker_pct: float = _p(24.0, "assumption", "current smoking ~1 in 4 in these trials")
+    ldl_baseline_median: float = _p(110.0, "assumption", "pre-trial LDL-C of pooled IVUS trials")
+    ldl_baseline_log_sd: float = _p(0.25, "assumption", "pre-trial LDL-C SD ~28 mg/dl")
+    ldl_reduction: tuple = _p((0.02, 0.30, 0.45), "assumption",
+                              "mean LDL-C lowering by statin none / moderate / high intensity")
+    ldl_reduction_sd: float = _p(0.10, "assumption", "individual variation in statin response")
+    tg_median: float = _p(140.0, "assumption", "on-treatment triglycerides, log-normal")
+    tg_log_sd: float = _p(0.45, "assumption", "triglycerides are right-skewed")
+    crp_median: float = _p(1.8, "assumption", "on-treatment hs-CRP, log-normal")
+    crp_log_sd: float = _p(0.9, "assumption", "hs-CRP is strongly right-skewed")
+    sbp_mean: float = _p(126.0, "assumption", "on-treatment SBP of stable CAD trial patients")
+    sbp_sd: float = _p(14.0, "assumption", "on-treatment SBP SD")
+    sbp_hypertension: float = _p(8.0, "assumption", "hypertensive patients ~8 mmHg higher SBP")
+    beta_blocker_pct: float = _p(65.0, "assumption", "beta-blocker use in stable CAD trials")
+    ace_arb_pct: float = _p(55.0, "assumption", "ACE-i / ARB use in stable CAD trials")
+    spotty_extra_mean: float = _p(0.9, "assumption",
+                                  "n_spotty = 1 + Poisson(~0.9): most patients have 1-3 deposits")
+    n_spotty_max: int = _p(15, "assumption", "cap on deposits per imaged segment")
+
+    # --- IVUS burden -----------------------------------------------------------------------
+    pav_tav_corr: float = _p(0.70, "assumption", "PAV and TAV correlate ~0.7 within a group")
+
+    # --- progression (delta PAV) -------------------------------------------------------------
+    dpav_ls_mean: tuple = _p((0.02, 0.43), "published",
+                             "LS-mean PAV change none / spotty, % (abstract)")
+    dpav_residual_sd: float = _p(2.10, "derived",
+                                 "SEs 0.07 / 0.11 imply 2.06-2.13 under the adjusted model; p ~ 0.002")
+    dpav_baseline_pav: float = _p(-0.02, "assumption",
+                                  "larger plaques regress slightly more (regression to the mean)")
+    dpav_diabetes: float = _p(0.20, "assumption", "diabetes is linked to faster progression")
+    dpav_hdl_per10: float = _p(-0.10, "assumption", "higher HDL-C, less progression")
+    dpav_ldl_per10: float = _p(0.05, "assumption", "mild linear LDL-C gradient beyond the cut")
+    dpav_ldl_benefit: tuple = _p((-0.90, -0.35), "assumption",
+                                 "LDL-C < 70 benefit none / spotty: attenuated with spotty (abstract)")
+    dpav_sbp_benefit: tuple = _p((-0.75, -0.25), "assumption",
+                                 "SBP < 120 benefit none / spotty: attenuated with spotty (abstract)")
+    therapy_ldl_cut: float = _p(70.0, "published", "usual intensive LDL-C cut-point, mg/dl")
+    therapy_sbp_cut: float = _p(120.0, "published", "usual intensive SBP cut-point, mmHg")
+    therapy_ldl_scale: float = _p(5.0, "assumption", "the benefit fades in over ~5 mg/dl")
+    therapy_sbp_scale: float = _p(4.0, "assumption", "the benefit fades in over ~4 mmHg")
+    dtav_per_dpav: float = _p(0.9, "assumption",
+                              "TAV change follows PAV change scaled by the plaque size")
+    dtav_sd: float = _p(15.0, "assumption", "extra TAV-change noise, mm3 (trial SDs ~20 mm3)")
+
+
+#: The parameters of the bundled cohort.
+PARAMS = SimulationParams()
+
+
+def parameter_table(params: SimulationParams = PARAMS) -> pd.DataFrame:
+    """The parameters as a table: ``parameter``, ``value``, ``source``, ``reason``.
+
+    Parameters
+    ----------
+    params : SimulationParams
+        Parameters to list (the bundled cohort's by default).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per parameter, in definition order.
+    """
+    rows = [{"parameter": f.name, "value": str(getattr(params, f.name)),
+             "source": f.metadata["source"], "reason": f.metadata["reason"]}
+            for f in fields(params)]
+    return pd.DataFrame(rows)
