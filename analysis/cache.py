@@ -159,8 +159,9 @@ def make_key(namespace: str, fn: Callable[..., Any], args: tuple, kwargs: dict) 
     bound = inspect.signature(fn).bind(*args, **kwargs)
     bound.apply_defaults()
     parts = []
+    params = bound.signature.parameters
     for name, value in bound.arguments.items():
-        if isinstance(value, dict):  # **kwargs: sorted by name
+        if params[name].kind is inspect.Parameter.VAR_KEYWORD:  # **kwargs: sorted by name
             parts.append(name + "={" + ",".join(
                 f"{k}:{_canonical(v, f'{fn.__qualname__}({k}=...)')}"
                 for k, v in sorted(value.items())) + "}")
