@@ -3,8 +3,10 @@
 Each function returns a tidy DataFrame whose size depends on the number of groups
 and the requested resolution (bins, points), never on the number of patients, so a
 figure built from it stays small for any cohort. Missing values are excluded per
-variable and counted in an ``n_missing`` column; notes (e.g. a group too small for
-a density estimate) are in ``frame.attrs["notes"]`` (a tuple of str).
+variable and counted in an ``n_missing`` column and in ``frame.attrs["n_missing"]``
+(a dict level -> count, present even when the frame has no rows); notes (e.g. a
+group too small for a density estimate) are in ``frame.attrs["notes"]`` (a tuple
+of str).
 
 Quantiles use numpy's default linear interpolation.
 """
@@ -62,7 +64,12 @@ def _int_arg(value, name: str, low: int, high: int) -> int:
     return int(value)
 
 
-def _finish(frame: pd.DataFrame, columns: list[str], notes: list[str],
+def _missing(parts: dict[str, tuple[np.ndarray, int]]) -> dict[str, int]:
+    return {lv: m for lv, (_, m) in parts.items()}
+
+
+def _finish(frame: pd.DataFrame | list, columns: list[str], notes: list[str],
+            missing: dict[str, int],
             ints: Sequence[str] = ("n", "n_missing")) -> pd.DataFrame:
     out = pd.DataFrame.from_records(frame, columns=columns) if isinstance(frame, list) else frame
     out = out.reindex(columns=columns)
@@ -70,6 +77,7 @@ def _finish(frame: pd.DataFrame, columns: list[str], notes: list[str],
         out[col] = out[col].astype("Int64")
     out["level"] = out["level"].astype("str")
     out.attrs["notes"] = tuple(notes)
+    out.attrs["n_missing"] = dict(missing)
     return out
 
 
@@ -105,7 +113,8 @@ def histogram(data: pd.DataFrame, dv: str, *, group: str = GROUP,
     pooled = np.concatenate([x for x, _ in parts.values()])
     if len(pooled) == 0:
         notes.append(f"No non-missing values of {dv} in the chosen groups.")
-        return _finish([], HISTOGRAM_COLUMNS, notes, ints=("bin", "count", "n", "n_missing"))
+        return _finish([], HISTOGRAM_COLUMNS, notes, _missing(parts),
+                       ints=("bin", "count", "n", "n_missing"))
     edges = np.histogram_bin_edges(pooled, bins=bins)
     width = np.diff(edges)
     frames = []
@@ -121,6 +130,7 @@ def histogram(data: pd.DataFrame, dv: str, *, group: str = GROUP,
             "level": lv, "bin": np.arange(bins), "left": edges[:-1], "right": edges[1:],
             "count": counts, "density": density, "pct": pct, "n": n, "n_missing": missing}))
     return _finish(pd.concat(frames, ignore_index=True), HISTOGRAM_COLUMNS, notes,
+                   _missing(parts),
                    ints=("bin", "count", "n", "n_missing"))
 
 
@@ -171,7 +181,8 @@ def box_summary(data: pd.DataFrame, dv: str, *, group: str = GROUP,
             "n_outliers": len(out), "outliers": _sample_outliers(out, max_outliers)})
     frame = pd.DataFrame.from_records(rows, columns=BOX_COLUMNS)
     frame["outliers"] = frame["outliers"].astype(object)
-    return _finish(frame, BOX_COLUMNS, notes, ints=("n", "n_missing", "n_outliers"))
+    return _finish(frame, BOX_COLUMNS, notes, _missing(parts),
+                   ints=("n", "n_missing", "n_outliers"))
 
 
 def kde(data: pd.DataFrame, dv: str, *, group: str = GROUP,
@@ -199,7 +210,7 @@ def kde(data: pd.DataFrame, dv: str, *, group: str = GROUP,
             continue
         fits[lv] = stats.gaussian_kde(x)
     if not fits:
-        return _finish([], KDE_COLUMNS, notes)
+        return _finish([], KDE_COLUMNS, notes, _missing(parts))
     bandwidths = {lv: float(np.sqrt(k.covariance[0, 0])) for lv, k in fits.items()}
     pad = KDE_CUT * max(bandwidths.values())
     lo = min(float(parts[lv][0].min()) for lv in fits) - pad
@@ -209,7 +220,7 @@ def kde(data: pd.DataFrame, dv: str, *, group: str = GROUP,
                             "n": len(parts[lv][0]), "n_missing": parts[lv][1],
                             "bandwidth": bandwidths[lv]})
               for lv, k in fits.items()]
-    return _finish(pd.concat(frames, ignore_index=True), KDE_COLUMNS, notes)
+    return _finish(pd.concat(frames, ignore_index=True), KDE_COLUMNS, notes, _missing(parts))
 
 
 def ecdf(data: pd.DataFrame, dv: str, *, group: str = GROUP,
@@ -243,7 +254,7 @@ def ecdf(data: pd.DataFrame, dv: str, *, group: str = GROUP,
         frames.append(pd.DataFrame({"level": lv, "x": at, "p": p, "n": n,
                                     "n_missing": missing}))
     frame = pd.concat(frames, ignore_index=True) if frames else []
-    return _finish(frame, ECDF_COLUMNS, notes)
+    return _finish(frame, ECDF_COLUMNS, notes, _missing(parts))
 
 
 def paired_summary(data: pd.DataFrame, before: str, after: str, *, group: str = GROUP,
@@ -283,11 +294,13 @@ def paired_summary(data: pd.DataFrame, before: str, after: str, *, group: str = 
         notes.append(outside)
     xb_all, xa_all = as_float(data[before]), as_float(data[after])
     complete = ~np.isnan(xb_all) & ~np.isnan(xa_all)
+    pair_missing: dict[str, int] = {}
     rows = []
     for lv in levels:
         mask = group_mask(data, group, lv)
         use = mask & complete
         missing = int(mask.sum() - use.sum())
+        pair_missing[lv] = missing
         if use.sum() < 2:
             notes.append(f"Group '{lv}' has {int(use.sum())} complete pair(s); "
                          "standard errors and intervals need at least 2.")
@@ -300,7 +313,7 @@ def paired_summary(data: pd.DataFrame, before: str, after: str, *, group: str = 
                          "n_missing": missing, "mean": float(np.mean(x)) if n else math.nan,
                          "sd": s, "se": s / math.sqrt(n) if n >= 2 else math.nan,
                          "ci_low": lo, "ci_high": hi})
-    out = _finish(rows, PAIRED_COLUMNS, notes)
+    out = _finish(rows, PAIRED_COLUMNS, notes, pair_missing)
     out["time"] = out["time"].astype("str")
     out["variable"] = out["variable"].astype("str")
     return out

@@ -181,3 +181,19 @@ def test_bad_column_is_a_clear_error(tiny_cohort):
         dist.ecdf(tiny_cohort, "diabetes")
     with pytest.raises(AnalysisError, match="'nope' is not in the data"):
         dist.paired_summary(tiny_cohort, "nope", "pav_followup")
+
+
+def test_all_missing_variable_keeps_missing_counts(frame_from):
+    data = frame_from({"calcification": ["none", "none", "spotty"],
+                       "age": [np.nan, np.nan, np.nan]})
+    h = dist.histogram(data, "age")
+    assert len(h) == 0
+    assert h.attrs["n_missing"] == {"none": 2, "spotty": 1}  # counted by hand
+
+
+def test_paired_summary_empty_group_is_noted(tiny_cohort):
+    data = tiny_cohort[tiny_cohort["calcification"] != "spotty"]
+    p = dist.paired_summary(data, "pav_baseline", "pav_followup")
+    assert (p.loc[p["level"] == "spotty", "n"] == 0).all()
+    assert p.loc[p["level"] == "spotty", "mean"].isna().all()
+    assert any("'spotty' has 0 complete pair(s)" in n for n in p.attrs["notes"])
