@@ -197,6 +197,20 @@ def _load_lesions(source: PathLike | pd.DataFrame, cmap: ColumnMapping, limit: f
     return frame, _prefixed(issues, "lesion file: ")
 
 
+def _group_mismatch(frame: pd.DataFrame, lesions: pd.DataFrame) -> list[Issue]:
+    """Warn where the file's calcification group disagrees with the lesion file."""
+    derived = group_from_lesions(frame["patient_id"], lesions)[GROUP]
+    given = frame[GROUP]
+    differ = given.notna() & (given.astype("str") != derived.astype("str"))
+    if not differ.any():
+        return []
+    rows, n = row_numbers(differ)
+    return [Issue("warning", "group_mismatch", GROUP,
+                  f"{n} patient(s) have a 'calcification' group that differs from the one the "
+                  f"lesion file gives, {rows_text(rows, n)}. The patient file's group is used; "
+                  "check both files.", tuple(rows), n)]
+
+
 def _order(frame: pd.DataFrame) -> pd.DataFrame:
     cols = [c for c in VARIABLES if c in frame.columns]
     return frame[cols]
@@ -283,10 +297,11 @@ def load_dataset(path: PathLike | pd.DataFrame, mapping: ColumnMapping | dict | 
             issues.append(Issue("info", "group_from_lesions", GROUP,
                                 "'calcification' and 'n_spotty' were derived from the lesion "
                                 "file (spotty: deposit 1-4 mm long with arc < 90 degrees)."))
-        elif not derive_group:
+        elif not derive_group and les_ok and ids is not None and GROUP in frame.columns:
             issues.append(Issue("info", "lesions_not_used_for_group", GROUP,
                                 "the patient file has 'calcification', so the lesion file is "
                                 "kept for display but not used to assign groups."))
+            issues += _group_mismatch(frame, lesion_frame)
 
     report = _raise_if_errors(issues, source)
     frame = _order(add_derived(frame)).reset_index(drop=True)

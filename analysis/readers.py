@@ -170,7 +170,7 @@ def read_excel(path: str | Path, sheet: str | None = None) -> RawTable:
             raise _error("unknown_sheet",
                          f"'{path.name}' has no sheet named '{sheet}'.{near} Sheets in the file: "
                          f"{', '.join(repr(n) for n in names)}.")
-        frame = book.parse(chosen, dtype=object, na_filter=False)
+        frame = pd.read_excel(book, sheet_name=chosen, dtype=object, na_filter=False)
     frame.columns = [str(c) for c in frame.columns]
     return RawTable(frame, "excel", sheet=chosen)
 
@@ -182,6 +182,25 @@ def _labels(meta) -> dict[str, dict[str, str]]:
     return out
 
 
+def _read_sas(path: Path, fmt: str) -> pd.DataFrame:
+    """SAS files via pyreadstat; pandas' reader only for what pyreadstat cannot read.
+
+    pyreadstat comes first because ``pandas.read_sas`` reads some XPORT zeros as
+    5.4e-79 (the smallest IBM float; pandas-dev/pandas#50670).
+    """
+    import pyreadstat
+
+    reader = pyreadstat.read_xport if fmt == "xport" else pyreadstat.read_sas7bdat
+    try:
+        frame, _ = reader(str(path))
+        return frame
+    except Exception as first:  # noqa: BLE001 - retried with the second reader below
+        try:
+            return pd.read_sas(path, format=fmt, encoding="infer")
+        except Exception:
+            raise first from None
+
+
 def read_binary(path: str | Path, fmt: str) -> RawTable:
     """Read Parquet, SAS, Stata or SPSS without converting codes to labels."""
     import pyreadstat
@@ -191,10 +210,8 @@ def read_binary(path: str | Path, fmt: str) -> RawTable:
     try:
         if fmt == "parquet":
             frame = pd.read_parquet(path)
-        elif fmt == "sas7bdat":
-            frame = pd.read_sas(path, format="sas7bdat", encoding="infer")
-        elif fmt == "xport":
-            frame = pd.read_sas(path, format="xport", encoding="infer")
+        elif fmt in ("sas7bdat", "xport"):
+            frame = _read_sas(path, fmt)
         elif fmt == "stata":
             frame, meta = pyreadstat.read_dta(str(path), apply_value_formats=False)
             labels = _labels(meta)
