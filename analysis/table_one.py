@@ -10,7 +10,8 @@ present in the data, in dictionary order). Summaries:
   chi-square without continuity correction, Fisher exact for a 2 x 2 table with an
   expected count below 5 (see :mod:`analysis.stats_tests` for the rules and why).
 
-Quantiles use numpy's default linear interpolation. Percent denominators are the
+Quantiles use numpy's default linear interpolation. The SMD of a skewed variable
+uses its means and SDs like any numeric variable (the usual balance diagnostic). Percent denominators are the
 non-missing values of the variable in that column; missing values are counted, never
 dropped silently. "Overall" means the rows in the compared groups only.
 """

@@ -109,3 +109,13 @@ def test_mean_ci_matches_scipy_t_interval():
     x = np.array([2.0, 4, 4, 5, 9])
     ref = stats.ttest_1samp(x, 0).confidence_interval(0.95)  # reference: scipy
     assert st.mean_ci(x) == pytest.approx((ref.low, ref.high))
+
+
+def test_rule_is_always_welch_not_student():
+    # unequal sizes and variances: Welch and Student p-values differ clearly
+    a = np.array([1.0, 9, 3, 12, 5, 15, 2, 11])
+    b = np.array([5.0, 5.5, 6])
+    welch = stats.ttest_ind(a, b, equal_var=False).pvalue  # reference: scipy Welch
+    student = stats.ttest_ind(a, b, equal_var=True).pvalue  # reference: scipy Student
+    assert abs(welch - student) > 0.01
+    assert st.welch_test(a, b).p == pytest.approx(welch)
