@@ -13,6 +13,7 @@ a column name can never become code. ``.formula`` is a human-readable descriptio
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
+from statsmodels.tools.sm_exceptions import SingularMatrixWarning
 
 from analysis import schema, settings
 from analysis.errors import AnalysisError
@@ -491,7 +493,10 @@ def fit(data: ModelData, *, protect: str = "the model") -> tuple[Fit, ModelData]
     if X.shape[0] <= X.shape[1]:
         raise AnalysisError(f"{X.shape[0]} patients are too few for {X.shape[1]} model "
                             "coefficients; widen the filters or use fewer covariates.")
-    res = sm.OLS(data.y, X).fit()
+    with warnings.catch_warnings():
+        # a rank-deficient design is detected and handled just below
+        warnings.simplefilter("ignore", SingularMatrixWarning)
+        res = sm.OLS(data.y, X).fit()
     if int(res.model.rank) < X.shape[1]:
         data = _drop_aliased(data)
         design = data.design()
