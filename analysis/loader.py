@@ -174,8 +174,9 @@ def _load_lesions(source: PathLike | pd.DataFrame, cmap: ColumnMapping, limit: f
     absent = {i.column for i in res.issues if i.code == "mapped_column_absent"}
     frame, issues = validate_table(
         renamed, LESIONS, contexts=_contexts(res.rename, {}, None, raw, unique_ids=False),
-        required=[n for n in LESIONS if n not in absent], file_columns=raw.frame.columns,
-        what="lesion file")
+        required=[n for n in LESIONS if n not in absent],
+        file_columns=[c for c in raw.frame.columns if c not in res.rename],
+        what="lesion file", section="lesion_columns")
     issues = list(raw.issues) + list(res.issues) + issues
     for name in ("arc_deg", "length_mm"):
         if name in frame.columns and frame[name].isna().any():
@@ -282,7 +283,7 @@ def load_dataset(path: PathLike | pd.DataFrame, mapping: ColumnMapping | dict | 
         renamed = renamed.drop(columns="n_spotty")
     frame, col_issues = validate_table(
         renamed, VARIABLES, contexts=_contexts(res.rename, cmap.codes, cmap, raw),
-        required=required, file_columns=raw.frame.columns)
+        required=required, file_columns=[c for c in raw.frame.columns if c not in res.rename])
     issues += col_issues
 
     lesion_frame = None

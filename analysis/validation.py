@@ -438,7 +438,8 @@ def validate_table(raw: pd.DataFrame, variables: Mapping[str, Variable], *,
                    contexts: Mapping[str, ColumnContext] | None = None,
                    required: Iterable[str] | None = None,
                    file_columns: Iterable[str] | None = None,
-                   what: str = "file") -> tuple[pd.DataFrame, list[Issue]]:
+                   what: str = "file", section: str = "columns"
+                   ) -> tuple[pd.DataFrame, list[Issue]]:
     """Parse every dictionary column present in ``raw`` (already renamed to dictionary names).
 
     Parameters
@@ -452,9 +453,11 @@ def validate_table(raw: pd.DataFrame, variables: Mapping[str, Variable], *,
     required : iterable of str, optional
         Columns that must be present (default: those marked required).
     file_columns : iterable of str, optional
-        The file's own column names, for near-miss suggestions.
+        The file's columns not matched to the dictionary, for near-miss suggestions.
     what : str
         Word for the table in messages ("file", "lesion file").
+    section : str
+        Mapping section to point to in messages ("columns", "lesion_columns").
 
     Returns
     -------
@@ -469,10 +472,11 @@ def validate_table(raw: pd.DataFrame, variables: Mapping[str, Variable], *,
     for name in required:
         if name not in raw.columns:
             hint = did_you_mean(name, candidates)
+            example = (suggest(name, candidates) or ["<name in your file>"])[0]
             issues.append(Issue(
                 "error", "missing_column", name,
                 f"missing required column '{name}' in the {what}{hint or '.'} "
-                f"Map it in [columns] ({name} = \"<name in your file>\").", (), 0))
+                f"Map it in [{section}] ({name} = \"{example}\").", (), 0))
     if len(raw) == 0:
         issues.append(Issue("error", "no_rows", None,
                             f"the {what} has no data rows (only a header, or nothing).", (), 0))
