@@ -138,6 +138,11 @@ def dose_response(data: pd.DataFrame, dv: str, *, count: str = "n_spotty",
     table = pd.DataFrame(rows)
     table[["ls_mean", "ls_se", "ls_ci_low", "ls_ci_high"]] = np.nan
 
+    present = [lab for i, lab in enumerate(CATEGORIES) if (ok & (cat_codes == i)).any()]
+    if len(present) < 2:
+        raise AnalysisError(f"Only deposit category {', '.join(present) or 'none'} occurs in "
+                            "this selection; a dose-response needs at least two. Widen the "
+                            "filters.")
     md = prepare(column(frame, dv), cat, [column(frame, c) for c in names], focal_levels=None,
                  min_group_n=2, dropped=dropped0, what="the trend model")
     try:
