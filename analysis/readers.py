@@ -75,8 +75,9 @@ def check_size(path: str | Path, max_file_mb: float) -> float:
     """The file size in MB; an error if it is above ``max_file_mb``."""
     size_mb = Path(path).stat().st_size / 1e6
     if size_mb > max_file_mb:
+        size = f"{size_mb:,.1f}" if size_mb >= 1 else f"{size_mb:.3g}"
         raise _error("file_too_large",
-                     f"'{Path(path).name}' is {size_mb:,.1f} MB, above the limit of "
+                     f"'{Path(path).name}' is {size} MB, above the limit of "
                      f"{max_file_mb:g} MB. Load a smaller extract or raise the limit "
                      "(EXPLORER_MAX_FILE_MB).")
     return size_mb
