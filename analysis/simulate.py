@@ -152,10 +152,15 @@ def _ids(n: int) -> np.ndarray:
 # ----------------------------------------------------------------------------------------
 def _design(code, pav, trial_code, n_trials, age, male, diabetes, prior_mi, hdl) -> np.ndarray:
     """Design matrix of the default adjustment model (spotty indicator in column 1)."""
-    cols = [np.ones(code.shape[0]), (code == _SPOTTY).astype(float), pav]
-    cols += [(trial_code == t).astype(float) for t in range(1, n_trials)]
-    cols += [age, male.astype(float), diabetes.astype(float), prior_mi.astype(float), hdl]
-    return np.column_stack(cols)
+    X = np.empty((code.shape[0], 3 + (n_trials - 1) + 5))  # filled in place: no temporaries
+    X[:, 0] = 1.0
+    X[:, 1] = code == _SPOTTY
+    X[:, 2] = pav
+    for t in range(1, n_trials):
+        X[:, 2 + t] = trial_code == t
+    for j, col in enumerate((age, male, diabetes, prior_mi, hdl), start=2 + n_trials):
+        X[:, j] = col
+    return X
 
 
 def _calibrate_delta(struct: np.ndarray, noise: np.ndarray, X: np.ndarray,

@@ -88,7 +88,7 @@ class SimulationParams:
     bmi_diabetes: float = _p(2.0, "assumption", "diabetic patients ~2 kg/m2 heavier")
     hypertension_pct: float = _p(72.0, "assumption", "hypertension prevalence in IVUS trials ~70%")
     smoker_pct: float = _p(24.0, "assumption", "current smoking ~1 in 4 in these trials")
-    ldl_baseline_median: float = _p(110.0, "assumption", "pre-trial LDL-C of pooled IVUS trials")
+    ldl_baseline_median: float = _p(122.0, "assumption", "pre-trial LDL-C of pooled IVUS trials")
     ldl_baseline_log_sd: float = _p(0.25, "assumption", "pre-trial LDL-C SD ~28 mg/dl")
     ldl_reduction: tuple = _p((0.02, 0.30, 0.45), "assumption",
                               "mean LDL-C lowering by statin none / moderate / high intensity")
