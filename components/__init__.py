@@ -1,0 +1,1 @@
+"""Layout builders and figure factories of the dashboard (no data loading, no globals)."""

@@ -1,0 +1,272 @@
+"""The filter panel, generated from the data dictionary, and its spec <-> controls mapping.
+
+Controls (ids in :mod:`components.ids`):
+
+* a range slider per filterable numeric variable (``{"type": RANGE, "name": var}``),
+  bounds from the data, labelled with the dictionary label and unit;
+* a checklist per filterable categorical / yes-no variable (``{"type": CATEGORY, ...}``);
+* calcification groups, LDL-C and SBP therapy intensity with their cut-points, and the
+  missing-value policy.
+
+A slider pushed to both ends of the data means "no limit"; ticking every value of a
+checklist means "no restriction". :func:`spec_from_controls` and
+:func:`control_values` convert between the controls and an
+:class:`analysis.filters.FilterSpec` (the one source of truth, kept in the URL).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import dcc, html
+
+from analysis.filters import (
+    ALL_GROUPS,
+    BOOL_LEVELS,
+    CATEGORY_VARIABLES,
+    MISSING_OPTIONS,
+    RANGE_VARIABLES,
+    THERAPY_OPTIONS,
+    FilterSpec,
+)
+from analysis.schema import GROUP_LABELS, VARIABLES
+from components import ids
+
+_THERAPY_LABELS = {"any": "Any", "intensive": "Intensive (below cut)",
+                   "standard": "Standard (at or above cut)"}
+_MISSING_LABELS = {"exclude": "Exclude patients with a missing filtered value",
+                   "keep": "Keep them"}
+
+
+@dataclass(frozen=True)
+class PanelDomain:
+    """What the data allow: slider bounds and steps, and the values of each checklist."""
+
+    bounds: Mapping[str, tuple[float, float]]
+    steps: Mapping[str, float]
+    levels: Mapping[str, tuple[str, ...]]
+
+
+def _nice_step(span: float) -> float:
+    if not math.isfinite(span) or span <= 0:
+        return 1.0
+    raw = span / 200.0
+    power = 10 ** math.floor(math.log10(raw))
+    for m in (1, 2, 5, 10):
+        if raw <= m * power:
+            return float(m * power)
+    return float(10 * power)
+
+
+def domain_from_frame(frame: pd.DataFrame) -> PanelDomain:
+    """Slider bounds (data min/max, rounded outwards to the step) and checklist values.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The validated patient frame; it is not modified.
+    """
+    bounds, steps, levels = {}, {}, {}
+    for name in RANGE_VARIABLES:
+        if name not in frame.columns:
+            continue
+        values = pd.to_numeric(frame[name], errors="coerce").dropna()
+        if values.empty:
+            continue
+        lo, hi = float(values.min()), float(values.max())
+        step = _nice_step(hi - lo)
+        lo = max(0.0, math.floor(lo / step) * step)
+        hi = math.ceil(hi / step) * step
+        if hi <= lo:
+            hi = lo + step
+        bounds[name] = (round(lo, 10), round(hi, 10))
+        steps[name] = step
+    for name in CATEGORY_VARIABLES:
+        var = VARIABLES[name]
+        if var.is_binary:
+            levels[name] = BOOL_LEVELS
+        elif var.levels:
+            levels[name] = tuple(var.levels)
+        elif name in frame.columns:
+            col = frame[name]
+            present = (list(col.cat.categories) if isinstance(col.dtype, pd.CategoricalDtype)
+                       else sorted(col.dropna().astype(str).unique()))
+            levels[name] = tuple(str(v) for v in present)
+    return PanelDomain(bounds=bounds, steps=steps, levels=levels)
+
+
+# ---------------------------------------------------------------------------- mapping
+def control_values(spec: FilterSpec, domain: PanelDomain) -> dict:
+    """The value of every control for ``spec`` (sliders clamped to the data bounds).
+
+    Returns a dict with ``ranges`` (list of [lo, hi] in :func:`range_names` order),
+    ``categories`` (list of value lists in :func:`category_names` order), ``groups``,
+    ``ldl_therapy``, ``sbp_therapy``, ``ldl_cut``, ``sbp_cut``, ``missing``.
+    """
+    chosen = {name: (lo, hi) for name, lo, hi in spec.ranges}
+    ranges = []
+    for name in range_names(domain):
+        blo, bhi = domain.bounds[name]
+        lo, hi = chosen.get(name, (None, None))
+        lo = blo if lo is None else min(max(lo, blo), bhi)
+        hi = bhi if hi is None else max(min(hi, bhi), blo)
+        ranges.append([lo, hi])
+    picked = dict(spec.categories)
+    categories = [list(picked.get(name, domain.levels[name])) for name in category_names(domain)]
+    return {
+        "ranges": ranges, "categories": categories, "groups": list(spec.groups),
+        "ldl_therapy": spec.ldl_therapy, "sbp_therapy": spec.sbp_therapy,
+        "ldl_cut": spec.ldl_cut, "sbp_cut": spec.sbp_cut, "missing": spec.missing,
+    }
+
+
+def spec_from_controls(domain: PanelDomain, *, ranges: Sequence[Sequence[float] | None],
+                       range_ids: Sequence[Mapping], categories: Sequence[Sequence[str] | None],
+                       category_ids: Sequence[Mapping], groups: Sequence[str] | None,
+                       ldl_therapy: str | None, sbp_therapy: str | None,
+                       ldl_cut: float | None, sbp_cut: float | None,
+                       missing: str | None) -> FilterSpec:
+    """Build the canonical spec from control values (as the callback receives them).
+
+    A slider at both data bounds or a checklist with every value gives no filter.
+
+    Raises
+    ------
+    FilterSpecError
+        Nothing ticked in a checklist, a cut-point that is not a number, ...
+    """
+    spec_ranges = []
+    for cid, value in zip(range_ids, ranges, strict=True):
+        name = cid["name"]
+        if value is None or name not in domain.bounds:
+            continue
+        blo, bhi = domain.bounds[name]
+        lo, hi = float(value[0]), float(value[1])
+        spec_ranges.append((name, None if lo <= blo else lo, None if hi >= bhi else hi))
+    spec_cats = []
+    for cid, value in zip(category_ids, categories, strict=True):
+        name = cid["name"]
+        all_levels = domain.levels.get(name, ())
+        chosen = list(value or [])
+        if all_levels and set(all_levels) <= set(chosen):
+            continue
+        spec_cats.append((name, tuple(chosen)))
+    return FilterSpec(
+        ranges=tuple(spec_ranges), categories=tuple(spec_cats),
+        groups=tuple(groups or ()),
+        ldl_cut=ldl_cut if ldl_cut is not None else FilterSpec().ldl_cut,
+        sbp_cut=sbp_cut if sbp_cut is not None else FilterSpec().sbp_cut,
+        ldl_therapy=ldl_therapy or "any", sbp_therapy=sbp_therapy or "any",
+        missing=missing or "exclude",
+    )
+
+
+def range_names(domain: PanelDomain) -> list[str]:
+    """Range variables shown (dictionary order), i.e. the order of the ``ALL`` list."""
+    return [n for n in RANGE_VARIABLES if n in domain.bounds]
+
+
+def category_names(domain: PanelDomain) -> list[str]:
+    """Categorical variables shown (dictionary order)."""
+    return [n for n in CATEGORY_VARIABLES if domain.levels.get(n)]
+
+
+# ---------------------------------------------------------------------------- layout
+def _level_label(name: str, level: str) -> str:
+    if VARIABLES[name].is_binary:
+        return level.capitalize()
+    return level
+
+
+def _range_control(name: str, domain: PanelDomain, value: list[float]):
+    var = VARIABLES[name]
+    lo, hi = domain.bounds[name]
+    html_id = f"flt-range-{name}"
+    return html.Div([
+        html.Div(var.axis_label, className="form-label", id=f"{html_id}-label"),
+        html.Div(dcc.RangeSlider(
+            id=ids.range_id(name), min=lo, max=hi, step=domain.steps[name], value=value,
+            marks=None, allow_direct_input=False, updatemode="mouseup",
+            tooltip={"placement": "bottom", "always_visible": False},
+        ), id=html_id, **{"aria-labelledby": f"{html_id}-label"}),
+        html.Div(f"{value[0]:g} to {value[1]:g}", className="small text-muted",
+                 id={"type": "flt-range-text", "name": name}),
+    ], className="filter-block")
+
+
+def _category_control(name: str, domain: PanelDomain, value: list[str]):
+    var = VARIABLES[name]
+    html_id = f"flt-cat-{name}"
+    return _group(var.label, html_id, dbc.Checklist(
+        id=ids.category_id(name),
+        options=[{"label": _level_label(name, lv), "value": lv} for lv in domain.levels[name]],
+        value=value, inline=True,
+    ))
+
+
+def _group(label: str, html_id: str, *controls) -> html.Div:
+    """A labelled group of controls (role=group, aria-labelledby the visible label)."""
+    return html.Div([html.Div(label, id=f"{html_id}-label", className="form-label"), *controls],
+                    className="filter-block", role="group",
+                    **{"aria-labelledby": f"{html_id}-label"})
+
+
+def _therapy_control(label: str, radio_id: str, cut_id: str, cut_label: str,
+                     therapy: str, cut: float, unit: str):
+    return _group(
+        label, radio_id,
+        dbc.RadioItems(
+            id=radio_id, value=therapy,
+            options=[{"label": _THERAPY_LABELS[o], "value": o} for o in THERAPY_OPTIONS],
+        ),
+        html.Label(f"{cut_label} ({unit})", htmlFor=cut_id, className="form-label mt-1"),
+        dbc.Input(id=cut_id, type="number", value=cut, min=0, step=1, debounce=True,
+                  size="sm"),
+    )
+
+
+def filter_panel(domain: PanelDomain, spec: FilterSpec | None = None) -> html.Div:
+    """The filter panel (every control initialised from ``spec``)."""
+    spec = spec or FilterSpec()
+    values = control_values(spec, domain)
+    ranges = [_range_control(n, domain, v) for n, v in zip(range_names(domain),
+                                                            values["ranges"], strict=True)]
+    cats = [_category_control(n, domain, v) for n, v in zip(category_names(domain),
+                                                             values["categories"], strict=True)]
+    return html.Div([
+        html.H2("Filters"),
+        html.Div(id=ids.GROUP_COUNTS, className="group-n mb-2", **{"aria-live": "polite"}),
+        html.Div(id=ids.FILTER_MESSAGE, role="alert"),
+        dbc.Button("Reset filters", id=ids.RESET, color="secondary", outline=True,
+                   size="sm", className="mb-3"),
+        _group("Calcification groups", ids.GROUPS,
+               dbc.Checklist(id=ids.GROUPS, value=values["groups"],
+                             options=[{"label": GROUP_LABELS[g], "value": g}
+                                      for g in ALL_GROUPS])),
+        _therapy_control("LDL-C lowering", ids.LDL_THERAPY, ids.LDL_CUT, "LDL-C cut-point",
+                         values["ldl_therapy"], values["ldl_cut"], VARIABLES["ldl_c"].unit),
+        _therapy_control("Blood-pressure lowering", ids.SBP_THERAPY, ids.SBP_CUT,
+                         "SBP cut-point", values["sbp_therapy"], values["sbp_cut"],
+                         VARIABLES["sbp"].unit),
+        *cats,
+        *ranges,
+        _group("Missing values in filtered variables", ids.MISSING,
+               dbc.RadioItems(id=ids.MISSING, value=values["missing"],
+                              options=[{"label": _MISSING_LABELS[o], "value": o}
+                                       for o in MISSING_OPTIONS])),
+    ], className="explorer-filter-panel")
+
+
+def group_counts(n_by_group: Mapping[str, int]) -> list:
+    """Badges 'No calcification n=…' per group (shown live above the filters)."""
+    out = []
+    for g, n in n_by_group.items():
+        out.append(html.Span([f"{GROUP_LABELS.get(g, g)}: ", html.B(f"n = {n:,}")],
+                             className=f"badge badge-{g} me-1 mb-1",
+                             style={} if g in ("none", "spotty") else
+                             {"background": "#999", "color": "#fff"}))
+    return out

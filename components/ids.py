@@ -1,0 +1,48 @@
+"""Component ids shared by the shell, the filter panel and the pages.
+
+Ids used by one page only are page-prefixed strings in that page's module. Repeated
+filter controls use dict ids (matched with ``ALL``): ``{"type": RANGE, "name": var}``.
+"""
+
+from __future__ import annotations
+
+# --- shell (app.py) ------------------------------------------------------------------
+URL = "url"
+FILTER_STORE = "filter-store"          # the filter spec as JSON (never patient rows)
+PRESENTATION = "presentation-switch"
+PRESENTATION_STORE = "presentation-store"
+NAV_LINK = "nav-link"                  # dict id {"type": NAV_LINK, "path": "/..."}
+DATA_STATUS = "data-status"            # dataset line in the navbar / load report
+LOAD_REPORT = "load-report"
+SHELL_ROOT = "shell-root"
+
+# --- filter panel (components/filter_panel.py) ------------------------------------------
+RANGE = "flt-range"                    # dict id {"type": RANGE, "name": var}
+CATEGORY = "flt-cat"                   # dict id {"type": CATEGORY, "name": var}
+GROUPS = "flt-groups"
+LDL_THERAPY = "flt-ldl-therapy"
+SBP_THERAPY = "flt-sbp-therapy"
+LDL_CUT = "flt-ldl-cut"
+SBP_CUT = "flt-sbp-cut"
+MISSING = "flt-missing"
+RESET = "flt-reset"
+GROUP_COUNTS = "flt-group-counts"
+FILTER_MESSAGE = "flt-message"
+
+# --- page options kept in the URL (dict id {"type": PAGE_OPTION, "key": key}) ----------
+PAGE_OPTION = "page-opt"
+
+
+def range_id(name: str) -> dict[str, str]:
+    """Id of the range slider of a numeric variable."""
+    return {"type": RANGE, "name": name}
+
+
+def category_id(name: str) -> dict[str, str]:
+    """Id of the checklist of a categorical or yes/no variable."""
+    return {"type": CATEGORY, "name": name}
+
+
+def option_id(key: str) -> dict[str, str]:
+    """Id of a page option that lives in the URL query string under ``key``."""
+    return {"type": PAGE_OPTION, "key": key}

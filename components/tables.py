@@ -1,0 +1,65 @@
+"""Table builders: small result tables as styled HTML, p-value and number formatting."""
+
+from __future__ import annotations
+
+import math
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import html
+
+
+def fmt_p(p) -> str:
+    """p-value text: ``<0.001``, else three decimals; empty when missing."""
+    if p is None or pd.isna(p):
+        return ""
+    p = float(p)
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def fmt_num(x, digits: int = 2) -> str:
+    """A number with ``digits`` decimals; empty when missing."""
+    if x is None or pd.isna(x):
+        return ""
+    if isinstance(x, int | float) and not math.isfinite(float(x)):
+        return ""
+    return f"{float(x):,.{digits}f}"
+
+
+def _cell(value, column: str) -> str:
+    if isinstance(value, float):
+        if column == "p" or column.startswith("p_") or column.endswith("_p"):
+            return fmt_p(value)
+        if pd.isna(value):
+            return ""
+        if float(value).is_integer() and column.startswith("n"):
+            return f"{int(value):,}"
+        return fmt_num(value, 3 if abs(value) < 1 else 2)
+    if value is None or (not isinstance(value, str | tuple | list) and pd.isna(value)):
+        return ""
+    return str(value)
+
+
+def frame_table(frame: pd.DataFrame, *, table_id: str | None = None,
+                columns: dict[str, str] | None = None, max_rows: int = 200):
+    """A small frame as a styled, striped HTML table (``columns`` renames headers)."""
+    columns = columns or {c: c for c in frame.columns}
+    cols = [c for c in columns if c in frame.columns]
+    head = html.Thead(html.Tr([html.Th(columns[c], scope="col") for c in cols]))
+    body = html.Tbody([
+        html.Tr([html.Td(_cell(row[c], c)) for c in cols])
+        for _, row in frame.head(max_rows).iterrows()
+    ])
+    kwargs = {"id": table_id} if table_id else {}
+    return dbc.Table([head, body], striped=True, bordered=False, hover=True, size="sm",
+                     responsive=True, className="results-table", **kwargs)
+
+
+def stat_card(label: str, value: str, note: str = "", *, card_id: str | None = None):
+    """A small card with one headline number."""
+    kwargs = {"id": card_id} if card_id else {}
+    return dbc.Card(dbc.CardBody([
+        html.Div(label, className="stat-label"),
+        html.Div(value, className="stat-value"),
+        html.Div(note, className="small text-muted") if note else None,
+    ]), className="stat-card h-100", **kwargs)

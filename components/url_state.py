@@ -1,0 +1,77 @@
+"""The URL query string: the filter spec plus a few page options.
+
+The filter part is :meth:`analysis.filters.FilterSpec.to_query` (owned by the filters
+module). Page options use their own keys (:data:`OPTION_DEFAULTS`) and are left out
+when at their default, so the default view has an empty query string. A copied
+link therefore restores filters and page options in a fresh browser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import parse_qsl, quote
+
+from analysis.schema import DEFAULT_COVARIATES
+
+#: Page options kept in the URL and their defaults (written as text in the query).
+OPTION_DEFAULTS: dict[str, str] = {
+    "outcome": "delta_pav",            # progression, comparison, therapy
+    "chart": "histogram",              # progression: histogram | box | ecdf
+    "means": "adjusted",               # comparison, therapy, overview: adjusted | raw
+    "covar": ",".join(DEFAULT_COVARIATES),  # comparison: adjustment set (besides baseline)
+    "modifier": "ldl_c",               # therapy: continuous modifier
+    "present": "0",                    # presentation mode (1 = on)
+}
+OPTION_KEYS = tuple(OPTION_DEFAULTS)
+
+
+def split_query(search: str | None) -> tuple[str, dict[str, str]]:
+    """Split ``?a=1&outcome=x`` into (filter query, {page option: text}).
+
+    Keys are kept in their order; unknown keys stay in the filter query so that
+    :meth:`FilterSpec.from_query` reports them.
+    """
+    text = (search or "").strip().lstrip("?")
+    if not text:
+        return "", {}
+    filt, opts = [], {}
+    for key, value in parse_qsl(text, keep_blank_values=True):
+        if key in OPTION_DEFAULTS:
+            opts[key] = value
+        else:
+            filt.append(f"{quote(key, safe='_')}={quote(value, safe=',-.')}")
+    return "&".join(filt), opts
+
+
+def encode_option(value) -> str:
+    """Control value -> query text (bool -> 1/0, list -> comma-joined)."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, list | tuple):
+        return ",".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def merge_query(filter_query: str, options: Mapping[str, str]) -> str:
+    """``?`` + filter query + non-default options (``""`` when everything is default)."""
+    parts = [filter_query] if filter_query else []
+    for key in OPTION_KEYS:
+        value = options.get(key)
+        if value is None or value == OPTION_DEFAULTS[key]:
+            continue
+        parts.append(f"{key}={quote(value, safe=',-._')}")
+    return ("?" + "&".join(parts)) if parts else ""
+
+
+def option(params: Mapping[str, str], key: str, allowed=None) -> str:
+    """A page option from decoded query parameters, its default if absent or not allowed."""
+    value = params.get(key, OPTION_DEFAULTS[key])
+    if allowed is not None and value not in allowed:
+        return OPTION_DEFAULTS[key]
+    return value
+
+
+def option_list(params: Mapping[str, str], key: str, allowed) -> list[str]:
+    """A comma-separated option as a list, keeping only allowed values."""
+    text = params.get(key, OPTION_DEFAULTS[key])
+    return [v for v in text.split(",") if v in allowed]

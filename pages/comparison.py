@@ -1,0 +1,132 @@
+"""Group comparison: LS means (or raw means) with 95% CI, the model, diagnostics, subgroups."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, callback, dcc, html
+
+from analysis import api
+from analysis.errors import ExplorerError
+from analysis.schema import GROUP, GROUP_LABELS, PATIENT_VARIABLES, get, outcomes
+from components import ids
+from components.figures import graph, make_forest_figure, make_ls_means_figure
+from components.page_context import error_alert, error_figure, page_context, small_n_warning
+from components.tables import fmt_num, fmt_p, frame_table
+from components.url_state import option, option_list
+
+dash.register_page(__name__, path="/comparison", name="Group comparison",
+                   title="Group comparison · IVUS study explorer", order=3)
+
+OUTCOMES = tuple(v.name for v in outcomes())
+#: Covariates the picker offers: dictionary variables measured at or before baseline.
+COVARIATE_CHOICES = tuple(
+    v.name for v in PATIENT_VARIABLES
+    if v.role in ("design", "risk_factor", "laboratory", "blood_pressure", "medication")
+    and v.name != GROUP)
+LS = "cmp-ls-means"
+FOREST = "cmp-forest"
+MODEL = "cmp-model"
+DIAGNOSTICS = "cmp-diagnostics"
+FORMULA = "cmp-formula"
+WARNING = "cmp-warning"
+
+
+def layout(**query):
+    """Page layout; outcome and covariates come from the URL."""
+    outcome = option(query, "outcome", OUTCOMES)
+    covar = option_list(query, "covar", COVARIATE_CHOICES)
+    return html.Div([
+        html.H1("Group comparison"),
+        dbc.Row([
+            dbc.Col(html.Div([
+                html.Div("Outcome", id="cmp-outcome-label", className="form-label"),
+                dbc.RadioItems(id=ids.option_id("outcome"), value=outcome, inline=True,
+                               options=[{"label": get(o).axis_label, "value": o}
+                                        for o in OUTCOMES]),
+            ], role="radiogroup", **{"aria-labelledby": "cmp-outcome-label"}), md=4),
+            dbc.Col(html.Div([
+                html.Div("Adjust for (the outcome's baseline value is always included)",
+                         id="cmp-covar-label", className="form-label"),
+                dbc.Checklist(id=ids.option_id("covar"), value=covar, inline=True,
+                              options=[{"label": get(v).label, "value": v}
+                                       for v in COVARIATE_CHOICES]),
+            ], role="group", **{"aria-labelledby": "cmp-covar-label"}), md=8),
+        ], className="mb-2"),
+        html.Div(id=FORMULA, className="method-note mb-2"),
+        html.Div(id=WARNING),
+        dbc.Row([
+            dbc.Col(graph(LS, "ls_means_by_group"), lg=5),
+            dbc.Col(graph(FOREST, "subgroup_forest", height=620), lg=7),
+        ]),
+        html.H2("Model"),
+        dcc.Loading(html.Div(id=MODEL), delay_show=300),
+        html.H2("Diagnostics"),
+        dcc.Loading(html.Div(id=DIAGNOSTICS), delay_show=300),
+    ])
+
+
+def _model_block(fit, unit: str):
+    con = fit.contrast.iloc[0]
+    ls = fit.ls_means.copy()
+    ls["group"] = ls["level"].map(lambda g: GROUP_LABELS.get(str(g), str(g)))
+    label = "LS mean" if fit.covariates else "Mean"
+    return html.Div([
+        frame_table(ls, columns={"group": "Group", "n": "n", "ls_mean": f"{label} ({unit})",
+                                 "se": "SE", "ci_low": "95% CI low", "ci_high": "95% CI high"},
+                    table_id="cmp-ls-table"),
+        html.P(f"Difference spotty - none: {fmt_num(con['estimate'])} {unit} (95% CI "
+               f"{fmt_num(con['ci_low'])} to {fmt_num(con['ci_high'])}), "
+               f"p = {fmt_p(con['p'])} ({con['test']}).", className="fw-semibold"),
+        html.P(fit.method, className="method-note"),
+        html.Details([html.Summary("Coefficients"),
+                      frame_table(fit.coefficients, table_id="cmp-coef-table")]),
+    ])
+
+
+@callback(
+    Output(LS, "figure"), Output(FOREST, "figure"), Output(MODEL, "children"),
+    Output(DIAGNOSTICS, "children"), Output(FORMULA, "children"), Output(WARNING, "children"),
+    Input(ids.FILTER_STORE, "data"), Input(ids.option_id("outcome"), "value"),
+    Input(ids.option_id("covar"), "value"), Input(ids.option_id("means"), "value"),
+    Input(ids.option_id("present"), "value"),
+)
+def update(store, outcome, covar, means, present):
+    """ANCOVA and subgroup effects for the filters, outcome, covariates and raw/adjusted."""
+    if store is None or outcome not in OUTCOMES:
+        raise dash.exceptions.PreventUpdate
+    present = bool(present)
+    raw = means == "raw"
+    picked = [v for v in (covar or []) if v in COVARIATE_CHOICES]
+    covariates = () if raw else (get(outcome).baseline, *picked)
+    try:
+        c = page_context(store, present)
+        res = api.comparison(c.fingerprint, c.query, outcome=outcome, covariates=covariates)
+        if not res.ok:
+            raise ExplorerError(res.error)
+    except ExplorerError as err:
+        fig = error_figure(err, present)
+        return fig, fig, error_alert(err), None, None, None
+    unit = get(outcome).unit
+    fit, sub = res.get("ancova"), res.get("subgroups")
+    if fit is None:
+        err = ExplorerError(res.errors.get("ancova", "the model could not be fitted"))
+        ls_fig, model, diag, formula = error_figure(err, present), error_alert(err), None, None
+    else:
+        ls_fig = make_ls_means_figure(fit, outcome=outcome, adjusted=not raw,
+                                      footnote=c.footnote(fit.n_used, fit.method),
+                                      presentation=present)
+        model = _model_block(fit, unit)
+        diag = frame_table(fit.diagnostics, table_id="cmp-diag-table")
+        dropped = f" Dropped: {'; '.join(fit.dropped)}." if fit.dropped else ""
+        notes = f" {' '.join(fit.notes)}" if fit.notes else ""
+        formula = [html.Span("Model: ", className="fw-semibold"), html.Code(fit.formula),
+                   html.Span(f" ({'raw means: no covariates' if raw else 'adjusted'}; "
+                             f"{fit.weights} weights; n = {fit.n_used:,}).{dropped}{notes}")]
+    if sub is None:
+        forest = error_figure(ExplorerError(res.errors.get("subgroups", "no subgroups")),
+                              present)
+    else:
+        forest = make_forest_figure(sub, outcome=outcome, presentation=present,
+                                    footnote=c.footnote(res.n, sub.method))
+    return ls_fig, forest, model, diag, formula, small_n_warning(res.n_by_group)

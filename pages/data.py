@@ -1,0 +1,138 @@
+"""Data: the filtered patient table, downloads with provenance, and the data dictionary."""
+
+from __future__ import annotations
+
+import dash
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, dcc, html
+
+from analysis import api
+from analysis.errors import ExplorerError
+from analysis.schema import PATIENT_VARIABLES, dictionary_frame
+from components import ids
+from components.downloads import (
+    csv_zip_bytes,
+    excel_bytes,
+    file_stem,
+    parquet_bytes,
+    provenance_record,
+)
+from components.grid import BLOCK_SIZE, column_defs, rows_block
+from components.page_context import error_alert, page_context
+
+dash.register_page(__name__, path="/data", name="Data", title="Data · IVUS study explorer",
+                   order=5)
+
+GRID = "data-grid"
+GRID_HOLDER = "data-grid-holder"
+COLUMNS = "data-columns"
+COUNT = "data-count"
+CSV = "data-csv"
+XLSX = "data-xlsx"
+PARQUET = "data-parquet"
+DOWNLOAD = "data-download"
+DICTIONARY = "data-dictionary"
+
+ALL_COLUMNS = tuple(v.name for v in PATIENT_VARIABLES)
+DEFAULT_COLUMNS = ("patient_id", "trial", "calcification", "n_spotty", "age", "sex", "diabetes",
+                   "prior_mi", "hdl_c", "ldl_c", "sbp", "pav_baseline", "pav_followup",
+                   "delta_pav", "delta_tav")
+
+
+def layout(**_query):
+    """Page layout."""
+    return html.Div([
+        html.H1("Data"),
+        html.P(id=COUNT, className="fw-semibold", **{"aria-live": "polite"}),
+        html.Label("Columns shown", htmlFor=COLUMNS, className="form-label"),
+        dcc.Dropdown(id=COLUMNS, multi=True, value=list(DEFAULT_COLUMNS),
+                     options=[{"label": v.axis_label, "value": v.name} for v in PATIENT_VARIABLES]),
+        html.Div(id=GRID_HOLDER, className="my-2"),
+        html.Div([
+            html.Span("Download the filtered rows (all columns, with provenance): ",
+                      className="me-2"),
+            dbc.Button("CSV (zip)", id=CSV, color="primary", outline=True, className="me-2"),
+            dbc.Button("Excel", id=XLSX, color="primary", outline=True, className="me-2"),
+            dbc.Button("Parquet", id=PARQUET, color="primary", outline=True),
+            dcc.Download(id=DOWNLOAD),
+        ], className="mb-2"),
+        html.P("CSV: a zip with data.csv (plain CSV, one header row; opens in Excel, R, SAS, "
+               "Stata), provenance.txt and dictionary.csv. Excel: data, provenance and "
+               "dictionary sheets. Parquet: provenance in the file metadata "
+               "(key ivus_explorer_provenance).", className="small text-muted"),
+        html.H2("Data dictionary"),
+        dag.AgGrid(id=DICTIONARY, rowData=dictionary_frame().to_dict("records"),
+                   columnDefs=[{"field": c, "headerName": c.capitalize(), "filter": True,
+                                "sortable": True, "wrapText": c == "description",
+                                "autoHeight": c == "description",
+                                "flex": 3 if c == "description" else 1}
+                               for c in dictionary_frame().columns],
+                   style={"height": "520px"}),
+    ])
+
+
+@callback(Output(GRID_HOLDER, "children"), Output(COUNT, "children"),
+          Input(ids.FILTER_STORE, "data"), Input(COLUMNS, "value"))
+def rebuild_grid(store, columns):
+    """A fresh grid (it then requests its first block) for the filters and columns."""
+    if store is None:
+        raise dash.exceptions.PreventUpdate
+    try:
+        c = page_context(store)
+        res = api.selection(c.fingerprint, c.query)
+        if not res.ok:
+            raise ExplorerError(res.error)
+    except ExplorerError as err:
+        return error_alert(err), None
+    cols = [x for x in (columns or DEFAULT_COLUMNS) if x in ALL_COLUMNS] or list(DEFAULT_COLUMNS)
+    grid = dag.AgGrid(
+        id=GRID, rowModelType="infinite", columnDefs=column_defs(cols),
+        defaultColDef={"resizable": True, "minWidth": 110},
+        dashGridOptions={"cacheBlockSize": BLOCK_SIZE, "maxBlocksInCache": 20,
+                         "infiniteInitialRowCount": min(res.n, BLOCK_SIZE),
+                         "rowBuffer": 0, "tooltipShowDelay": 300},
+        style={"height": "560px"},
+    )
+    counts = ", ".join(f"{g}: {n:,}" for g, n in res.n_by_group.items())
+    return grid, f"{res.n:,} patients after the filters ({counts})."
+
+
+@callback(Output(GRID, "getRowsResponse"), Input(GRID, "getRowsRequest"),
+          State(ids.FILTER_STORE, "data"), State(COLUMNS, "value"), prevent_initial_call=True)
+def serve_rows(request, store, columns):
+    """One block of filtered rows, sorted and filtered as the grid asks."""
+    if request is None:
+        raise dash.exceptions.PreventUpdate
+    try:
+        c = page_context(store)
+        frame = api.filtered_frame(c.fingerprint, c.query)
+    except ExplorerError:
+        return {"rowData": [], "rowCount": 0}
+    cols = [x for x in (columns or DEFAULT_COLUMNS) if x in ALL_COLUMNS] or list(DEFAULT_COLUMNS)
+    return rows_block(frame, cols, request)
+
+
+@callback(Output(DOWNLOAD, "data"), Input(CSV, "n_clicks"), Input(XLSX, "n_clicks"),
+          Input(PARQUET, "n_clicks"), State(ids.FILTER_STORE, "data"),
+          prevent_initial_call=True)
+def download(_csv, _xlsx, _parquet, store):
+    """Exactly the filtered rows, with provenance, as CSV (zip), Excel or Parquet."""
+    try:
+        c = page_context(store)
+        frame = api.filtered_frame(c.fingerprint, c.query)
+    except ExplorerError:
+        raise dash.exceptions.PreventUpdate from None
+    cols = [x for x in ALL_COLUMNS if x in frame.columns]
+    frame = frame[cols]
+    record = provenance_record(source=c.source, fingerprint=c.fingerprint, n=len(frame),
+                               filters=c.spec.describe() if not c.spec.is_empty else (),
+                               query=c.query, simulated_label=c.simulated_label)
+    stem = file_stem("patients")
+    trig = dash.ctx.triggered_id
+    if trig == XLSX:
+        return dcc.send_bytes(excel_bytes({"data": frame, "dictionary": dictionary_frame()},
+                                          record), f"{stem}.xlsx")
+    if trig == PARQUET:
+        return dcc.send_bytes(parquet_bytes(frame, record), f"{stem}.parquet")
+    return dcc.send_bytes(csv_zip_bytes(frame, record, dictionary_frame()), f"{stem}.zip")

@@ -1,0 +1,153 @@
+"""Progression: distributions by group, baseline vs follow-up, regression, dose-response."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, callback, dcc, html
+
+from analysis import api
+from analysis.errors import ExplorerError
+from analysis.schema import GROUP_LABELS, get, outcomes
+from components import ids
+from components.figures import (
+    graph,
+    make_box_figure,
+    make_dose_response_figure,
+    make_ecdf_figure,
+    make_histogram_figure,
+    make_paired_figure,
+    make_regression_figure,
+)
+from components.page_context import error_alert, error_figure, page_context, small_n_warning
+from components.tables import fmt_num, fmt_p, frame_table
+from components.url_state import option
+
+dash.register_page(__name__, path="/progression", name="Progression",
+                   title="Progression · IVUS study explorer", order=2)
+
+OUTCOMES = tuple(v.name for v in outcomes())
+CHARTS = {"histogram": "Histogram", "box": "Box plot", "ecdf": "Cumulative (ECDF)"}
+DIST = "pr-distribution"
+PAIRED = "pr-paired"
+REGRESSION = "pr-regression"
+DOSE = "pr-dose"
+SUMMARY = "pr-summary"
+WARNING = "pr-warning"
+
+_FACTORY = {"histogram": make_histogram_figure, "box": make_box_figure, "ecdf": make_ecdf_figure}
+_METHOD = {
+    "histogram": "Histogram of patient values on a common bin grid (density), computed on the server.",
+    "box": "Box: quartiles, whiskers at the last value within 1.5 IQR; up to 50 outliers shown; "
+           "computed on the server.",
+    "ecdf": "Empirical cumulative distribution on a 200-point grid, computed on the server.",
+}
+
+
+def layout(**query):
+    """Page layout; outcome and chart type come from the URL."""
+    outcome = option(query, "outcome", OUTCOMES)
+    chart = option(query, "chart", CHARTS)
+    return html.Div([
+        html.H1("Progression"),
+        dbc.Row([
+            dbc.Col(html.Div([
+                html.Div("Outcome", id="pr-outcome-label", className="form-label"),
+                dbc.RadioItems(id=ids.option_id("outcome"), value=outcome, inline=True,
+                               options=[{"label": get(o).axis_label, "value": o}
+                                        for o in OUTCOMES]),
+            ], role="radiogroup", **{"aria-labelledby": "pr-outcome-label"}), md=6),
+            dbc.Col(html.Div([
+                html.Div("Distribution chart", id="pr-chart-label", className="form-label"),
+                dbc.RadioItems(id=ids.option_id("chart"), value=chart, inline=True,
+                               options=[{"label": v, "value": k} for k, v in CHARTS.items()]),
+            ], role="radiogroup", **{"aria-labelledby": "pr-chart-label"}), md=6),
+        ], className="mb-2"),
+        html.Div(id=WARNING),
+        dbc.Row([
+            dbc.Col(graph(DIST, "progression_distribution"), lg=6),
+            dbc.Col(graph(PAIRED, "baseline_vs_followup"), lg=6),
+        ]),
+        dbc.Row([
+            dbc.Col(graph(REGRESSION, "pct_regression"), lg=6),
+            dbc.Col(graph(DOSE, "dose_response_spotty_deposits"), lg=6),
+        ]),
+        html.H2("Change by group"),
+        dcc.Loading(html.Div(id=SUMMARY), delay_show=300),
+    ])
+
+
+def _summary_block(summary, unit: str):
+    by = summary.by_group.copy()
+    by["group"] = by["level"].map(lambda g: GROUP_LABELS.get(str(g), str(g)))
+    cols = {"group": "Group", "n": "n", "mean": f"Mean ({unit})", "sd": "SD",
+            "median": "Median", "q1": "Q1", "q3": "Q3", "p_change": "p (change vs 0)",
+            "test_change": "Test", "pct_regression": "% regression"}
+    diff = summary.difference_test.iloc[0]
+    reg = summary.regression_test.iloc[0]
+    return html.Div([
+        frame_table(by, columns=cols, table_id="pr-summary-table"),
+        html.P([
+            f"Unadjusted difference, spotty - none: {fmt_num(diff['estimate'])} {unit} "
+            f"(95% CI {fmt_num(diff['ci_low'])} to {fmt_num(diff['ci_high'])}), "
+            f"p = {fmt_p(diff['p'])} ({diff['test']}). ",
+            f"Regression (change < 0) spotty vs none: p = {fmt_p(reg['p'])} ({reg['test']}).",
+        ], className="method-note"),
+    ])
+
+
+@callback(
+    Output(DIST, "figure"), Output(PAIRED, "figure"), Output(REGRESSION, "figure"),
+    Output(DOSE, "figure"), Output(SUMMARY, "children"), Output(WARNING, "children"),
+    Input(ids.FILTER_STORE, "data"), Input(ids.option_id("outcome"), "value"),
+    Input(ids.option_id("chart"), "value"), Input(ids.option_id("present"), "value"),
+    Input(ids.option_id("means"), "value"),
+)
+def update(store, outcome, chart, present, means):
+    """All progression figures for the filters, outcome and chart type."""
+    if store is None or outcome not in OUTCOMES:
+        raise dash.exceptions.PreventUpdate
+    chart = chart if chart in CHARTS else "histogram"
+    present = bool(present)
+    try:
+        c = page_context(store, present)
+        res = api.progression(c.fingerprint, c.query, outcome=outcome)
+        if not res.ok:
+            raise ExplorerError(res.error)
+    except ExplorerError as err:
+        fig = error_figure(err, present)
+        return fig, fig, fig, fig, error_alert(err), None
+
+    def fig_or_message(part, build):
+        value = res.get(part)
+        if value is None:
+            return error_figure(ExplorerError(res.errors.get(part, f"{part} unavailable")),
+                                present)
+        return build(value)
+
+    n = res.n
+    dist = fig_or_message(chart, lambda d: _FACTORY[chart](
+        d, outcome=outcome, footnote=c.footnote(n, _METHOD[chart]), presentation=present))
+    before = get(outcome).baseline
+    paired = fig_or_message("paired", lambda d: make_paired_figure(
+        d, variable=before, footnote=c.footnote(n, "Mean and 95% CI (t distribution) at "
+                                                   "baseline and follow-up."),
+        presentation=present))
+    summary = res.get("summary")
+    reg_method = ""
+    if summary is not None:
+        r = summary.regression_test.iloc[0]
+        reg_method = (f"Regression = {get(outcome).label} < 0; spotty vs none p = "
+                      f"{fmt_p(r['p'])} ({r['test']}).")
+    regression = fig_or_message("summary", lambda s: make_regression_figure(
+        s, footnote=c.footnote(n, reg_method), presentation=present))
+    dose = fig_or_message("dose_response", lambda d: make_dose_response_figure(
+        d, outcome=outcome, adjusted=means != "raw",
+        footnote=c.footnote(d.n_used, f"{d.method}. p for trend = {fmt_p(d.p_trend)} "
+                                      f"({d.trend_test})."),
+        presentation=present))
+    table = (_summary_block(summary, get(outcome).unit) if summary is not None
+             else error_alert(ExplorerError(res.errors.get("summary", ""))))
+    return dist, paired, regression, dose, table, small_n_warning(res.n_by_group)
+
+
