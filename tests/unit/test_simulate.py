@@ -14,7 +14,14 @@ import pytest
 from analysis import derive, schema
 from analysis.errors import ExplorerError
 from analysis.settings import BUNDLED_COHORT, BUNDLED_LESIONS, DATA_DIR, ROOT
-from analysis.simulate import SEED, SimulationError, main, simulate_cohort, write_bundled
+from analysis.simulate import (
+    SEED,
+    SimulationError,
+    main,
+    simulate_cohort,
+    write_bundled,
+    write_cohort,
+)
 from analysis.simulation_params import PARAMS, parameter_table
 
 
@@ -198,13 +205,22 @@ def test_cli_writes_csv_parquet_and_sidecar(tmp_path):
     assert main(["--n", "120", "--seed", "9", "--out", str(out), "--lesions-out", str(les)]) == 0
     patients = pd.read_parquet(out)
     expected, expected_lesions = simulate_cohort(120, seed=9)
-    pd.testing.assert_frame_equal(patients, expected, check_dtype=False,
-                                  check_categorical=False)
+    pd.testing.assert_frame_equal(patients, expected)  # Parquet keeps the dictionary dtypes
     assert len(pd.read_csv(les)) == len(expected_lesions)
     meta = json.loads((tmp_path / "cohort.parquet.meta.json").read_text())
     assert meta["simulated"] is True and meta["seed"] == 9 and meta["n"] == 120
     assert meta["generator"] == "analysis.simulate"
     assert meta["label"] == schema.SIMULATED_LABEL
+
+
+def test_write_cohort_does_not_modify_its_input(tmp_path):
+    patients, _ = simulate_cohort(80, seed=4)
+    before = patients.copy(deep=True)
+    write_cohort(patients, tmp_path / "c.csv", seed=4)
+    pd.testing.assert_frame_equal(patients, before)
+    written = pd.read_csv(tmp_path / "c.csv")
+    assert written["diabetes"].tolist() == patients["diabetes"].astype(int).tolist()
+    assert written["sex"].tolist() == patients["sex"].astype("str").tolist()
 
 
 def test_cli_rejects_an_unknown_extension(tmp_path, capsys):
