@@ -41,7 +41,7 @@ from analysis.models import (
     resolve_covariates,
     weighting_text,
 )
-from analysis.schema import GROUP, GROUP_LEVELS
+from analysis.schema import GROUP, GROUP_LEVELS, default_covariates
 
 
 @dataclass(frozen=True)
@@ -248,6 +248,11 @@ def interaction(data: pd.DataFrame, dv: str, modifier: str, *, between: str = GR
     method = (f"ANCOVA (OLS) with interaction: {formula}; {weighting_text(weights)}, numeric "
               f"covariates at their mean; n = {md.n}")
     notes = list(md.notes)
+    requested = default_covariates(dv) if covar is None else (
+        [covar] if isinstance(covar, str) else list(covar))
+    if modifier in requested:
+        notes.append(f"{modifier} is the modifier, so it was taken out of the covariates "
+                     "(it is in the model through the interaction).")
     if cut is not None:
         notes.append(f"{modifier} split at {cut:g}: '< {cut:g}' vs '≥ {cut:g}' (reference).")
     return InteractionResult(

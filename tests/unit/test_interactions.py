@@ -113,6 +113,7 @@ def test_modifier_removed_from_covariates(cohort):
     res = interaction(cohort, "delta_pav", "sex", covar=COVS)
     assert "sex" not in res.covariates
     assert res.formula == "delta_pav ~ calcification * sex + pav_baseline + age"
+    assert any("taken out of the covariates" in n for n in res.notes)
 
 
 def test_modifier_errors(cohort):

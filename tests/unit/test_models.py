@@ -298,3 +298,12 @@ def test_other_outcome_uses_its_baseline(random_cohort):
     assert res.covariates[0] == "tav_baseline"
     assert "tav_baseline" in res.diagnostics.set_index("statistic").loc[
         "homogeneity of slopes p", "note"]
+
+
+def test_other_grouping_factor(random_cohort):
+    res = ancova(random_cohort, "delta_pav", between="sex", covar=["age"])
+    rows = random_cohort[["delta_pav", "sex", "age"]].dropna()
+    # reference: all rows (no comparison restriction), levels in dictionary order
+    assert res.ls_means["level"].tolist() == ["female", "male"]
+    assert res.n_used == len(rows)
+    assert res.contrast["contrast"].tolist() == ["male - female"]
