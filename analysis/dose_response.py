@@ -143,15 +143,16 @@ def dose_response(data: pd.DataFrame, dv: str, *, count: str = "n_spotty",
         raise AnalysisError(f"Only deposit category {', '.join(present) or 'none'} occurs in "
                             "this selection; a dose-response needs at least two. Widen the "
                             "filters.")
+    # a category may be small: the model pools the residual variance over all of them
     md = prepare(column(frame, dv), cat, [column(frame, c) for c in names], focal_levels=None,
-                 min_group_n=2, dropped=dropped0, what="the trend model")
+                 min_group_n=1, dropped=dropped0, what="the trend model")
+    notes.extend(md.notes)
     try:
         res = ancova_from_model_data(md, dv, weights=weights, alpha=alpha, diagnostics=False)
         for _, r in res.ls_means.iterrows():
             at = table["category"] == r["level"]
             table.loc[at, ["ls_mean", "ls_se", "ls_ci_low", "ls_ci_high"]] = \
                 [r["ls_mean"], r["se"], r["ci_low"], r["ci_high"]]
-        notes.extend(n for n in res.notes if n not in notes)
     except AnalysisError as err:
         notes.append(f"Adjusted means not estimated: {err}")
 

@@ -142,3 +142,13 @@ def test_explicit_grid_matches_closed_form(weights):
     assert grid.groupby("calcification")["weight"].sum().tolist() == pytest.approx([1.0, 1.0])
     np.testing.assert_allclose(grid_average(design, grid), design.lsmeans_matrix(weights),
                                atol=1e-12)
+
+
+def test_grid_with_only_numeric_covariates():
+    focal = FactorTerm("calcification", ("none", "spotty"), np.array([0, 0, 1, 1, 1]))
+    age = NumericTerm("age", np.array([50.0, 60.0, 55.0, 65.0, 70.0]))
+    design = Design(focal, (age,))
+    grid = reference_grid(design)
+    # reference: one row per group, age at its mean 60
+    assert grid["age"].tolist() == [60.0, 60.0] and grid["weight"].tolist() == [1.0, 1.0]
+    np.testing.assert_allclose(design.lsmeans_matrix(), [[1, 0, 60.0], [1, 1, 60.0]])

@@ -134,3 +134,15 @@ def test_dose_response_default_covariates_and_other_excluded(counted):
 def test_dose_response_single_category_message(random_cohort):
     with pytest.raises(AnalysisError, match="Only deposit category 0 occurs"):
         dose_response(random_cohort.assign(n_spotty=0), "delta_pav")
+
+
+def test_dose_response_tiny_category_still_fits(counted):
+    frame = counted.copy()
+    frame["n_spotty"] = frame["n_spotty"].where(frame["n_spotty"] < 3, 1)
+    first_spotty = frame.index[frame["calcification"] == "spotty"][0]
+    frame.loc[first_spotty, "n_spotty"] = 7  # one patient in "3+"
+    res = dose_response(frame, "delta_pav", covar=COVS)
+    t = res.table.set_index("category")
+    # reference: one patient in 3+ -> no SD of its own, but the model still estimates it
+    assert t.loc["3+", "n"] == 1 and np.isnan(t.loc["3+", "se"])
+    assert np.isfinite(t.loc["3+", "ls_mean"]) and np.isfinite(res.p_trend)
