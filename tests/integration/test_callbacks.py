@@ -1,0 +1,243 @@
+"""Page callbacks through the Flask test client (POST /_dash-update-component)."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from dash_callback_client import key
+
+from analysis.filters import FilterSpec, apply_filters
+from analysis.schema import GROUP_COLORS, SIMULATED_LABEL
+from components import ids
+from components.downloads import PARQUET_KEY
+from components.filter_panel import category_names, domain_from_frame, range_names
+
+AGE_SPEC = FilterSpec(ranges=(("age", 50.0, 70.0),))
+STORE = key(ids.FILTER_STORE, "data")
+PRESENT = key(ids.option_id("present"), "value")
+MEANS = key(ids.option_id("means"), "value")
+OUTCOME = key(ids.option_id("outcome"), "value")
+
+
+def _response(data, component, prop):
+    return data["response"][component][prop]
+
+
+def _text(node) -> str:
+    """All text in a serialised component tree."""
+    if node is None:
+        return ""
+    if isinstance(node, str | int | float):
+        return str(node)
+    if isinstance(node, list):
+        return " ".join(_text(n) for n in node)
+    if isinstance(node, dict):
+        return _text(node.get("props", {}).get("children"))
+    return ""
+
+
+def _footnote(fig) -> str:
+    return " ".join(a.get("text", "") for a in fig["layout"].get("annotations", []))
+
+
+def test_overview_headline_follows_filters(caller, dataset):
+    expected = apply_filters(dataset.frame, AGE_SPEC)  # independent: the filter itself
+    status, data, _raw = caller.call("ov-ls-means.figure", {
+        STORE: AGE_SPEC.to_dict(), PRESENT: False, MEANS: "adjusted"})
+    assert status == 200
+    fig = _response(data, "ov-ls-means", "figure")
+    assert [t["marker"]["color"] for t in fig["data"]] == [GROUP_COLORS["none"],
+                                                           GROUP_COLORS["spotty"]]
+    note = _footnote(fig)
+    assert "Age 50-70 years" in note
+    assert SIMULATED_LABEL in note
+    counts = _text(_response(data, "ov-counts", "children"))
+    assert f"n = {expected.n_by_group['none']:,}" in counts
+    assert f"n = {expected.n_by_group['spotty']:,}" in counts
+    attrition = _text(_response(data, "ov-attrition", "children"))
+    assert "Complete cases for the ANCOVA" in attrition
+
+
+def test_overview_raw_switch_changes_model(caller):
+    _s, adjusted, _ = caller.call("ov-ls-means.figure", {STORE: {}, PRESENT: False,
+                                                         MEANS: "adjusted"})
+    _s, raw, _ = caller.call("ov-ls-means.figure", {STORE: {}, PRESENT: False, MEANS: "raw"})
+    fa = _response(adjusted, "ov-ls-means", "figure")
+    fr = _response(raw, "ov-ls-means", "figure")
+    assert "LS mean" in fa["layout"]["yaxis"]["title"]["text"]
+    assert fr["layout"]["yaxis"]["title"]["text"].startswith("Mean")
+    assert fa["data"][1]["y"] != fr["data"][1]["y"]
+
+
+def test_empty_selection_shows_message_not_traceback(caller):
+    spec = FilterSpec(ranges=(("age", 119.0, 120.0),))
+    status, data, _ = caller.call("ov-ls-means.figure", {STORE: spec.to_dict(),
+                                                         PRESENT: False, MEANS: "adjusted"})
+    assert status == 200
+    fig = _response(data, "ov-ls-means", "figure")
+    assert fig["data"] == []
+    assert fig["layout"]["annotations"][0]["text"]
+    assert "Traceback" not in json.dumps(data)
+
+
+def test_progression_sends_summaries_not_rows(caller, dataset):
+    status, data, raw = caller.call("pr-distribution.figure", {
+        STORE: {}, OUTCOME: "delta_pav", key(ids.option_id("chart"), "value"): "histogram",
+        PRESENT: False, MEANS: "adjusted"})
+    assert status == 200
+    fig = _response(data, "pr-distribution", "figure")
+    assert len(fig["data"]) == 2
+    assert "ΔPAV (%)" in fig["layout"]["xaxis"]["title"]["text"]
+    # 30 bins per group, whatever the cohort size
+    assert len(raw) < 300_000
+    paired = _response(data, "pr-paired", "figure")
+    assert {t["name"] for t in paired["data"]} == {"No calcification", "Spotty calcification"}
+
+
+def test_comparison_formula_lists_chosen_covariates(caller):
+    status, data, _ = caller.call("cmp-ls-means.figure", {
+        STORE: {}, OUTCOME: "delta_tav", key(ids.option_id("covar"), "value"): ["age", "sex"],
+        MEANS: "adjusted", PRESENT: False})
+    assert status == 200
+    formula = _text(_response(data, "cmp-formula", "children"))
+    assert "delta_tav ~ calcification + tav_baseline + age + sex" in formula
+    forest = _response(data, "cmp-forest", "figure")
+    assert forest["data"][0]["y"][0] == "Overall"
+
+
+def test_therapy_cut_point_from_filter_spec(caller):
+    spec = FilterSpec(ldl_cut=80.0)
+    status, data, _ = caller.call("th-cells-ldl_intensive.figure", {
+        STORE: spec.to_dict(), OUTCOME: "delta_pav", MEANS: "adjusted", PRESENT: False})
+    assert status == 200
+    fig = _response(data, "th-cells-ldl_intensive", "figure")
+    assert "< 80 mg/dl" in fig["layout"]["xaxis"]["title"]["text"]
+    assert "Interaction p" in _footnote(fig)
+
+
+def _sync_values(domain, search, *, groups=None, stored=None):
+    rng = key({"name": ["ALL"], "type": ids.RANGE}, "value")
+    cat = key({"name": ["ALL"], "type": ids.CATEGORY}, "value")
+    opt = key({"key": ["ALL"], "type": ids.PAGE_OPTION}, "value")
+    r_ids = [{"type": ids.RANGE, "name": n} for n in range_names(domain)]
+    c_ids = [{"type": ids.CATEGORY, "name": n} for n in category_names(domain)]
+    o_ids = [ids.option_id("present"), ids.option_id("means")]
+    return {
+        key(ids.URL, "search"): search,
+        rng: [(i, list(domain.bounds[i["name"]])) for i in r_ids],
+        cat: [(i, list(domain.levels[i["name"]])) for i in c_ids],
+        key(ids.GROUPS, "value"): groups or ["none", "spotty"],
+        key(ids.LDL_THERAPY, "value"): "any", key(ids.SBP_THERAPY, "value"): "any",
+        key(ids.LDL_CUT, "value"): 70, key(ids.SBP_CUT, "value"): 120,
+        key(ids.MISSING, "value"): "exclude", key(ids.RESET, "n_clicks"): None,
+        opt: [(o_ids[0], False), (o_ids[1], "adjusted")],
+        key({"name": ["ALL"], "type": ids.RANGE}, "id"): [(i, i) for i in r_ids],
+        key({"name": ["ALL"], "type": ids.CATEGORY}, "id"): [(i, i) for i in c_ids],
+        key({"key": ["ALL"], "type": ids.PAGE_OPTION}, "id"): [(i, i) for i in o_ids],
+        STORE: stored,
+    }
+
+
+def test_url_restores_filters_and_controls(caller, dataset):
+    domain = domain_from_frame(dataset.frame)
+    values = _sync_values(domain, "?age=50-70&sex=male&outcome=delta_tav&means=raw")
+    status, data, _ = caller.call("filter-store.data", values, changed=["url.search"])
+    assert status == 200
+    store = _response(data, ids.FILTER_STORE, "data")
+    spec = FilterSpec.from_dict(store)
+    assert spec == FilterSpec(ranges=(("age", 50, 70),), categories=(("sex", ("male",)),))
+    ranges = data["response"]
+    age_key = json.dumps({"name": "age", "type": ids.RANGE}, sort_keys=True,
+                         separators=(",", ":"))
+    assert ranges[age_key]["value"] == [50.0, 70.0]
+    means_key = json.dumps(ids.option_id("means"), sort_keys=True, separators=(",", ":"))
+    assert ranges[means_key]["value"] == "raw"
+
+
+def test_control_change_writes_url_and_keeps_page_options(caller, dataset):
+    domain = domain_from_frame(dataset.frame)
+    values = _sync_values(domain, "?outcome=delta_tav", groups=["spotty", "none", "other"],
+                          stored=FilterSpec().to_dict())
+    status, data, _ = caller.call("filter-store.data", values,
+                                  changed=[f"{ids.GROUPS}.value"])
+    assert status == 200
+    search = _response(data, ids.URL, "search")
+    assert search == "?groups=none,spotty,other&outcome=delta_tav"
+    assert FilterSpec.from_dict(_response(data, ids.FILTER_STORE, "data")).groups == (
+        "none", "spotty", "other")
+
+
+def test_bad_link_falls_back_with_message(caller, dataset):
+    domain = domain_from_frame(dataset.frame)
+    values = _sync_values(domain, "?age=old")
+    status, data, _ = caller.call("filter-store.data", values, changed=["url.search"])
+    assert status == 200
+    assert "not understood" in _text(_response(data, ids.FILTER_MESSAGE, "children"))
+    assert FilterSpec.from_dict(_response(data, ids.FILTER_STORE, "data")).is_empty
+
+
+def test_grid_block_is_small_and_counts_filtered_rows(caller, dataset):
+    expected = apply_filters(dataset.frame, AGE_SPEC).n
+    status, data, raw = caller.call("data-grid.getRowsResponse", {
+        key("data-grid", "getRowsRequest"): {"startRow": 0, "endRow": 100, "sortModel":
+                                             [{"colId": "age", "sort": "desc"}],
+                                             "filterModel": {}},
+        STORE: AGE_SPEC.to_dict(), key("data-columns", "value"): ["patient_id", "age"]})
+    assert status == 200
+    resp = _response(data, "data-grid", "getRowsResponse")
+    assert resp["rowCount"] == expected
+    assert len(resp["rowData"]) == 100
+    ages = [r["age"] for r in resp["rowData"]]
+    assert ages == sorted(ages, reverse=True) and max(ages) <= 70
+    assert len(raw) < 300_000
+
+
+def _download(caller, button: str, spec: FilterSpec):
+    values = {key("data-csv", "n_clicks"): None, key("data-xlsx", "n_clicks"): None,
+              key("data-parquet", "n_clicks"): None, STORE: spec.to_dict()}
+    values[key(button, "n_clicks")] = 1
+    status, data, _ = caller.call("data-download.data", values, changed=[f"{button}.n_clicks"])
+    assert status == 200
+    out = _response(data, "data-download", "data")
+    import base64
+
+    return out["filename"], base64.b64decode(out["content"])
+
+
+def test_csv_download_is_exactly_the_filtered_rows(caller, dataset):
+    expected = apply_filters(dataset.frame, AGE_SPEC).frame
+    name, content = _download(caller, "data-csv", AGE_SPEC)
+    assert name.endswith(".zip")
+    with zipfile.ZipFile(io.BytesIO(content)) as zf:
+        frame = pd.read_csv(zf.open("data.csv"))
+        prov = zf.read("provenance.txt").decode()
+    assert sorted(frame["patient_id"]) == sorted(expected["patient_id"])
+    assert dataset.provenance.fingerprint in prov
+    assert f"rows: {len(expected)}" in prov
+    assert "Age 50-70 years" in prov
+
+
+def test_excel_and_parquet_downloads_carry_provenance(caller, dataset):
+    expected = apply_filters(dataset.frame, AGE_SPEC).frame
+    name, content = _download(caller, "data-xlsx", AGE_SPEC)
+    assert name.endswith(".xlsx")
+    sheets = pd.read_excel(io.BytesIO(content), sheet_name=None)
+    assert len(sheets["data"]) == len(expected)
+    prov = dict(zip(sheets["provenance"]["field"], sheets["provenance"]["value"], strict=True))
+    assert prov["dataset_fingerprint"] == dataset.provenance.fingerprint
+    name, content = _download(caller, "data-parquet", AGE_SPEC)
+    table = pq.read_table(io.BytesIO(content))
+    assert table.num_rows == len(expected)
+    meta = json.loads(table.schema.metadata[PARQUET_KEY])
+    assert meta["rows"] == str(len(expected))
+
+
+@pytest.mark.parametrize("path", ["/", "/baseline", "/progression", "/comparison",
+                                  "/therapy", "/data", "/health"])
+def test_pages_serve(client, path):
+    assert client.get(path + "?age=50-70").status_code == 200
