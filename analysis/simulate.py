@@ -138,6 +138,12 @@ def _probit(rng: np.random.Generator, pct: float, linear: np.ndarray) -> np.ndar
     return lat > cut
 
 
+def _plausible(name: str, x: np.ndarray) -> np.ndarray:
+    """Clip to the dictionary's plausible range of ``name`` (a guard for extreme draws)."""
+    lo, hi = schema.get(name).plausible_range
+    return np.clip(x, lo, hi)
+
+
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * x))
 
@@ -253,7 +259,8 @@ def simulate_cohort(n: int = N_PUBLISHED, seed: int = SEED, *, n_spotty_group: i
     w = np.asarray(p.trial_weights, dtype=float)
     trial_code = rng.choice(n_trials, size=n, p=w / w.sum())
     nominal = np.asarray(p.trial_followup_months, dtype=float)[trial_code]
-    followup = np.round(nominal + np.clip(rng.normal(0.0, p.followup_sd_months, n), -3, 3), 1)
+    dev = p.followup_max_dev_months
+    followup = np.round(nominal + np.clip(rng.normal(0.0, p.followup_sd_months, n), -dev, dev), 1)
 
     # 2. group by rank of a risk-factor score
     score = (p.score_age * z_age + p.score_male * z_male + p.score_diabetes * z_dm
@@ -268,55 +275,70 @@ def simulate_cohort(n: int = N_PUBLISHED, seed: int = SEED, *, n_spotty_group: i
     male = _top_k_within(z_male, code, p.male_pct, p.male_pct[_SPOTTY])
     diabetes = _top_k_within(z_dm, code, p.diabetes_pct, p.diabetes_pct[_SPOTTY])
     prior_mi = _top_k_within(z_mi, code, p.prior_mi_pct, p.prior_mi_pct[_SPOTTY])
-    age_raw = 55.0 + p.age_sd * z_age
-    age = _round_within(_match_clip(age_raw, code, p.age_mean, (p.age_sd, p.age_sd), 25, 90),
+    # raw centres are the spotty group's values; none/spotty are then matched exactly
+    lo, hi = schema.get("age").plausible_range
+    age_raw = p.age_mean[_SPOTTY] + p.age_sd * z_age
+    age = _round_within(_match_clip(age_raw, code, p.age_mean, (p.age_sd, p.age_sd), lo, hi),
                         code)
-    hdl_log = (np.log(47.0) + 0.30 * z_hdl + p.hdl_female_log * ~male
+    hdl_log = (np.log(p.hdl_mean[_SPOTTY]) + p.hdl_log_sd * z_hdl + p.hdl_female_log * ~male
                + p.hdl_diabetes_log * diabetes)
-    hdl = _round_within(_match_clip(np.exp(hdl_log), code, p.hdl_mean, p.hdl_sd, 15, 140), code)
+    lo, hi = schema.get("hdl_c").plausible_range
+    hdl = _round_within(_match_clip(np.exp(hdl_log), code, p.hdl_mean, p.hdl_sd, lo, hi), code)
 
     # 4. other risk factors, laboratory values, blood pressure, medication
-    bmi = np.round(np.clip(p.bmi_median * np.exp(p.bmi_log_sd * rng.standard_normal(n))
-                           + p.bmi_diabetes * diabetes, 17, 55), 1)
-    za = _std(age)
-    hypertension = _probit(rng, p.hypertension_pct, 0.4 * za + 0.06 * (bmi - 28.5)
-                           + 0.3 * diabetes)
-    smoker = _probit(rng, p.smoker_pct, -0.4 * za + 0.2 * male)
+    bmi = np.round(_plausible("bmi", p.bmi_median * np.exp(p.bmi_log_sd * rng.standard_normal(n))
+                              + p.bmi_diabetes * diabetes), 1)
+    za, bmi_c = _std(age), bmi - p.bmi_median
+    h_age, h_bmi, h_dm = p.hypertension_loadings
+    hypertension = _probit(rng, p.hypertension_pct, h_age * za + h_bmi * bmi_c + h_dm * diabetes)
+    s_age, s_male = p.smoker_loadings
+    smoker = _probit(rng, p.smoker_pct, s_age * za + s_male * male)
     p_high = np.asarray(p.trial_p_high_statin)[trial_code]
     p_none = np.asarray(p.trial_p_no_statin)[trial_code]
     r = rng.random(n)
     statin_code = np.where(r < p_none, 0, np.where(r < p_none + p_high, 2, 1)).astype(np.int8)
-    ldl_base = np.clip(p.ldl_baseline_median * np.exp(p.ldl_baseline_log_sd
-                                                      * rng.standard_normal(n)), 45, 320)
+    ldl_base = _plausible("ldl_c_baseline", p.ldl_baseline_median
+                          * np.exp(p.ldl_baseline_log_sd * rng.standard_normal(n)))
     reduction = np.clip(np.asarray(p.ldl_reduction)[statin_code]
-                        + p.ldl_reduction_sd * rng.standard_normal(n), -0.15, 0.75)
-    ldl = np.round(np.clip(ldl_base * (1.0 - reduction), 20, 280))
+                        + p.ldl_reduction_sd * rng.standard_normal(n), *p.ldl_reduction_limits)
+    ldl = np.round(_plausible("ldl_c", ldl_base * (1.0 - reduction)))
     ldl_base = np.round(ldl_base)
-    tg = np.round(np.clip(p.tg_median * np.exp(p.tg_log_sd * rng.standard_normal(n)
-                                               + 0.2 * diabetes + 0.02 * (bmi - 28.5)), 30, 1400))
-    crp = np.round(np.clip(p.crp_median * np.exp(p.crp_log_sd * rng.standard_normal(n)
-                                                 + 0.03 * (bmi - 28.5)), 0.1, 90), 1)
-    sbp = np.round(np.clip(p.sbp_mean + p.sbp_hypertension * (hypertension - p.hypertension_pct / 100)
-                           + 2.5 * za + p.sbp_sd * rng.standard_normal(n), 88, 205))
-    dbp = np.round(np.clip(38.0 + 0.3 * sbp + 8.0 * rng.standard_normal(n), 45, 120))
-    dbp = np.minimum(dbp, sbp - 15)
-    beta_blocker = _probit(rng, p.beta_blocker_pct, 0.8 * prior_mi)
-    ace_arb = _probit(rng, p.ace_arb_pct, 0.6 * hypertension + 0.3 * diabetes)
+    tg_dm, tg_bmi = p.tg_loadings
+    tg = np.round(_plausible("triglycerides", p.tg_median * np.exp(
+        p.tg_log_sd * rng.standard_normal(n) + tg_dm * diabetes + tg_bmi * bmi_c)))
+    crp = np.round(_plausible("crp", p.crp_median * np.exp(
+        p.crp_log_sd * rng.standard_normal(n) + p.crp_bmi_log * bmi_c)), 1)
+    crp = np.maximum(crp, 0.1)  # assay floor
+    sbp = np.round(_plausible("sbp", p.sbp_mean + p.sbp_sd * rng.standard_normal(n)
+                              + p.sbp_hypertension * (hypertension - p.hypertension_pct / 100)
+                              + p.sbp_age_per_sd * za))
+    d0, d_sbp, d_sd = p.dbp_model
+    dbp = np.round(_plausible("dbp", d0 + d_sbp * sbp + d_sd * rng.standard_normal(n)))
+    dbp = np.minimum(dbp, sbp - 15)  # pulse pressure of at least 15 mmHg
+    beta_blocker = _probit(rng, p.beta_blocker_pct, p.beta_blocker_prior_mi * prior_mi)
+    a_htn, a_dm = p.ace_arb_loadings
+    ace_arb = _probit(rng, p.ace_arb_pct, a_htn * hypertension + a_dm * diabetes)
 
     # IVUS burden: log-normal PAV and TAV, standardised within group to the published values
-    lin = (0.75 * u_burden + 0.15 * za + 0.15 * male + 0.15 * diabetes + 0.10 * prior_mi
-           - 0.10 * z_hdl)
-    pav_raw = np.exp(np.log(32.0) + 0.25 * (lin / lin.std() * 0.8 + 0.6 * z_pav))
-    pav = _round_within(_match_clip(pav_raw, code, p.pav_mean, p.pav_sd, 8, 78), code, 2)
+    w_u, w_age, w_male, w_dm, w_mi, w_hdl = p.pav_loadings
+    lin = (w_u * u_burden + w_age * za + w_male * male + w_dm * diabetes + w_mi * prior_mi
+           + w_hdl * z_hdl)
+    r_pav = p.pav_structure_r
+    pav_raw = np.exp(np.log(p.pav_mean[_SPOTTY]) + p.pav_log_sd
+                     * (r_pav * _std(lin) + np.sqrt(1 - r_pav ** 2) * z_pav))
+    lo, hi = schema.get("pav_baseline").plausible_range
+    pav = _round_within(_match_clip(pav_raw, code, p.pav_mean, p.pav_sd, lo, hi), code, 2)
     zp = np.zeros(n)
     for g in (_NONE, _SPOTTY, _OTHER):
         idx = code == g
         if idx.sum() > 1:
             lp = np.log(pav[idx])
             zp[idx] = (lp - lp.mean()) / lp.std()
-    tav_raw = np.exp(np.log(140.0) + 0.45 * (p.pav_tav_corr * zp + np.sqrt(1 - p.pav_tav_corr ** 2)
-                                             * rng.standard_normal(n)))
-    tav = _round_within(_match_clip(tav_raw, code, p.tav_mean, p.tav_sd, 15, 780), code, 1)
+    r_tav = p.pav_tav_corr
+    tav_raw = np.exp(np.log(p.tav_mean[_SPOTTY]) + p.tav_log_sd
+                     * (r_tav * zp + np.sqrt(1 - r_tav ** 2) * rng.standard_normal(n)))
+    lo, hi = schema.get("tav_baseline").plausible_range
+    tav = _round_within(_match_clip(tav_raw, code, p.tav_mean, p.tav_sd, lo, hi), code, 1)
 
     # 5. PAV change, calibrated on the spotty and no-calcification patients
     g01 = np.minimum(code, _SPOTTY)  # "other" patients progress like spotty ones
@@ -333,19 +355,22 @@ def simulate_cohort(n: int = N_PUBLISHED, seed: int = SEED, *, n_spotty_group: i
                 diabetes[cmp], prior_mi[cmp], hdl[cmp])
     delta = struct + p.dpav_residual_sd * noise + np.where(code == _OTHER, p.dpav_ls_mean[1], 0.0)
     delta[cmp] = _calibrate_delta(struct[cmp], noise[cmp], X, code[cmp], p)
-    pav_fu = _round_within(np.clip(pav + delta, 5, 80), code, 2)
+    pav_fu = _round_within(_plausible("pav_followup", pav + delta), code, 2)
     dtav = (p.dtav_per_dpav * (tav / pav) * (pav_fu - pav)
             + p.dtav_sd * rng.standard_normal(n))
-    tav_fu = np.round(np.clip(tav + dtav, np.maximum(0.5 * tav, 10), np.minimum(2.0 * tav, 800)), 1)
+    lo, hi = schema.get("tav_followup").plausible_range
+    t_lo, t_hi = p.tav_change_limits
+    tav_fu = np.round(np.clip(tav + dtav, np.maximum(t_lo * tav, lo), np.minimum(t_hi * tav, hi)), 1)
 
     # spotty deposits per patient; the lesion table
     n_sp = np.where(code == _NONE, 0,
-                    np.minimum(1 + rng.poisson(p.spotty_extra_mean * np.exp(0.3 * u_burden)),
+                    np.minimum(1 + rng.poisson(p.spotty_extra_mean
+                                               * np.exp(p.spotty_count_burden * u_burden)),
                                p.n_spotty_max))
     n_sp = np.where(code == _OTHER, n_sp - 1, n_sp)  # "other": 0+ spotty deposits ...
-    n_wide = np.where(code == _OTHER, 1 + rng.poisson(0.5, n), 0)  # ... and >= 1 wide/long one
+    n_wide = np.where(code == _OTHER, 1 + rng.poisson(p.other_extra_wide_mean, n), 0)  # >= 1 wide
     ids = _ids(n)
-    lesions = _lesions(rng, ids, n_sp, n_wide)
+    lesions = _lesions(rng, ids, n_sp, n_wide, p)
 
     cols = {
         "patient_id": pd.array(ids, dtype="str"),
@@ -379,16 +404,19 @@ def simulate_cohort(n: int = N_PUBLISHED, seed: int = SEED, *, n_spotty_group: i
 
 
 def _lesions(rng: np.random.Generator, ids: np.ndarray, n_sp: np.ndarray,
-             n_wide: np.ndarray) -> pd.DataFrame:
+             n_wide: np.ndarray, p: SimulationParams) -> pd.DataFrame:
     """One row per deposit: spotty ones (1-4 mm, arc < 90°), then wide or long ones."""
     k_sp, k_w = int(n_sp.sum()), int(n_wide.sum())
-    sp_arc = np.round(15.0 + 70.0 * rng.beta(2.0, 2.5, k_sp))  # 15-85 degrees
-    sp_len = np.round(1.0 + 3.0 * rng.beta(1.6, 2.4, k_sp), 1)  # 1.0-4.0 mm
-    long_one = rng.random(k_w) < 0.5  # a wide arc, or a long deposit
-    w_arc = np.where(long_one, np.round(20.0 + 60.0 * rng.random(k_w)),
-                     np.round(95.0 + 200.0 * rng.random(k_w)))
-    w_len = np.where(long_one, np.round(4.5 + 10.0 * rng.random(k_w), 1),
-                     np.round(1.0 + 9.0 * rng.random(k_w), 1))
+    len_lo, len_hi = schema.SPOTTY_LENGTH_MM
+    arc_lo, arc_hi, arc_a, arc_b = p.spotty_arc_deg
+    sp_arc = np.round(arc_lo + (arc_hi - arc_lo) * rng.beta(arc_a, arc_b, k_sp))
+    sp_len = np.round(len_lo + (len_hi - len_lo) * rng.beta(*p.spotty_length_beta, k_sp), 1)
+    long_one = rng.random(k_w) < 0.5  # a long deposit (any arc), or a wide arc (any length)
+    (wa_lo, wa_hi), (wl_lo, wl_hi) = p.other_arc_deg, p.other_length_mm
+    w_arc = np.where(long_one, np.round(arc_lo + (arc_hi - arc_lo) * rng.random(k_w)),
+                     np.round(wa_lo + (wa_hi - wa_lo) * rng.random(k_w)))
+    w_len = np.where(long_one, np.round(wl_lo + (wl_hi - wl_lo) * rng.random(k_w), 1),
+                     np.round(len_lo + (wl_hi - len_lo) * rng.random(k_w), 1))
     frame = pd.DataFrame({
         "patient_id": pd.array(np.concatenate([np.repeat(ids, n_sp), np.repeat(ids, n_wide)]),
                                dtype="str"),

@@ -50,6 +50,8 @@ class SimulationParams:
                                       "serial IVUS follow-up typically 18-24 months (study notes)")
     followup_sd_months: float = _p(1.0, "assumption",
                                    "scheduling spread around the protocol follow-up visit")
+    followup_max_dev_months: float = _p(3.0, "assumption",
+                                        "visits fall within a protocol window of +-3 months")
     trial_p_high_statin: tuple = _p((0.50, 0.30, 0.25, 0.40, 0.60, 0.40, 1.00), "assumption",
                                     "lipid trials randomised to high-intensity statins in some arms")
     trial_p_no_statin: tuple = _p((0.00, 0.15, 0.10, 0.05, 0.00, 0.10, 0.00), "assumption",
@@ -81,32 +83,63 @@ class SimulationParams:
     score_burden: float = _p(0.53, "derived", "loading giving the ~7-point PAV difference")
 
     # --- other risk factors and therapies (not published) ---------------------------------
+    hdl_log_sd: float = _p(0.32, "derived", "published HDL-C SD / mean ~ 0.33 (log-normal)")
     hdl_female_log: float = _p(0.15, "assumption", "women have ~15% higher HDL-C")
     hdl_diabetes_log: float = _p(-0.08, "assumption", "diabetes lowers HDL-C by ~8%")
     bmi_median: float = _p(28.5, "assumption", "typical BMI of IVUS trial patients")
     bmi_log_sd: float = _p(0.15, "assumption", "BMI SD ~4.5 kg/m2")
     bmi_diabetes: float = _p(2.0, "assumption", "diabetic patients ~2 kg/m2 heavier")
     hypertension_pct: float = _p(72.0, "assumption", "hypertension prevalence in IVUS trials ~70%")
+    hypertension_loadings: tuple = _p((0.4, 0.06, 0.3), "assumption",
+                                      "probit per SD of age, per kg/m2 BMI, for diabetes")
     smoker_pct: float = _p(24.0, "assumption", "current smoking ~1 in 4 in these trials")
+    smoker_loadings: tuple = _p((-0.4, 0.2), "assumption",
+                                "probit per SD of age (younger smoke more), for men")
     ldl_baseline_median: float = _p(122.0, "assumption", "pre-trial LDL-C of pooled IVUS trials")
     ldl_baseline_log_sd: float = _p(0.25, "assumption", "pre-trial LDL-C SD ~28 mg/dl")
     ldl_reduction: tuple = _p((0.02, 0.30, 0.45), "assumption",
                               "mean LDL-C lowering by statin none / moderate / high intensity")
     ldl_reduction_sd: float = _p(0.10, "assumption", "individual variation in statin response")
+    ldl_reduction_limits: tuple = _p((-0.15, 0.75), "assumption",
+                                     "LDL-C lowering between +15% (rise) and 75% per patient")
     tg_median: float = _p(140.0, "assumption", "on-treatment triglycerides, log-normal")
     tg_log_sd: float = _p(0.45, "assumption", "triglycerides are right-skewed")
+    tg_loadings: tuple = _p((0.20, 0.02), "assumption",
+                            "log triglycerides: + for diabetes, + per kg/m2 BMI")
     crp_median: float = _p(1.8, "assumption", "on-treatment hs-CRP, log-normal")
     crp_log_sd: float = _p(0.9, "assumption", "hs-CRP is strongly right-skewed")
+    crp_bmi_log: float = _p(0.03, "assumption", "hs-CRP rises with adiposity (log per kg/m2)")
     sbp_mean: float = _p(126.0, "assumption", "on-treatment SBP of stable CAD trial patients")
     sbp_sd: float = _p(14.0, "assumption", "on-treatment SBP SD")
     sbp_hypertension: float = _p(8.0, "assumption", "hypertensive patients ~8 mmHg higher SBP")
+    sbp_age_per_sd: float = _p(2.5, "assumption", "SBP rises ~2.5 mmHg per SD (~10 years) of age")
+    dbp_model: tuple = _p((38.0, 0.3, 8.0), "assumption",
+                          "DBP = 38 + 0.3 x SBP + noise SD 8 (mean ~76 mmHg)")
     beta_blocker_pct: float = _p(65.0, "assumption", "beta-blocker use in stable CAD trials")
+    beta_blocker_prior_mi: float = _p(0.8, "assumption", "beta-blockers are standard after MI")
     ace_arb_pct: float = _p(55.0, "assumption", "ACE-i / ARB use in stable CAD trials")
+    ace_arb_loadings: tuple = _p((0.6, 0.3), "assumption",
+                                 "ACE-i / ARB commoner with hypertension, diabetes (probit)")
     spotty_extra_mean: float = _p(0.9, "assumption",
                                   "n_spotty = 1 + Poisson(~0.9): most patients have 1-3 deposits")
     n_spotty_max: int = _p(15, "assumption", "cap on deposits per imaged segment")
+    spotty_count_burden: float = _p(0.3, "assumption", "more atheroma, more spotty deposits")
+    spotty_arc_deg: tuple = _p((15.0, 85.0, 2.0, 2.5), "assumption",
+                               "spotty arcs: low, high, beta shape a, b (definition: < 90 deg)")
+    spotty_length_beta: tuple = _p((1.6, 2.4), "assumption",
+                                   "spotty lengths within the 1-4 mm definition, mostly ~2 mm")
+    other_extra_wide_mean: float = _p(0.5, "assumption",
+                                      "'other' calcium: 1 + Poisson(0.5) wide or long deposits")
+    other_arc_deg: tuple = _p((95.0, 295.0), "assumption", "wide deposits: arc >= 90 deg")
+    other_length_mm: tuple = _p((4.5, 14.5), "assumption", "long deposits: longer than 4 mm")
 
     # --- IVUS burden -----------------------------------------------------------------------
+    pav_loadings: tuple = _p((0.75, 0.15, 0.15, 0.15, 0.10, -0.10), "assumption",
+                             "PAV latent: burden, age, male, diabetes, prior MI, HDL-C")
+    pav_structure_r: float = _p(0.8, "assumption",
+                                "share (correlation) of the PAV latent explained by its predictors")
+    pav_log_sd: float = _p(0.25, "derived", "published PAV SD / mean ~ 0.2-0.3 (log scale)")
+    tav_log_sd: float = _p(0.45, "derived", "published TAV SD / mean ~ 0.41-0.48 (log scale)")
     pav_tav_corr: float = _p(0.70, "assumption", "PAV and TAV correlate ~0.7 within a group")
 
     # --- progression (delta PAV) -------------------------------------------------------------
@@ -130,6 +163,8 @@ class SimulationParams:
     dtav_per_dpav: float = _p(0.9, "assumption",
                               "TAV change follows PAV change scaled by the plaque size")
     dtav_sd: float = _p(15.0, "assumption", "extra TAV-change noise, mm3 (trial SDs ~20 mm3)")
+    tav_change_limits: tuple = _p((0.5, 2.0), "assumption",
+                                  "follow-up TAV between half and double the baseline TAV")
 
 
 #: The parameters of the bundled cohort.
