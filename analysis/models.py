@@ -229,7 +229,7 @@ def factor_values(series: pd.Series, var: schema.Variable | None,
     if var is not None and var.dtype == "bool":
         labels = bool_levels(name)
         if pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(series.dtype):
-            v = series.to_numpy(dtype="float64", na_value=np.nan)
+            v = series.array.to_numpy(dtype="float64", na_value=np.nan)
         else:
             text = series.astype("str").str.strip().str.lower()
             v = np.where(text.isin(_TRUE), 1.0, np.where(text.isin(_FALSE), 0.0, np.nan))
@@ -242,8 +242,9 @@ def factor_values(series: pd.Series, var: schema.Variable | None,
                                 "numbers; fix the data.")
         return v, labels
     if isinstance(series.dtype, pd.CategoricalDtype):
-        levels = tuple(str(c) for c in series.cat.categories)
-        codes = series.cat.codes.to_numpy().astype("float64")
+        cat = series.array  # pd.Categorical: codes and categories without the accessor
+        levels = tuple(str(c) for c in cat.categories)
+        codes = cat.codes.astype("float64")
         codes[codes < 0] = np.nan
         return codes, levels
     text = series.astype("str")
