@@ -199,14 +199,19 @@ def _calibrate_delta(struct: np.ndarray, noise: np.ndarray, X: np.ndarray,
 # ----------------------------------------------------------------------------------------
 # the generator
 # ----------------------------------------------------------------------------------------
-def _check_args(n: int, n_spotty_group: int | None, n_other: int) -> tuple[int, int]:
+def _check_args(n: int, n_spotty_group: int | None, n_other: int,
+                p: SimulationParams) -> tuple[int, int]:
+    """Validated (n_spotty_group, n_other); a SimulationError saying what to change."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < MIN_N:
         raise SimulationError(f"n must be an integer of at least {MIN_N}; got {n!r}.")
     if isinstance(n_other, bool) or not isinstance(n_other, (int, np.integer)) or n_other < 0:
         raise SimulationError(f"n_other must be a non-negative integer; got {n_other!r}.")
     n_cmp = n - n_other
+    if n_cmp < MIN_N:
+        raise SimulationError(f"n_other must leave at least {MIN_N} patients in the spotty and "
+                              f"no-calcification groups; n={n}, n_other={n_other}.")
     if n_spotty_group is None:
-        n_spotty_group = int(round(n_cmp * PARAMS.n_spotty / N_PUBLISHED))
+        n_spotty_group = int(round(n_cmp * p.n_spotty / (p.n_spotty + p.n_none)))
     if (isinstance(n_spotty_group, bool) or not isinstance(n_spotty_group, (int, np.integer))
             or not 10 <= n_spotty_group <= n_cmp - 10):
         raise SimulationError(
@@ -248,7 +253,7 @@ def simulate_cohort(n: int = N_PUBLISHED, seed: int = SEED, *, n_spotty_group: i
     SimulationError
         If ``n`` is too small or the group sizes are impossible.
     """
-    n_spotty_group, n_other = _check_args(n, n_spotty_group, n_other)
+    n_spotty_group, n_other = _check_args(n, n_spotty_group, n_other, params)
     p = params
     rng = np.random.default_rng(seed)
     z = rng.standard_normal((8, n))  # latent normals, one row per purpose
