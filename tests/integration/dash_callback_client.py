@@ -1,4 +1,7 @@
-"""Call a Dash callback through Flask's test client, as the browser does.
+"""Call a Dash callback through Flask's test client, as the browser does; fixtures.
+
+The fixtures build the app once per session (``dash.page_registry`` is global); test
+modules import them (no conftest.py here, so ``conftest`` stays the unit tests' module).
 
 Requests are built from ``/_dash-dependencies`` so they match what dash-renderer
 sends to ``/_dash-update-component``.
@@ -7,6 +10,11 @@ sends to ``/_dash-update-component``.
 from __future__ import annotations
 
 import json
+
+import pytest
+
+from analysis import registry
+from analysis import settings as settings_mod
 
 
 def key(ident, prop: str) -> str:
@@ -85,3 +93,32 @@ class CallbackCaller:
         r = self.client.post("/_dash-update-component", json=body)
         data = json.loads(r.data) if r.status_code == 200 and r.data else None
         return r.status_code, data, r.data
+
+
+@pytest.fixture(scope="session")
+def dash_app():
+    """The Dash app on the bundled cohort with an in-process cache."""
+    import app as app_module
+
+    app_module.configure(settings_mod.Settings(cache_type="SimpleCache"))
+    return app_module.app
+
+
+@pytest.fixture(scope="session")
+def client(dash_app):
+    return dash_app.server.test_client()
+
+
+@pytest.fixture(scope="session")
+def dataset(dash_app):
+    return registry.active()
+
+
+@pytest.fixture(scope="session")
+def dependencies(client):
+    return json.loads(client.get("/_dash-dependencies").data)
+
+
+@pytest.fixture(scope="session")
+def caller(client, dependencies):
+    return CallbackCaller(client, dependencies)

@@ -1,4 +1,5 @@
 """Page callbacks through the Flask test client (POST /_dash-update-component)."""
+# ruff: noqa: F811  (pytest fixtures imported from dash_callback_client are parameters)
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ import zipfile
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from dash_callback_client import key
+from dash_callback_client import (  # noqa: F401
+    caller,
+    client,
+    dash_app,
+    dataset,
+    dependencies,
+    key,
+)
 
 from analysis.filters import FilterSpec, apply_filters
 from analysis.schema import GROUP_COLORS, SIMULATED_LABEL
