@@ -204,6 +204,9 @@ def as_text(raw: pd.Series) -> pd.Series:
         text = pd.Series(out, index=raw.index, dtype="str")
     elif isinstance(raw.dtype, pd.StringDtype):
         text = raw.str.strip()
+    elif pd.api.types.infer_dtype(raw, skipna=True) in ("string", "empty"):
+        # object column holding only text (SAS/Stata/SPSS strings): vectorised path
+        text = raw.astype("str").str.strip()
     else:
         text = pd.Series(raw.map(cell_text).to_numpy(dtype=object), index=raw.index,
                          dtype="str")
@@ -258,6 +261,22 @@ def _range_issues(values: pd.Series, var: Variable, ctx: ColumnContext) -> list[
     return issues
 
 
+def _to_float(text: pd.Series) -> pd.Series:
+    """Text to float64; unreadable text becomes NaN (the caller reports it).
+
+    pyarrow's cast (correctly rounded, like Python's ``float``) is tried first for
+    speed; if any cell does not parse, ``pandas.to_numeric`` sorts out which.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = pc.cast(pa.array(text.array, from_pandas=True), pa.float64())
+        return pd.Series(arr.to_numpy(zero_copy_only=False), index=text.index, dtype="float64")
+    except Exception:  # noqa: BLE001 - any failure falls back to the per-cell parser
+        return pd.to_numeric(text, errors="coerce").astype("float64")
+
+
 def _decimal_comma(text: pd.Series, bad: pd.Series) -> pd.Series | None:
     """Numbers written with a decimal comma, if every unreadable value is one."""
     cand = text[bad]
@@ -275,7 +294,7 @@ def parse_numeric(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple[pd
         values = pd.Series(raw.to_numpy(dtype="float64", na_value=np.nan), index=raw.index)
     else:
         text = as_text(raw)
-        values = pd.to_numeric(text, errors="coerce").astype("float64")
+        values = _to_float(text)
         bad = text.notna() & values.isna()
         if bad.any():
             fixed = _decimal_comma(text, bad)
@@ -310,23 +329,33 @@ def parse_numeric(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple[pd
     return values, issues
 
 
-def _lookup(text: pd.Series, ctx: ColumnContext, builtin: Mapping[str, object]) -> pd.Series:
-    """Map trimmed text to values: explicit codes, then value labels, then built-ins."""
-    codes = {str(k).strip().lower(): v for k, v in ctx.codes.items()}
+def _resolve(text: pd.Series, ctx: ColumnContext, builtin: Mapping[str, object]
+             ) -> tuple[np.ndarray, list[object]]:
+    """Factorize ``text`` and resolve each distinct value.
+
+    Order: explicit ``[codes]``, then the file's value labels, then the built-in codes
+    (all case-insensitive). Returns the factor codes (-1 for missing) and the resolved
+    value of each distinct text (``None`` if unknown). Work is per distinct value, so
+    a million rows with three codes cost three look-ups.
+    """
+    codes_map = {str(k).strip().lower(): v for k, v in ctx.codes.items()}
     labels = {str(k).strip().lower(): str(v).strip().lower() for k, v in ctx.value_labels.items()}
-    lowered = text.str.lower()
-    uniques = lowered.dropna().unique()
-    table: dict[str, object] = {}
+    factor, uniques = pd.factorize(text, use_na_sentinel=True)
+    resolved: list[object] = []
     for u in uniques:
-        if u in codes:
-            table[u] = codes[u]
-        elif u in labels and labels[u] in codes:
-            table[u] = codes[labels[u]]
-        elif u in builtin:
-            table[u] = builtin[u]
-        elif u in labels and labels[u] in builtin:
-            table[u] = builtin[labels[u]]
-    return lowered.map(table)
+        key = str(u).lower()
+        label = labels.get(key)
+        if key in codes_map:
+            resolved.append(codes_map[key])
+        elif label is not None and label in codes_map:
+            resolved.append(codes_map[label])
+        elif key in builtin:
+            resolved.append(builtin[key])
+        elif label is not None and label in builtin:
+            resolved.append(builtin[label])
+        else:
+            resolved.append(None)
+    return np.asarray(factor), resolved
 
 
 def _code_counts(text: pd.Series, bad: pd.Series) -> str:
@@ -340,8 +369,10 @@ def parse_bool(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple[pd.Se
     """Parse a yes/no column into pandas ``boolean``."""
     text = as_text(raw)
     builtin = {t: True for t in TRUE_TOKENS} | {t: False for t in FALSE_TOKENS}
-    mapped = _lookup(text, ctx, builtin)
-    bad = text.notna() & mapped.isna()
+    factor, resolved = _resolve(text, ctx, builtin)
+    known = np.array([r is not None for r in resolved] + [False], dtype=bool)
+    truth = np.array([bool(r) if r is not None else False for r in resolved] + [False], dtype=bool)
+    bad = pd.Series((factor != -1) & ~known[factor], index=raw.index)
     issues: list[Issue] = []
     if bad.any():
         rows, n = row_numbers(bad)
@@ -352,7 +383,7 @@ def parse_bool(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple[pd.Se
             f"{_code_counts(text, bad)}. Allowed without a mapping: 1/0, true/false, yes/no, "
             f"y/n (any case); map other codes in [codes.{var.name}] (e.g. \"J\" = true).",
             tuple(rows), n))
-    out = pd.array(mapped.where(~bad).to_numpy(dtype=object), dtype="boolean")
+    out = pd.arrays.BooleanArray(truth[factor], ~known[factor])
     return pd.Series(out, index=raw.index), issues
 
 
@@ -361,19 +392,23 @@ def parse_category(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple[p
     text = as_text(raw)
     issues: list[Issue] = []
     if var.levels is None:
-        # Levels come from the data (e.g. trial names); codes may still rename them.
-        codes = {str(k).strip().lower(): str(v) for k, v in ctx.codes.items()}
-        values = text.map(lambda t: codes.get(t.lower(), t), na_action="ignore")
-        levels = sorted(values.dropna().unique().tolist())
-        dtype = pd.CategoricalDtype(levels, ordered=False)
-        return pd.Series(pd.Categorical(values.to_numpy(dtype=object), dtype=dtype),
-                         index=raw.index), issues
+        # Open set (e.g. trial names): levels come from the data; codes may rename them.
+        codes_map = {str(k).strip().lower(): str(v) for k, v in ctx.codes.items()}
+        factor, uniques = pd.factorize(text, use_na_sentinel=True)
+        names = [codes_map.get(str(u).lower(), str(u)) for u in uniques]
+        levels = sorted(set(names))
+        position = {lv: i for i, lv in enumerate(levels)}
+        idx = np.array([position[nm] for nm in names] + [-1], dtype="int64")
+        cat = pd.Categorical.from_codes(idx[np.asarray(factor)],
+                                        dtype=pd.CategoricalDtype(levels, ordered=False))
+        return pd.Series(cat, index=raw.index), issues
+    level_of = {lv.lower(): i for i, lv in enumerate(var.levels)}
     builtin = {lv.lower(): lv for lv in var.levels} | LEVEL_SYNONYMS.get(var.name, {})
-    mapped = _lookup(text, ctx, builtin)
-    # explicit codes may name a level in any case
-    level_of = {lv.lower(): lv for lv in var.levels}
-    mapped = mapped.map(lambda v: level_of.get(str(v).lower()), na_action="ignore")
-    bad = text.notna() & mapped.isna()
+    factor, resolved = _resolve(text, ctx, builtin)
+    idx = np.array([level_of.get(str(r).lower(), -1) if r is not None else -1
+                    for r in resolved] + [-1], dtype="int64")
+    cat_codes = idx[factor]
+    bad = pd.Series((factor != -1) & (cat_codes == -1), index=raw.index)
     if bad.any():
         rows, n = row_numbers(bad)
         col = describe_column(var.name, ctx.file_column)
@@ -383,7 +418,7 @@ def parse_category(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple[p
             f"{_code_counts(text, bad)}. Allowed values: {', '.join(var.levels)} (any case); "
             f"map other codes in [codes.{var.name}] (e.g. \"1\" = \"{var.levels[-1]}\").",
             tuple(rows), n))
-    cat = pd.Categorical(mapped.where(~bad).to_numpy(dtype=object), dtype=var.pandas_dtype())
+    cat = pd.Categorical.from_codes(cat_codes, dtype=var.pandas_dtype())
     return pd.Series(cat, index=raw.index), issues
 
 

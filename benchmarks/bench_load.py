@@ -1,0 +1,180 @@
+"""Speed and memory of loading and validating patient files.
+
+Measures the bundled cohort, then N simulated patients (default 1,000,000, from
+``analysis.simulate.simulate_cohort``) written in each format: CSV, TSV, a mapped CSV
+(renamed columns, sex 1/2, Y/N, lipids in mmol/L), Parquet, SAS XPORT (v8), Stata,
+SPSS, and Excel (capped at ``--excel-rows``, since writing and reading .xlsx with
+openpyxl is far slower and a sheet holds at most 1,048,576 rows). SAS .sas7bdat is
+not measured: nothing in the stack can write one.
+
+Each file is loaded in a fresh process (so memory figures do not mix):
+``read_s`` is reading raw cells (``analysis.readers.read_raw``), ``load_s`` the full
+``load_dataset`` (read + map + validate + derive + fingerprint), ``validate_s`` their
+difference, ``peak_mb`` the growth of the process's peak resident memory during the
+load (``resource.getrusage`` ru_maxrss). Files go to ``benchmarks/out/`` (not committed).
+
+Run: ``python -m benchmarks.bench_load [--rows N] [--excel-rows M] [--formats csv parquet ...]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import resource
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+import pandas as pd
+
+OUT = Path(__file__).resolve().parent / "out"
+FORMATS = ("csv", "tsv", "mapped_csv", "parquet", "xpt", "dta", "sav", "xlsx")
+EXT = {"csv": ".csv", "tsv": ".tsv", "mapped_csv": ".csv", "parquet": ".parquet",
+       "xpt": ".xpt", "dta": ".dta", "sav": ".sav", "xlsx": ".xlsx"}
+LIPIDS = {"ldl_c_baseline": 38.67, "ldl_c": 38.67, "hdl_c": 38.67, "triglycerides": 88.57}
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _measure(path: str, mapping: dict | None, bundled: bool) -> dict:
+    """Runs in a fresh process: time read_raw and load_dataset, and peak memory."""
+    from analysis.loader import load_bundled, load_dataset
+    from analysis.readers import read_raw
+
+    gc.collect()
+    base = _rss_mb()
+    t0 = time.perf_counter()
+    raw = read_raw(path, max_file_mb=1e9)
+    read_s = time.perf_counter() - t0
+    del raw
+    gc.collect()
+    t0 = time.perf_counter()
+    ds = load_bundled() if bundled else load_dataset(path, mapping, max_file_mb=1e9)
+    load_s = time.perf_counter() - t0
+    return {"rows": ds.provenance.rows, "read_s": read_s, "load_s": load_s,
+            "validate_s": max(load_s - read_s, 0.0), "peak_mb": _rss_mb() - base,
+            "warnings": len(ds.report.warnings)}
+
+
+def _stat_frame(patients: pd.DataFrame) -> pd.DataFrame:
+    """Columns SAS/Stata/SPSS writers accept: numbers as float, the rest as text."""
+    out = {}
+    for col in patients.columns:
+        s = patients[col]
+        if pd.api.types.is_bool_dtype(s.dtype) or str(s.dtype) in ("boolean", "Int64"):
+            out[col] = s.astype("Float64").astype("float64")
+        elif pd.api.types.is_numeric_dtype(s.dtype):
+            out[col] = s.astype("float64")
+        else:
+            out[col] = s.astype(object).where(s.notna(), "")
+    return pd.DataFrame(out)
+
+
+def _mapped(patients: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """The investigator-style copy: upper-case names, sex 1/2, Y/N, lipids in mmol/L."""
+    out = {}
+    for col in patients.columns:
+        s = patients[col]
+        if col == "sex":
+            s = s.astype(object).map({"male": 1, "female": 2})
+        elif str(s.dtype) == "boolean":
+            s = s.astype(object).map({True: "Y", False: "N"})
+        elif col in LIPIDS:
+            s = s / LIPIDS[col]
+        out[col.upper()] = s
+    mapping = {"columns": {c: c.upper() for c in patients.columns},
+               "codes": {"sex": {"1": "male", "2": "female"}},
+               "units": {c: "mmol/L" for c in LIPIDS if c in patients.columns}}
+    return pd.DataFrame(out), mapping
+
+
+def write_files(n: int, excel_rows: int, formats: tuple[str, ...]) -> dict[str, tuple[Path, dict | None, int]]:
+    """Generate ``n`` patients and write one file per format; returns path, mapping, rows."""
+    import pyreadstat
+
+    from analysis.simulate import simulate_cohort
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    patients, _ = simulate_cohort(n)
+    files: dict[str, tuple[Path, dict | None, int]] = {}
+    for fmt in formats:
+        rows = min(n, excel_rows) if fmt == "xlsx" else n
+        path = OUT / f"cohort_{rows}{'_mapped' if fmt == 'mapped_csv' else ''}{EXT[fmt]}"
+        mapping = None
+        frame = patients if rows == n else patients.iloc[:rows]
+        if fmt == "csv":
+            frame.to_csv(path, index=False)
+        elif fmt == "tsv":
+            frame.to_csv(path, index=False, sep="\t")
+        elif fmt == "mapped_csv":
+            mapped, mapping = _mapped(frame)
+            mapped.to_csv(path, index=False)
+        elif fmt == "parquet":
+            frame.to_parquet(path, index=False)
+        elif fmt == "xpt":
+            pyreadstat.write_xport(_stat_frame(frame), str(path), file_format_version=8)
+        elif fmt == "dta":
+            pyreadstat.write_dta(_stat_frame(frame), str(path))
+        elif fmt == "sav":
+            pyreadstat.write_sav(_stat_frame(frame), str(path))
+        elif fmt == "xlsx":
+            frame.astype(object).where(frame.notna(), None).to_excel(path, index=False)
+        files[fmt] = (path, mapping, rows)
+    return files
+
+
+def _run(path: Path, mapping: dict | None, bundled: bool = False) -> dict:
+    ctx = get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=ctx, max_tasks_per_child=1) as pool:
+        return pool.submit(_measure, str(path), mapping, bundled).result()
+
+
+def print_table(rows: list[dict]) -> None:
+    head = (f"{'case':<22} {'rows':>10} {'file MB':>8} {'read s':>8} {'valid. s':>8} "
+            f"{'load s':>8} {'rows/s':>10} {'peak MB':>8}")
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        print(f"{r['case']:<22} {r['rows']:>10,} {r['file_mb']:>8.1f} {r['read_s']:>8.2f} "
+              f"{r['validate_s']:>8.2f} {r['load_s']:>8.2f} {r['rows_per_s']:>10,.0f} "
+              f"{r['peak_mb']:>8.0f}")
+
+
+def main(argv: list[str] | None = None) -> list[dict]:
+    """Measure and print; returns one dict per case.
+
+    Keys: ``case``, ``format``, ``rows``, ``file_mb``, ``read_s``, ``validate_s``,
+    ``load_s``, ``rows_per_s``, ``peak_mb``, ``warnings``.
+    """
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_load")
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--excel-rows", type=int, default=50_000)
+    parser.add_argument("--formats", nargs="*", default=list(FORMATS), choices=FORMATS)
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+
+    from analysis.settings import BUNDLED_COHORT
+
+    results: list[dict] = []
+
+    def record(case: str, fmt: str, path: Path, m: dict) -> None:
+        results.append({"case": case, "format": fmt, "file_mb": path.stat().st_size / 1e6,
+                        "rows_per_s": m["rows"] / m["load_s"] if m["load_s"] else 0.0, **m})
+
+    if BUNDLED_COHORT.exists():
+        record("bundled cohort", "csv", BUNDLED_COHORT, _run(BUNDLED_COHORT, None, True))
+    t0 = time.perf_counter()
+    files = write_files(args.rows, args.excel_rows, tuple(args.formats))
+    print(f"generated and wrote {len(files)} files in {time.perf_counter() - t0:.0f} s "
+          f"under {OUT}")
+    for fmt, (path, mapping, _rows) in files.items():
+        record(fmt, fmt, path, _run(path, mapping))
+    print_table(results)
+    return results
+
+
+if __name__ == "__main__":
+    main()
