@@ -475,9 +475,15 @@ class Fit:
     df_resid: float
     resid: np.ndarray
     scale: float
-    rsquared: float
-    rsquared_adj: float
     results: object          # statsmodels RegressionResults
+
+    @property
+    def rsquared(self) -> float:
+        return float(self.results.rsquared)
+
+    @property
+    def rsquared_adj(self) -> float:
+        return float(self.results.rsquared_adj)
 
 
 def _rank(X: np.ndarray) -> int:
@@ -506,7 +512,7 @@ def fit(data: ModelData, *, protect: str = "the model") -> tuple[Fit, ModelData]
     xtx_inv = res.normalized_cov_params
     scale = float(res.scale)
     return Fit(design, data.y, res.params, xtx_inv * scale, xtx_inv, float(res.df_resid),
-               res.resid, scale, float(res.rsquared), float(res.rsquared_adj), res), data
+               res.resid, scale, res), data
 
 
 def _drop_aliased(data: ModelData) -> ModelData:
