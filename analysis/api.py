@@ -40,7 +40,7 @@ THERAPY_MODIFIERS: dict[str, str] = {"ldl_intensive": "ldl_c", "sbp_intensive": 
 #: ANCOVA weighting options.
 WEIGHTS: tuple[str, ...] = ("proportional", "equal")
 #: Filtered frames kept in this process (they are never put in the shared cache).
-LOCAL_FRAMES = 8
+LOCAL_FRAMES = 4
 
 
 @dataclass(frozen=True)

@@ -483,7 +483,7 @@ class FilterResult:
     ----------
     frame
         Selected rows, input order and index kept, derived therapy flags recomputed
-        with the spec's cut-points.
+        with the spec's cut-points (and any absent derived column added).
     attrition
         One row per step (first ``"All patients"``, then ``"groups"``, then each
         filter in canonical order): step, description, n (left after the step),
@@ -602,7 +602,11 @@ def apply_filters(frame: pd.DataFrame, spec: FilterSpec) -> FilterResult:
             f"apply_filters needs a FilterSpec, not {type(spec).__name__}; "
             "use FilterSpec.from_query(...) or FilterSpec.from_dict(...)")
     _require_columns(frame, spec)
-    data = add_derived(frame, ldl_cut=spec.ldl_cut, sbp_cut=spec.sbp_cut)
+    # Therapy flags with the spec's cut-points, computed on the two input columns only
+    # (no copy of the whole frame: at a million rows that copy is the memory peak).
+    inputs = [c for c in ("ldl_c", "sbp") if c in frame.columns]
+    flags = add_derived(frame[inputs], ldl_cut=spec.ldl_cut, sbp_cut=spec.sbp_cut)
+    data = frame.assign(**{c: flags[c].array for c in flags.columns if c not in inputs})
     group = data[GROUP].astype("str").to_numpy()
     group_missing = data[GROUP].isna().to_numpy()
     is_none, is_spotty = group == "none", group == "spotty"
@@ -640,7 +644,10 @@ def apply_filters(frame: pd.DataFrame, spec: FilterSpec) -> FilterResult:
         mask = new
 
     attrition = pd.DataFrame(rows, columns=ATTRITION_COLUMNS)
-    selected = data.loc[mask]
+    selected = data.loc[mask] if not mask.all() else data
+    if set(add_derived(frame.iloc[:0]).columns) - set(selected.columns):
+        # a frame without its derived columns (not from the loader): add them all
+        selected = add_derived(selected, ldl_cut=spec.ldl_cut, sbp_cut=spec.sbp_cut)
     n_by_group = {g: int((mask & (group == g)).sum()) for g in spec.groups}
     return FilterResult(frame=selected, attrition=attrition, n_by_group=n_by_group, spec=spec)
 

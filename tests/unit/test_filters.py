@@ -332,3 +332,21 @@ def test_random_cohort_filter_matches_a_direct_mask(random_cohort):
             & (f["sex"] == "male").fillna(False) & (f["crp"] <= 3))
     assert res.frame["patient_id"].tolist() == f.loc[mask, "patient_id"].tolist()
     assert res.attrition["n"].iloc[-1] == int(mask.sum())
+
+
+def test_result_is_independent_of_the_input(tiny_cohort):
+    before = tiny_cohort.copy(deep=True)
+    res = apply_filters(tiny_cohort, FilterSpec(groups=("none", "spotty", "other")))
+    assert len(res.frame) == 13  # nothing excluded
+    res.frame.loc[0, "age"] = -1.0
+    pd.testing.assert_frame_equal(tiny_cohort, before)
+
+
+def test_absent_derived_columns_are_added(frame_from):
+    raw = frame_from({"patient_id": ["A", "B"], "calcification": ["none", "spotty"],
+                      "pav_baseline": [30.0, 40.0], "pav_followup": [31.5, 39.0],
+                      "ldl_c": [60.0, 90.0]}).drop(columns=["delta_pav", "regression"])
+    res = apply_filters(raw, FilterSpec(ldl_cut=95))
+    assert res.frame["delta_pav"].tolist() == [1.5, -1.0]  # follow-up minus baseline by hand
+    assert res.frame["ldl_intensive"].tolist() == [True, True]  # both below 95
+    assert "delta_pav" not in raw.columns

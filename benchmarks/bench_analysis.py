@@ -1,0 +1,194 @@
+"""Speed of the cached analysis entry points (analysis.api), page by page.
+
+Measured (wall time, median of several runs):
+
+* bundled cohort (1,347 patients): each page's set of analyses cold (cache
+  emptied before every run, after one warm-up so imports are not counted) and
+  from the cache (SimpleCache, the in-process backend);
+* 100,000 simulated patients: each page cold;
+* 1,000,000 simulated patients: every page once, in a child process so its peak
+  memory (``ru_maxrss``) is its own.
+
+Targets: < 300 ms cold and < 10 ms cached per page on the bundled cohort; < 2 s
+cold at 100k; 1M completes under 2 GiB peak. The ANCOVA overhead over a bare OLS
+fit is measured by ``benchmarks/bench_models.py``.
+
+Run: ``python -m benchmarks.bench_analysis`` (``--quick`` skips 1M; ``--child N``
+is the child-process mode).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import api, cache, registry
+from analysis.derive import add_derived
+from analysis.loader import Dataset, Provenance, fingerprint
+from analysis.settings import Settings
+from benchmarks.run_all import markdown_table
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_COLD_MS = 300.0
+TARGET_CACHED_MS = 10.0
+TARGET_100K_S = 2.0
+TARGET_PEAK_GIB = 2.0
+SEED = 20120501
+
+#: Page -> the entry-point calls it makes (each returns an ApiResult).
+PAGES: dict[str, Callable[[str], list]] = {
+    "overview": lambda fp: [api.overview(fp, "", "delta_pav")],
+    "table 1": lambda fp: [api.baseline_table(fp, "")],
+    "progression (with LS means)": lambda fp: [api.progression(fp, "", "delta_pav")],
+    "therapy (one interaction)": lambda fp: [
+        api.therapy(fp, "", "delta_pav", "ldl_intensive", None, "proportional")],
+    "comparison (all subgroups)": lambda fp: [
+        api.comparison(fp, "", "delta_pav", None, "proportional")],
+}
+
+
+def simulated_dataset(n: int, seed: int = SEED) -> Dataset:
+    """A registered-ready Dataset of ``n`` simulated patients (no file, no validation)."""
+    from analysis.simulate import simulate_cohort
+
+    patients, _lesions = simulate_cohort(n, seed)
+    frame = add_derived(patients)
+    prov = Provenance(source=f"simulate_cohort(n={n}, seed={seed})", format="memory",
+                      rows=len(frame), columns=tuple(frame.columns),
+                      fingerprint=fingerprint(frame), simulated=True, sheet=None, mapping=None,
+                      loaded_at=datetime.now(UTC).isoformat(timespec="seconds"))
+    return Dataset(frame=frame, lesions=None, provenance=prov, report=None)  # type: ignore[arg-type]
+
+
+def _check(results: list) -> str:
+    problems = [m for r in results for m in r.messages()]
+    return "; ".join(problems)
+
+
+def time_page(fp: str, page: str, *, cold: bool, repeat: int) -> tuple[float, str]:
+    """Median milliseconds of a page's calls (cache emptied before each run if cold)."""
+    times, problems = [], ""
+    for _ in range(repeat):
+        if cold:
+            api.clear()
+        t0 = time.perf_counter()
+        results = PAGES[page](fp)
+        times.append((time.perf_counter() - t0) * 1e3)
+        problems = _check(results)
+    return statistics.median(times), problems
+
+
+def bench_cohort(fp: str, *, cold_repeat: int, cached_repeat: int | None) -> pd.DataFrame:
+    """One row per page: cold (and cached) median times."""
+    rows = []
+    for page in PAGES:
+        PAGES[page](fp)  # warm-up: imports, first-use costs
+        cold, problems = time_page(fp, page, cold=True, repeat=cold_repeat)
+        row = {"page": page, "cold_ms": cold}
+        if cached_repeat:
+            PAGES[page](fp)
+            row["cached_ms"], _ = time_page(fp, page, cold=False, repeat=cached_repeat)
+        row["problems"] = problems or "-"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def child(n: int) -> dict:
+    """Simulate ``n`` patients and run every page once; returns times and peak memory."""
+    cache.configure(Settings(cache_type="SimpleCache"))
+    t0 = time.perf_counter()
+    ds = simulated_dataset(n)
+    fp = registry.register(ds)
+    out: dict = {"n": n, "simulate_s": time.perf_counter() - t0, "pages": {}}
+    for page in PAGES:
+        t1 = time.perf_counter()
+        results = PAGES[page](fp)
+        out["pages"][page] = {"s": time.perf_counter() - t1, "problems": _check(results)}
+    out["total_s"] = time.perf_counter() - t0
+    out["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    return out
+
+
+def run_child(n: int, timeout: float = 420.0) -> dict:
+    """:func:`child` in a fresh interpreter (its peak memory is its own)."""
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_analysis", "--child", str(n)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        return {"n": n, "error": proc.stderr.strip().splitlines()[-1:] or ["failed"],
+                "wall_s": time.perf_counter() - t0}
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["wall_s"] = time.perf_counter() - t0
+    return result
+
+
+def run(*, quick: bool = False) -> dict:
+    """All measurements (bundled, 100k, and 1M unless ``quick``) as tables/dicts."""
+    previous = cache._backend
+    cache.configure(Settings(cache_type="SimpleCache"))
+    try:
+        fp = registry.register(registry.active())
+        bundled = bench_cohort(fp, cold_repeat=5, cached_repeat=25)
+        bundled["cold_ok"] = bundled["cold_ms"] < TARGET_COLD_MS
+        bundled["cached_ok"] = bundled["cached_ms"] < TARGET_CACHED_MS
+        ds = simulated_dataset(100_000)
+        fp100 = registry.register(ds)
+        large = bench_cohort(fp100, cold_repeat=3, cached_repeat=None)
+        large["cold_ok"] = large["cold_ms"] < TARGET_100K_S * 1e3
+        del ds
+        api.clear()
+    finally:
+        cache._backend = previous
+    million = None if quick else run_child(1_000_000)
+    return {"bundled": bundled, "100k": large, "1M": million}
+
+
+def to_markdown(res: dict) -> str:
+    """A markdown section for benchmarks/results/latest.md."""
+    lines = ["## Analysis entry points (analysis.api)", "",
+             f"Bundled cohort (1,347): cold target < {TARGET_COLD_MS:g} ms, cached < "
+             f"{TARGET_CACHED_MS:g} ms (median; SimpleCache).", "",
+             markdown_table(res["bundled"], 1), "",
+             f"100,000 simulated patients, cold (target < {TARGET_100K_S:g} s per page):", "",
+             markdown_table(res["100k"], 0), ""]
+    m = res["1M"]
+    if m is None:
+        lines.append("1,000,000 patients: skipped (--quick).")
+    elif "error" in m:
+        lines.append(f"1,000,000 patients: FAILED after {m['wall_s']:.0f} s: {m['error']}")
+    else:
+        ok = m["peak_mib"] / 1024 < TARGET_PEAK_GIB
+        lines += [f"1,000,000 simulated patients (child process): simulate {m['simulate_s']:.1f} s, "
+                  f"all pages {m['total_s'] - m['simulate_s']:.1f} s, peak memory "
+                  f"{m['peak_mib']:.0f} MiB ({'within' if ok else 'OVER'} the "
+                  f"{TARGET_PEAK_GIB:g} GiB target).", ""]
+        lines += [f"- {page}: {v['s']:.1f} s" + (f" ({v['problems']})" if v["problems"] else "")
+                  for page, v in m["pages"].items()]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> str:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="skip the 1M-patient run")
+    parser.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(args.child)))
+        return ""
+    text = to_markdown(run(quick=args.quick))
+    print(text)
+    return text
+
+
+if __name__ == "__main__":
+    main()
