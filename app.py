@@ -40,7 +40,7 @@ from components.url_state import OPTION_DEFAULTS, encode_option, merge_query, sp
 theme.register()
 
 NAV_PAGES = (("/", "Overview"), ("/baseline", "Baseline"), ("/progression", "Progression"),
-             ("/comparison", "Group comparison"), ("/therapy", "Therapy"), ("/data", "Data"))
+             ("/comparison", "Comparison"), ("/therapy", "Therapy"), ("/data", "Data"))
 
 
 # ------------------------------------------------------------------------------ settings

@@ -34,7 +34,7 @@ class Footnote:
     method: str = ""
     simulated_label: str = ""
 
-    def text(self, width: int = 95) -> str:
+    def text(self, width: int = 72) -> str:
         """The footnote as plotly annotation text (lines joined with ``<br>``)."""
         parts = []
         if self.n is not None:
@@ -137,7 +137,7 @@ def _finish(fig: go.Figure, footnote: Footnote | None, presentation: bool,
         nlines = text.count("<br>") + 1
         fig.add_annotation(text=text, xref="paper", yref="paper", x=0.0, y=0.0,
                            xanchor="left", yanchor="top", yshift=-60, showarrow=False,
-                           align="left", font=dict(size=12, color="#444"))
+                           align="left", font=dict(size=11, color="#444"))
         fig.update_layout(margin=dict(b=90 + 16 * nlines))
     return fig
 

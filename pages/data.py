@@ -48,7 +48,6 @@ def layout(**_query):
         html.Label("Columns shown", htmlFor=COLUMNS, className="form-label"),
         dcc.Dropdown(id=COLUMNS, multi=True, value=list(DEFAULT_COLUMNS),
                      options=[{"label": v.axis_label, "value": v.name} for v in PATIENT_VARIABLES]),
-        html.Div(id=GRID_HOLDER, className="my-2"),
         html.Div([
             html.Span("Download the filtered rows (all columns, with provenance): ",
                       className="me-2"),
@@ -61,6 +60,7 @@ def layout(**_query):
                "Stata), provenance.txt and dictionary.csv. Excel: data, provenance and "
                "dictionary sheets. Parquet: provenance in the file metadata "
                "(key ivus_explorer_provenance).", className="small text-muted"),
+        html.Div(id=GRID_HOLDER, className="my-2"),
         html.H2("Data dictionary"),
         dag.AgGrid(id=DICTIONARY, rowData=dictionary_frame().to_dict("records"),
                    columnDefs=[{"field": c, "headerName": c.capitalize(), "filter": True,

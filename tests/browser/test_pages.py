@@ -1,0 +1,152 @@
+"""Browser smoke tests (dash_duo, headless Chromium): every page draws with an empty
+console, filters update counts and figures, links restore the view, downloads hold
+exactly the filtered rows. Screenshots (1440 x 900) go to tests/browser/screenshots/.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+
+from analysis import registry
+from analysis import settings as settings_mod
+from analysis.filters import FilterSpec, apply_filters
+
+pytestmark = pytest.mark.browser
+
+SHOTS = Path(__file__).resolve().parent / "screenshots"
+PORT = 8061
+PAGES = {
+    "overview": ("/", "#ov-ls-means .js-plotly-plot"),
+    "baseline": ("/baseline", "#bl-table-1"),
+    "progression": ("/progression", "#pr-dose .js-plotly-plot"),
+    "comparison": ("/comparison", "#cmp-forest .js-plotly-plot"),
+    "therapy": ("/therapy", "#th-curve-sbp_intensive .js-plotly-plot"),
+    "data": ("/data", "#data-grid .ag-row"),
+}
+COUNTS = "#flt-group-counts"
+
+
+@pytest.fixture(scope="module")
+def dash_app():
+    import app as app_module
+
+    app_module.configure(settings_mod.Settings(cache_type="SimpleCache"))
+    return app_module.app
+
+
+def _start(dash_duo, dash_app):
+    dash_duo.start_server(dash_app, port=PORT)
+    dash_duo.driver.set_window_size(1440, 900)
+
+
+def _wait_drawn(dash_duo, selector: str, timeout: float = 30):
+    dash_duo.wait_for_element(selector, timeout=timeout)
+    # no dcc.Loading spinner left on the page
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if not dash_duo.driver.find_elements(By.CSS_SELECTOR, ".dash-spinner, ._dash-loading"):
+            return
+        time.sleep(0.2)
+
+
+def _counts(dash_duo) -> str:
+    dash_duo.wait_for_contains_text(COUNTS, "patients selected", timeout=30)
+    return dash_duo.find_element(COUNTS).text
+
+
+def _selected_n(text: str) -> int:
+    return int(text.split(" patients selected")[0].replace(",", "").strip())
+
+
+def test_every_page_renders_with_empty_console(dash_duo, dash_app):
+    _start(dash_duo, dash_app)
+    SHOTS.mkdir(exist_ok=True)
+    for name, (path, ready) in PAGES.items():
+        dash_duo.wait_for_page(url=dash_duo.server_url + path, timeout=30)
+        _wait_drawn(dash_duo, ready)
+        _counts(dash_duo)
+        dash_duo.driver.save_screenshot(str(SHOTS / f"{name}.png"))
+        assert dash_duo.get_logs() == [], name
+
+
+def test_filter_change_updates_counts_figure_and_url(dash_duo, dash_app):
+    _start(dash_duo, dash_app)
+    dash_duo.wait_for_page(url=dash_duo.server_url + "/", timeout=30)
+    _wait_drawn(dash_duo, PAGES["overview"][1])
+    before = _selected_n(_counts(dash_duo))
+    expected = apply_filters(registry.active().frame,
+                             FilterSpec(categories=(("sex", ("male",)),))).n
+    label = dash_duo.driver.find_element(
+        By.XPATH, "//div[@aria-labelledby='flt-cat-sex-label']//label[normalize-space()='female']")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", label)
+    label.click()
+    dash_duo.wait_for_contains_text(COUNTS, f"{expected:,} patients selected", timeout=30)
+    assert expected < before
+    dash_duo.wait_for_contains_text("#ov-ls-means", "Sex: male", timeout=30)
+    assert "sex=male" in dash_duo.driver.current_url
+    # back restores the unfiltered view
+    dash_duo.driver.back()
+    dash_duo.wait_for_contains_text(COUNTS, f"{before:,} patients selected", timeout=30)
+    assert dash_duo.get_logs() == []
+
+
+def test_copied_link_restores_view_in_fresh_browser(dash_duo, dash_app):
+    _start(dash_duo, dash_app)
+    link = dash_duo.server_url + "/comparison?age=50-70&sex=male&outcome=delta_tav&means=raw"
+    expected = apply_filters(registry.active().frame, FilterSpec.from_query(
+        "age=50-70&sex=male")).n
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1440,900"):
+        options.add_argument(arg)
+    fresh = webdriver.Chrome(options=options)
+    try:
+        fresh.get(link)
+        deadline = time.time() + 30
+        text = ""
+        while time.time() < deadline:
+            text = fresh.find_element(By.CSS_SELECTOR, COUNTS).text if fresh.find_elements(
+                By.CSS_SELECTOR, COUNTS) else ""
+            if f"{expected:,} patients selected" in text:
+                break
+            time.sleep(0.3)
+        assert f"{expected:,} patients selected" in text
+        raw = fresh.find_element(By.XPATH, "//input[@type='radio' and @value='raw']")
+        assert raw.is_selected()
+        tav = fresh.find_element(By.XPATH, "//input[@type='radio' and @value='delta_tav']")
+        assert tav.is_selected()
+    finally:
+        fresh.quit()
+
+
+def test_csv_download_holds_exactly_the_filtered_rows(dash_duo, dash_app):
+    _start(dash_duo, dash_app)
+    dash_duo.wait_for_page(url=dash_duo.server_url + "/data?age=50-70", timeout=30)
+    _wait_drawn(dash_duo, PAGES["data"][1])
+    expected = apply_filters(registry.active().frame, FilterSpec(ranges=(("age", 50, 70),)))
+    button = dash_duo.find_element("#data-csv")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+    button.click()
+    folder = Path(dash_duo.download_path)
+    deadline = time.time() + 30
+    files = []
+    while time.time() < deadline:
+        files = [f for f in folder.glob("*.zip")]
+        if files and not list(folder.glob("*.crdownload")):
+            break
+        time.sleep(0.3)
+    assert len(files) == 1
+    with zipfile.ZipFile(io.BytesIO(files[0].read_bytes())) as zf:
+        frame = pd.read_csv(zf.open("data.csv"))
+        provenance = zf.read("provenance.txt").decode()
+    assert sorted(frame["patient_id"]) == sorted(expected.frame["patient_id"])
+    assert f"rows: {expected.n}" in provenance
+    assert dash_duo.get_logs() == []
