@@ -154,14 +154,18 @@ class Design:
         """The n x p design matrix."""
         if "X" in self._cache:
             return self._cache["X"]
-        blocks = [np.ones((self.n, 1)), self.focal.dummies()]
+        X = np.empty((self.n, len(self.column_names())))
+        X[:, 0] = 1.0
+        col = _fill(X, 1, self.focal)
         if self.modifier is not None:
-            mod = term_matrix(self.modifier)
-            blocks.append(mod)
-            f = blocks[1]
-            blocks.append((f[:, :, None] * mod[:, None, :]).reshape(self.n, -1))
-        blocks += [term_matrix(t) for t in self.covariates]
-        X = np.hstack(blocks)
+            first_mod = col
+            col = _fill(X, col, self.modifier)
+            for i in range(1, self.focal.k):
+                for j in range(first_mod, col):
+                    np.multiply(X[:, i], X[:, j], out=X[:, col])
+                    col += 1
+        for term in self.covariates:
+            col = _fill(X, col, term)
         self._cache["X"] = X
         return X
 
@@ -201,6 +205,17 @@ class Design:
     def lsmeans_matrix(self, weights: str = "proportional") -> np.ndarray:
         """One row of ``L`` per focal level (LS mean = ``L @ beta``)."""
         return np.vstack([self.grid_row(i, weights=weights) for i in range(self.focal.k)])
+
+
+def _fill(X: np.ndarray, start: int, term: Term) -> int:
+    """Write ``term``'s columns into ``X`` from column ``start``; return the next column."""
+    if isinstance(term, FactorTerm):
+        for level in range(1, term.k):
+            np.equal(term.codes, level, out=X[:, start], casting="unsafe")
+            start += 1
+        return start
+    X[:, start] = term.values
+    return start + 1
 
 
 def term_matrix(term: Term) -> np.ndarray:

@@ -357,7 +357,7 @@ def prepare(outcome: Column, focal: Column, covariates: Sequence[Column], *,
                                 f"{', '.join(repr(m) for m in missing_levels)}; check the data.")
         outside = in_scope & ~np.isin(fcodes, wanted)
         if outside.any():
-            out_levels = sorted({flevels[int(c)] for c in fcodes[outside]})
+            out_levels = sorted(flevels[int(c)] for c in np.unique(fcodes[outside]))
             excluded_rows.append({"column": focal.name, "n_missing": int(outside.sum()),
                                   "reason": f"level {', '.join(out_levels)} outside the "
                                             f"comparison ({' vs '.join(focal_levels)})"})
