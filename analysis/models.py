@@ -192,6 +192,8 @@ def resolve_covariates(data: pd.DataFrame, dv: str, covar: Sequence[str] | str |
     else:
         if isinstance(covar, str):
             covar = [covar]
+        if not isinstance(covar, list | tuple):
+            raise AnalysisError(f"covar must be a list of variable names, not {covar!r}.")
         names = list(covar)
     out: list[str] = []
     for name in names:
@@ -350,11 +352,9 @@ def prepare(outcome: Column, focal: Column, covariates: Sequence[Column], *,
     in_scope = ~np.isnan(fcodes)
     excluded_rows: list[dict] = []
     if focal_levels is not None:
-        wanted = [flevels.index(lev) for lev in focal_levels if lev in flevels]
-        missing_levels = [lev for lev in focal_levels if lev not in flevels]
-        if missing_levels:
-            raise AnalysisError(f"The {focal.name} column has no level "
-                                f"{', '.join(repr(m) for m in missing_levels)}; check the data.")
+        # a compared level the column does not declare simply has no rows
+        flevels = tuple(flevels) + tuple(lev for lev in focal_levels if lev not in flevels)
+        wanted = [flevels.index(lev) for lev in focal_levels]
         outside = in_scope & ~np.isin(fcodes, wanted)
         if outside.any():
             out_levels = sorted(flevels[int(c)] for c in np.unique(fcodes[outside]))

@@ -74,6 +74,8 @@ def _subgroup_column(data: pd.DataFrame, name: str, age_cut: float) -> Column:
     var = check_variable(data, name, "Subgroup variable")
     if name == "age":
         return age_column(data, age_cut)
+    if name == GROUP:
+        raise AnalysisError(f"'{GROUP}' is the comparison itself; choose another subgroup.")
     if not var.is_categorical:
         raise AnalysisError(f"Subgroup variable '{name}' is numeric; only age is split "
                             "(at age_cut). Choose a categorical variable.")

@@ -307,3 +307,16 @@ def test_other_grouping_factor(random_cohort):
     assert res.ls_means["level"].tolist() == ["female", "male"]
     assert res.n_used == len(rows)
     assert res.contrast["contrast"].tolist() == ["male - female"]
+
+
+def test_group_level_not_declared_gives_size_message(random_cohort):
+    spotty = random_cohort[random_cohort["calcification"] == "spotty"].copy()
+    spotty["calcification"] = spotty["calcification"].astype(str).astype("category")
+    assert "none" not in spotty["calcification"].cat.categories
+    with pytest.raises(AnalysisError, match="The 'none' group has 0 patients"):
+        ancova(spotty, "delta_pav")
+
+
+def test_covar_must_be_a_list(random_cohort):
+    with pytest.raises(AnalysisError, match="covar must be a list"):
+        ancova(random_cohort, "delta_pav", covar=5)
