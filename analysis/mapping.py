@@ -274,6 +274,12 @@ def resolve_columns(file_columns: Iterable[str], explicit: Mapping[str, str],
             ignored.append(col)
         elif key in variables and key not in targeted:
             by_name.setdefault(key, []).append(col)
+        elif key in variables:
+            ignored.append(col)
+            issues.append(Issue(
+                "info", "replaced_by_mapping", key,
+                f"column '{col}' of the {what} is not used: the mapping's [{section}] takes "
+                f"'{key}' from '{explicit[key]}'.", (), 0))
         else:
             ignored.append(col)
     for key, found in by_name.items():
@@ -290,7 +296,8 @@ def resolve_columns(file_columns: Iterable[str], explicit: Mapping[str, str],
             "warning", "derived_in_file", col.strip().lower(),
             f"derived column '{col}' in the {what} is ignored and recomputed from its inputs.",
             (), 0))
-    other = [c for c in ignored if c not in derived_found]
+    other = [c for c in ignored if c not in derived_found
+             and c.strip().lower() not in variables]
     if other:
         issues.append(Issue(
             "info", "extra_columns", None,

@@ -36,6 +36,9 @@ LEVEL_SYNONYMS: dict[str, dict[str, str]] = {
             "men": "male", "women": "female"},
 }
 
+#: Lipid columns often exported in mmol/L instead of the dictionary's mg/dl.
+MMOL_LIKELY = frozenset({"ldl_c", "ldl_c_baseline", "hdl_c", "triglycerides"})
+
 Severity = str  # "error" | "warning" | "info"
 _ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -192,8 +195,16 @@ def as_text(raw: pd.Series) -> pd.Series:
     Whole-number floats print without ``.0`` (``1.0`` -> ``"1"``) so codes read the
     same from a CSV and from a SAS/Stata/Parquet file.
     """
-    if pd.api.types.is_bool_dtype(raw.dtype):
-        text = raw.map(cell_text, na_action="ignore").astype("str")
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        cats = [cell_text(c) for c in raw.cat.categories] + [None]
+        text = pd.Series(np.array(cats, dtype=object)[raw.cat.codes.to_numpy()],
+                         index=raw.index, dtype="str")
+    elif pd.api.types.is_bool_dtype(raw.dtype) and raw.dtype != object:
+        missing = raw.isna().to_numpy()
+        flags = raw.fillna(False).to_numpy(dtype=bool)
+        out = np.where(flags, "true", "false").astype(object)
+        out[missing] = None
+        text = pd.Series(out, index=raw.index, dtype="str")
     elif pd.api.types.is_numeric_dtype(raw.dtype):
         arr = raw.to_numpy(dtype="float64", na_value=np.nan)
         integral = np.isfinite(arr) & (np.abs(arr) < 1e15)
@@ -253,11 +264,16 @@ def _range_issues(values: pd.Series, var: Variable, ctx: ColumnContext) -> list[
             odd &= values.between(*var.valid_range)
         if odd.any():
             rows, n = row_numbers(odd)
+            hint = ""
+            if (var.name in MMOL_LIKELY and ctx.unit is None
+                    and values.median() < var.plausible_range[0]):
+                hint = (f" Most values are below {lo:g}{unit}: if the file holds mmol/L, "
+                        f"declare it in [units] ({var.name} = \"mmol/L\").")
             issues.append(Issue(
                 "warning", "implausible", var.name,
                 f"{n} value(s) in {col} are outside the plausible range {lo:g} to {hi:g}"
                 f"{unit}{note}, {rows_text(rows, n)}: {_examples(values[odd].tolist())}. "
-                "They are kept; check them.", tuple(rows), n))
+                f"They are kept; check them.{hint}", tuple(rows), n))
     return issues
 
 

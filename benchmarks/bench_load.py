@@ -10,8 +10,8 @@ not measured: nothing in the stack can write one.
 Each file is loaded in a fresh process (so memory figures do not mix):
 ``read_s`` is reading raw cells (``analysis.readers.read_raw``), ``load_s`` the full
 ``load_dataset`` (read + map + validate + derive + fingerprint), ``validate_s`` their
-difference, ``peak_mb`` the growth of the process's peak resident memory during the
-load (``resource.getrusage`` ru_maxrss). Files go to ``benchmarks/out/`` (not committed).
+difference, ``peak_mb`` the peak resident memory of the process during the loads
+minus its resident memory just before (after imports; /proc VmHWM - VmRSS). Files go to ``benchmarks/out/`` (not committed).
 
 Run: ``python -m benchmarks.bench_load [--rows N] [--excel-rows M] [--formats csv parquet ...]``.
 """
@@ -36,17 +36,31 @@ EXT = {"csv": ".csv", "tsv": ".tsv", "mapped_csv": ".csv", "parquet": ".parquet"
 LIPIDS = {"ldl_c_baseline": 38.67, "ldl_c": 38.67, "hdl_c": 38.67, "triglycerides": 88.57}
 
 
-def _rss_mb() -> float:
+def _rss_mb(field: str = "VmHWM") -> float:
+    """Peak (VmHWM) or current (VmRSS) resident memory of this process in MB.
+
+    Read from /proc (reset at exec, unlike ru_maxrss, which a spawned child inherits
+    from its parent); ru_maxrss where /proc is missing.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def _measure(path: str, mapping: dict | None, bundled: bool) -> dict:
     """Runs in a fresh process: time read_raw and load_dataset, and peak memory."""
+    import pyarrow  # noqa: F401 - imported before the baseline, like the other readers
+    import pyreadstat  # noqa: F401
+
     from analysis.loader import load_bundled, load_dataset
     from analysis.readers import read_raw
 
     gc.collect()
-    base = _rss_mb()
+    base = _rss_mb("VmRSS")
     t0 = time.perf_counter()
     raw = read_raw(path, max_file_mb=1e9)
     read_s = time.perf_counter() - t0

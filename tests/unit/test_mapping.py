@@ -177,3 +177,22 @@ def test_bad_mapping_through_loader_has_report(tmp_path):
         load_dataset(path, {"units": {"ldl_c": "g/l"}})
     assert info.value.report is not None
     assert info.value.report.errors[0].code == "mapping"
+
+
+def test_lipids_probably_in_mmol_get_a_unit_hint(tmp_path):
+    path = tmp_path / "lip.csv"
+    pd.DataFrame({"patient_id": ["A", "B"], "trial": ["T", "T"], "calcification": ["none"] * 2,
+                  "pav_baseline": [30, 30], "pav_followup": [31, 31], "tav_baseline": [100, 100],
+                  "tav_followup": [101, 101], "hdl_c": ["1.2", "1.4"]}).to_csv(path, index=False)
+    ds = load_dataset(path)  # 1.2 and 1.4 are valid mg/dl values (1-300) but implausible (10-150)
+    (issue,) = [i for i in ds.report.warnings if i.column == "hdl_c"]
+    assert "declare it in [units] (hdl_c = \"mmol/L\")" in issue.message
+    assert ds.frame["hdl_c"].tolist() == [1.2, 1.4]  # kept, not converted behind the user's back
+
+
+def test_mapped_name_beats_same_named_column(tmp_path):
+    res = resolve_columns(["AGE_Y", "age"], {"age": "AGE_Y"}, VARIABLES)
+    assert res.rename == {"AGE_Y": "age"}
+    (issue,) = [i for i in res.issues if i.code == "replaced_by_mapping"]
+    assert "column 'age' of the file is not used" in issue.message
+    assert not [i for i in res.issues if i.code == "extra_columns"]
