@@ -150,3 +150,9 @@ def test_continuous_interaction_matches_patsy(cohort):
 def test_continuous_interaction_rejects_factor(cohort):
     with pytest.raises(AnalysisError, match="use interaction"):
         continuous_interaction(cohort, "delta_pav", "sex")
+
+
+def test_interaction_does_not_mutate_input(cohort):
+    before = cohort.copy(deep=True)
+    interaction(cohort, "delta_pav", "ldl_c", cut=90.0, covar=COVS, weights="equal")
+    pd.testing.assert_frame_equal(cohort, before)

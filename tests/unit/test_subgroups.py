@@ -146,3 +146,11 @@ def test_dose_response_tiny_category_still_fits(counted):
     # reference: one patient in 3+ -> no SD of its own, but the model still estimates it
     assert t.loc["3+", "n"] == 1 and np.isnan(t.loc["3+", "se"])
     assert np.isfinite(t.loc["3+", "ls_mean"]) and np.isfinite(res.p_trend)
+
+
+def test_inputs_not_mutated(counted):
+    before = counted.copy(deep=True)
+    subgroup_effects(counted, "delta_pav", subgroups=("sex", "age"), covar=COVS,
+                     weights="equal")
+    dose_response(counted, "delta_pav", covar=COVS)
+    pd.testing.assert_frame_equal(counted, before)
