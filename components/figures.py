@@ -67,7 +67,8 @@ def _wrap(text: str, width: int) -> list[str]:
 def export_filename(stem: str, today: _dt.date | None = None) -> str:
     """A meaningful file name for a figure export: ``"dpav_ls_means_2026-11-25"``."""
     today = today or _dt.date.today()
-    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in stem.lower())
+    text = stem.replace("Δ", "d").replace("δ", "d").lower()
+    safe = "".join(c if (c.isascii() and c.isalnum()) or c in "-_" else "_" for c in text)
     return f"{safe}_{today.isoformat()}"
 
 
