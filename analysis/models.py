@@ -377,7 +377,7 @@ def prepare(outcome: Column, focal: Column, covariates: Sequence[Column], *,
     keep = scope.copy()
     for c in cols:
         v = values[c.name][0]
-        miss = np.isnan(v) & scope
+        miss = ~np.isfinite(v) & scope  # NaN (missing); an infinite number counts as missing
         excluded_rows.append({"column": c.name, "n_missing": int(miss.sum()),
                               "reason": "missing value"})
         keep &= ~miss
