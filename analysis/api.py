@@ -323,7 +323,8 @@ def progression(fingerprint: str, query: str | None = "", outcome: str = "delta_
 
     Parts: ``"summary"`` (ProgressionSummary), ``"histogram"``, ``"box"``, ``"kde"``,
     ``"ecdf"`` (server-side distribution summaries), ``"paired"`` (baseline and
-    follow-up means), ``"ancova"`` (LS means, default model), ``"dose_response"``.
+    follow-up means), ``"ancova"`` (LS means, default model, without the diagnostics
+    table: those are on :func:`comparison`), ``"dose_response"``.
     """
     if isinstance(bins, bool) or not isinstance(bins, int) or not 1 <= bins <= 500:
         raise AnalysisError(f"bins must be a whole number from 1 to 500, not {bins!r}")
@@ -349,7 +350,7 @@ def _progression(fingerprint: str, query: str, outcome: str, bins: int) -> ApiRe
     _run(parts, errors, "ecdf", distributions.ecdf, data, outcome)
     before, after = _paired_columns(outcome)
     _run(parts, errors, "paired", distributions.paired_summary, data, before, after)
-    _run(parts, errors, "ancova", ancova, data, outcome)
+    _run(parts, errors, "ancova", ancova, data, outcome, diagnostics=False)
     _run(parts, errors, "dose_response", dose_response, data, outcome)
     return ApiResult(**fields, parts=parts, errors=errors)
 
@@ -358,31 +359,34 @@ def _progression(fingerprint: str, query: str, outcome: str, bins: int) -> ApiRe
 @_guard("comparison")
 def comparison(fingerprint: str, query: str | None = "", outcome: str = "delta_pav",
                covariates: Sequence[str] | None = None,
-               weights: str = "proportional") -> ApiResult:
+               weights: str = "proportional", subgroups: bool = True) -> ApiResult:
     """Adjusted comparison and subgroup effects.
 
     ``covariates=None`` uses :func:`analysis.schema.default_covariates`; ``()`` fits
     the unadjusted model. Parts: ``"ancova"`` (AncovaResult), ``"subgroups"``
-    (SubgroupResult).
+    (SubgroupResult; left out when ``subgroups=False``, the costly part).
     """
     return _comparison(fingerprint, _canonical(query), _check_outcome(outcome),
-                       _check_covariates(_tuple(covariates)), _check_weights(weights))
+                       _check_covariates(_tuple(covariates)), _check_weights(weights),
+                       bool(subgroups))
 
 
 @cache.memoize("api.comparison")
 def _comparison(fingerprint: str, query: str, outcome: str,
-                covariates: tuple[str, ...] | None, weights: str) -> ApiResult:
+                covariates: tuple[str, ...] | None, weights: str,
+                subgroups: bool = True) -> ApiResult:
     from analysis.models import ancova
     from analysis.subgroups import subgroup_effects
 
     selected, fields = _base("comparison", fingerprint, query, _options(
-        outcome=outcome, covariates=covariates, weights=weights))
+        outcome=outcome, covariates=covariates, weights=weights, subgroups=subgroups))
     data = selected.frame
     parts: dict[str, Any] = {}
     errors: dict[str, str] = {}
     _run(parts, errors, "ancova", ancova, data, outcome, covar=covariates, weights=weights)
-    _run(parts, errors, "subgroups", subgroup_effects, data, outcome, covar=covariates,
-         weights=weights)
+    if subgroups:
+        _run(parts, errors, "subgroups", subgroup_effects, data, outcome, covar=covariates,
+             weights=weights)
     return ApiResult(**fields, parts=parts, errors=errors)
 
 

@@ -139,7 +139,8 @@ def test_keys_differ_for_fingerprint_spec_and_options(bundled, half):
         key(bundled, "", "delta_pav", (), "proportional"),
         key(bundled, "", "delta_pav", None, "equal"),
     ]
-    assert len({base, *others}) == 7
+    others.append(key(bundled, "", "delta_pav", None, "proportional", False))
+    assert len({base, *others}) == 8
     assert api._overview.cache_key(bundled, "", "delta_pav") != api._therapy.cache_key(
         bundled, "", "delta_pav", "ldl_intensive", None, "proportional")
 
@@ -218,6 +219,18 @@ def test_analysis_error_is_kept_per_part_and_cached(bundled, monkeypatch):
     monkeypatch.setattr(analysis.models, "ancova", boom)
     again = api.comparison(bundled, "groups=spotty")
     assert again.errors == res.errors  # from the cache, not recomputed
+
+
+def test_comparison_without_subgroups(bundled):
+    res = api.comparison(bundled, "", "delta_pav", (), "proportional", False)
+    assert set(res.parts) == {"ancova"} and dict(res.options)["subgroups"] is False
+    # unadjusted model: LS means are the raw group means (independent: pandas groupby)
+    data = api.filtered_frame(bundled, "")
+    raw = data.groupby("calcification", observed=True)["delta_pav"].mean()
+    ls = res["ancova"].ls_means.set_index("level")["ls_mean"]
+    assert ls["none"] == pytest.approx(raw["none"]) and ls["spotty"] == pytest.approx(raw["spotty"])
+    assert api._comparison.cache_key(bundled, "", "delta_pav", (), "proportional", False) != \
+        api._comparison.cache_key(bundled, "", "delta_pav", (), "proportional", True)
 
 
 def test_dash_lists_become_tuples(bundled, monkeypatch):
