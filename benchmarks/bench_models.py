@@ -74,9 +74,19 @@ def run(sizes: tuple[int, ...] = (1347, 100_000), repeat: int = 15) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
-def main() -> None:
+def main() -> str:
+    """Print the table; return it as a markdown section (for benchmarks.run_all)."""
+    table = run()
     with pd.option_context("display.width", 160, "display.precision", 3):
-        print(run())
+        print(table)
+    head = "| " + " | ".join(table.columns) + " |"
+    rule = "| " + " | ".join("---" for _ in table.columns) + " |"
+    body = ["| " + " | ".join(f"{v:.2f}" if isinstance(v, float) else str(v) for v in row)
+            + " |" for row in table.itertuples(index=False)]
+    return "\n".join([
+        "ancova() (delta_pav, default covariates, proportional weights) against a bare "
+        "`sm.OLS(y, X).fit()` of the same model on the same rows; best of several calls.",
+        "", head, rule, *body])
 
 
 if __name__ == "__main__":

@@ -142,6 +142,9 @@ def test_diagnostics_match_independent_calculations(fitted, random_cohort):
     assert d["residual SD"] == pytest.approx(np.sqrt(ref.scale), rel=1e-10)
     # reference: scipy Jarque-Bera on the patsy residuals
     assert d["normality p"] == pytest.approx(stats.jarque_bera(ref.resid).pvalue, rel=1e-8)
+    assert d["residual skewness"] == pytest.approx(stats.skew(ref.resid), rel=1e-8)
+    assert d["residual kurtosis"] == pytest.approx(stats.kurtosis(ref.resid, fisher=False),
+                                                   rel=1e-8)
     # reference: Koenker's studentised Breusch-Pagan by hand: LM = n R² of e² on X
     e2 = ref.resid.to_numpy() ** 2
     X = ref.model.exog
