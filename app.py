@@ -194,14 +194,12 @@ _OPT = {"type": ids.PAGE_OPTION, "key": ALL}
     Input(ids.SBP_CUT, "value"),
     Input(ids.MISSING, "value"),
     Input(ids.RESET, "n_clicks"),
-    Input(_OPT, "value"),
     State(_RANGE, "id"),
     State(_CAT, "id"),
-    State(_OPT, "id"),
     State(ids.FILTER_STORE, "data"),
 )
 def sync_state(search, ranges, cats, groups, ldl_therapy, sbp_therapy, ldl_cut, sbp_cut,
-               missing, _reset, opt_values, range_ids, cat_ids, opt_ids, stored):
+               missing, _reset, range_ids, cat_ids, stored):
     """Keep URL query string, filter store and filter controls in step.
 
     The URL is the source of truth: when it changes (first load, back/forward, a
@@ -243,14 +241,6 @@ def sync_state(search, ranges, cats, groups, ldl_therapy, sbp_therapy, ldl_cut, 
         store_out = nu if (data == stored and trig is not None) else data
         return (search_out, store_out, message, *controls_from(spec))
 
-    if trig_type == ids.PAGE_OPTION:
-        opts = dict(url_opts)
-        for oid, value in zip(opt_ids, opt_values, strict=True):
-            opts[oid["key"]] = encode_option(value)
-        new_search = merge_query(filter_query, opts)
-        same = new_search == (("?" + search.lstrip("?")) if search else "")
-        return (nu if same else new_search, nu, nu, *untouched)
-
     # a filter control changed
     try:
         spec = spec_from_controls(
@@ -262,6 +252,29 @@ def sync_state(search, ranges, cats, groups, ldl_therapy, sbp_therapy, ldl_cut, 
     data = spec.to_dict()
     new_search = merge_query(spec.to_query(), url_opts)
     return (new_search, nu if data == stored else data, None, *untouched)
+
+
+@callback(
+    Output(ids.URL, "search", allow_duplicate=True),
+    Input(_OPT, "value"),
+    State(_OPT, "id"),
+    State(ids.URL, "search"),
+    prevent_initial_call=True,
+)
+def options_to_url(values, option_ids, search):
+    """A page option (outcome, chart, raw/adjusted, ...) changed: write it to the URL.
+
+    Separate from :func:`sync_state` so pages never wait for it: it does not touch the
+    filter store.
+    """
+    filter_query, opts = split_query(search)
+    for oid, value in zip(option_ids, values, strict=True):
+        opts[oid["key"]] = encode_option(value)
+    new_search = merge_query(filter_query, opts)
+    current = ("?" + search.lstrip("?")) if search and search.strip("?") else ""
+    if new_search == current:
+        raise dash.exceptions.PreventUpdate
+    return new_search
 
 
 @callback(Output(ids.GROUP_COUNTS, "children"), Input(ids.FILTER_STORE, "data"))

@@ -249,3 +249,14 @@ def test_excel_and_parquet_downloads_carry_provenance(caller, dataset):
                                   "/therapy", "/data", "/health"])
 def test_pages_serve(client, path):
     assert client.get(path + "?age=50-70").status_code == 200
+
+
+def test_page_option_goes_to_url_with_the_filters(caller):
+    opt = key({"key": ["ALL"], "type": ids.PAGE_OPTION}, "value")
+    o_ids = [ids.option_id("present"), ids.option_id("means"), ids.option_id("outcome")]
+    values = {opt: [(o_ids[0], False), (o_ids[1], "raw"), (o_ids[2], "delta_tav")],
+              key({"key": ["ALL"], "type": ids.PAGE_OPTION}, "id"): [(i, i) for i in o_ids],
+              key(ids.URL, "search"): "?age=50-70"}
+    status, data, _ = caller.call("url.search@", values)
+    assert status == 200
+    assert _response(data, ids.URL, "search") == "?age=50-70&outcome=delta_tav&means=raw"
