@@ -500,15 +500,16 @@ def fit(data: ModelData, *, protect: str = "the model") -> tuple[Fit, ModelData]
     if X.shape[0] <= X.shape[1]:
         raise AnalysisError(f"{X.shape[0]} patients are too few for {X.shape[1]} model "
                             "coefficients; widen the filters or use fewer covariates.")
+    # hasconst: the design always has its intercept column (skips statsmodels' search)
     with warnings.catch_warnings():
         # a rank-deficient design is detected and handled just below
         warnings.simplefilter("ignore", SingularMatrixWarning)
-        res = sm.OLS(data.y, X).fit()
+        res = sm.OLS(data.y, X, hasconst=True).fit()
     if int(res.model.rank) < X.shape[1]:
         data = _drop_aliased(data)
         design = data.design()
         X = design.matrix()
-        res = sm.OLS(data.y, X).fit()
+        res = sm.OLS(data.y, X, hasconst=True).fit()
     xtx_inv = res.normalized_cov_params
     scale = float(res.scale)
     return Fit(design, data.y, res.params, xtx_inv * scale, xtx_inv, float(res.df_resid),
