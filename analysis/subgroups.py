@@ -169,7 +169,7 @@ def subgroup_effects(data: pd.DataFrame, dv: str, *,
                    "p_interaction": p_int if first else np.nan,
                    "interaction_test": test if first else "", "note": ""}
             first = False
-            subset = data.iloc[np.flatnonzero(mask)]
+            subset = data[[dv, GROUP, *within_covar]].iloc[np.flatnonzero(mask)]
             try:
                 smd = prepare(column(subset, dv), column(subset, GROUP),
                               [column(subset, c) for c in within_covar],
