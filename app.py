@@ -28,6 +28,7 @@ from components.filter_panel import (
     PanelDomain,
     category_names,
     control_values,
+    domain_from_dictionary,
     domain_from_frame,
     filter_panel,
     group_counts,
@@ -97,7 +98,7 @@ def _domain() -> tuple[PanelDomain | None, object | None, Exception | None]:
     try:
         dataset = registry.active()
     except DataLoadError as err:
-        return None, None, err
+        return domain_from_dictionary(), None, err
     fp = dataset.provenance.fingerprint
     if fp not in _domains:
         _domains[fp] = domain_from_frame(dataset.frame)
@@ -108,7 +109,7 @@ def _navbar(dataset) -> dbc.Navbar:
     links = [dbc.NavItem(dbc.NavLink(label, href=path, active="exact",
                                      id={"type": ids.NAV_LINK, "path": path}))
              for path, label in NAV_PAGES]
-    status = ""
+    status = "No dataset loaded"
     if dataset is not None:
         prov = dataset.provenance
         status = f"{prov.source.rsplit('/', 1)[-1]} · {prov.rows:,} patients"
@@ -138,12 +139,8 @@ def layout():
     """The shell: navbar, filter panel, page container, stores and the Location."""
     domain, dataset, err = _domain()
     banner = []
-    if err is not None:
-        banner = [error_alert(err)]
-        panel = html.Div("Filters are unavailable until a dataset loads.",
-                         className="text-muted")
-    else:
-        panel = filter_panel(domain)
+    panel = filter_panel(domain)
+    if err is None:
         if dataset.provenance.simulated:
             banner = [html.Div(dataset.provenance.label, className="simulated-banner",
                                role="note")]
@@ -206,11 +203,9 @@ def sync_state(search, ranges, cats, groups, ldl_therapy, sbp_therapy, ldl_cut, 
     pasted link) the controls and the store follow it; when a control changes the
     spec is rebuilt and written to the URL and the store.
     """
-    domain, _dataset, err = _domain()
+    domain, _dataset, _err = _domain()  # a load error is shown by the pages themselves
     nu = dash.no_update
     untouched = ([nu] * len(range_ids), [nu] * len(cat_ids), *(nu,) * 6, nu, nu)
-    if err is not None or domain is None:
-        return (nu, nu, nu, *untouched)
     filter_query, url_opts = split_query(search)
     trig = ctx.triggered_id
     trig_type = trig.get("type") if isinstance(trig, dict) else trig
@@ -286,6 +281,8 @@ def show_group_counts(data):
         dataset = registry.active()
         result = api.selection(dataset.provenance.fingerprint,
                                FilterSpec.from_dict(data).to_query())
+    except DataLoadError:
+        return dbc.Alert("No dataset loaded.", color="danger", className="py-2")
     except ExplorerError as err:
         return error_alert(err)
     if not result.ok:
@@ -300,6 +297,18 @@ def keep_query_in_links(search, link_ids):
     """Navbar links carry the query string, so filters follow the user across pages."""
     return [i["path"] + (search or "") for i in link_ids]
 
+
+clientside_callback(
+    """
+    function(value) {
+        if (!value) { return window.dash_clientside.no_update; }
+        const f = (x) => Number(x).toLocaleString('en-US', {maximumFractionDigits: 2});
+        return f(value[0]) + ' to ' + f(value[1]);
+    }
+    """,
+    Output({"type": "flt-range-text", "name": dash.MATCH}, "children"),
+    Input({"type": ids.RANGE, "name": dash.MATCH}, "value"),
+)
 
 clientside_callback(
     """

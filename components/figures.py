@@ -277,12 +277,13 @@ def make_ecdf_figure(result, *, outcome: str, footnote: Footnote | None = None,
     fig = go.Figure()
     for level in _levels(d):
         row = d[d["level"].astype(str) == level]
+        n = f"<br>n = {int(row['n'].iloc[0]):,}" if "n" in row.columns and len(row) else ""
         fig.add_trace(go.Scatter(
             x=row["x"].to_numpy(float), y=row["p"].to_numpy(float), mode="lines",
             line_shape="hv", name=theme.group_label(level),
             line_color=theme.group_color(level),
-            hovertemplate="%{x:.2f}: %{y:.1%} at or below<extra>" + theme.group_label(level)
-            + "</extra>",
+            hovertemplate="%{x:.2f}: %{y:.1%} at or below" + n + "<extra>"
+            + theme.group_label(level) + "</extra>",
         ))
     fig.update_layout(xaxis_title=var.axis_label, yaxis_title="Cumulative proportion",
                       yaxis_tickformat=".0%")
@@ -428,6 +429,8 @@ def make_continuous_interaction_figure(result, *, outcome: str, modifier: str,
     """Fitted outcome (95% CI band) per group along a continuous modifier."""
     d = _frame(result, "curve")
     var, mod = get(outcome), get(modifier)
+    n_used = getattr(result, "n_used", None)
+    n_text = f"<br>model n = {int(n_used):,}" if n_used is not None else ""
     fig = go.Figure()
     for level in _levels(d, "group"):
         row = d[d["group"].astype(str) == level].sort_values("x")
@@ -442,7 +445,8 @@ def make_continuous_interaction_figure(result, *, outcome: str, modifier: str,
         fig.add_trace(go.Scatter(
             x=x, y=row["fit"].to_numpy(float), mode="lines", name=theme.group_label(level),
             line_color=colour,
-            hovertemplate="%{x:.1f}: %{y:.2f}<extra>" + theme.group_label(level) + "</extra>",
+            hovertemplate="%{x:.1f}: %{y:.2f}" + n_text + "<extra>" + theme.group_label(level)
+            + "</extra>",
         ))
     fig.update_layout(xaxis_title=mod.axis_label,
                       yaxis_title=f"Fitted {var.axis_label}, 95% CI")

@@ -99,6 +99,26 @@ def domain_from_frame(frame: pd.DataFrame) -> PanelDomain:
     return PanelDomain(bounds=bounds, steps=steps, levels=levels)
 
 
+def domain_from_dictionary() -> PanelDomain:
+    """Bounds from the dictionary's plausible ranges (used when no dataset is loaded)."""
+    bounds, steps, levels = {}, {}, {}
+    for name in RANGE_VARIABLES:
+        var = VARIABLES[name]
+        rng = var.plausible_range or var.valid_range
+        if rng is None:
+            continue
+        step = _nice_step(rng[1] - rng[0])
+        bounds[name] = (max(0.0, float(rng[0])), float(rng[1]))
+        steps[name] = step
+    for name in CATEGORY_VARIABLES:
+        var = VARIABLES[name]
+        if var.is_binary:
+            levels[name] = BOOL_LEVELS
+        elif var.levels:
+            levels[name] = tuple(var.levels)
+    return PanelDomain(bounds=bounds, steps=steps, levels=levels)
+
+
 # ---------------------------------------------------------------------------- mapping
 def control_values(spec: FilterSpec, domain: PanelDomain) -> dict:
     """The value of every control for ``spec`` (sliders clamped to the data bounds).

@@ -260,3 +260,24 @@ def test_page_option_goes_to_url_with_the_filters(caller):
     status, data, _ = caller.call("url.search@", values)
     assert status == 200
     assert _response(data, ids.URL, "search") == "?age=50-70&outcome=delta_tav&means=raw"
+
+
+def test_load_failure_shows_the_validation_report(dash_app, caller, client, tmp_path):
+    import app as app_module
+    from analysis import settings as settings_mod
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("patient_id,age\nA1,54\nA2,61\n")
+    app_module.configure(settings_mod.Settings(data=str(bad), cache_type="SimpleCache"))
+    try:
+        assert client.get("/_dash-layout").status_code == 200
+        status, data, _ = caller.call("ov-ls-means.figure", {
+            STORE: {}, PRESENT: False, MEANS: "adjusted"})
+        assert status == 200
+        text = _text(_response(data, "ov-provenance", "children"))
+        assert "could not be loaded" in text
+        assert "calcification" in text  # the report names the missing required column
+        fig = _response(data, "ov-ls-means", "figure")
+        assert fig["data"] == []
+    finally:
+        app_module.configure(settings_mod.Settings(cache_type="SimpleCache"))
