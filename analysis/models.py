@@ -490,7 +490,7 @@ def _rank(X: np.ndarray) -> int:
     return int(np.linalg.matrix_rank(X)) if X.shape[1] else 0
 
 
-def fit(data: ModelData, *, protect: str = "the model") -> tuple[Fit, ModelData]:
+def fit(data: ModelData) -> tuple[Fit, ModelData]:
     """OLS fit; covariates aliased with other terms are dropped (and reported).
 
     Returns the fit and the (possibly reduced) model data.
@@ -774,6 +774,3 @@ def ancova_from_model_data(md: ModelData, dv: str, *, weights: str = "proportion
         weights=weights, n_used=md.n, excluded=md.excluded, method=method,
         notes=md.notes, dv=dv, between=focal.name, alpha=float(alpha), df_resid=f.df_resid)
 
-
-def model_columns(data: pd.DataFrame, names: Sequence[str]) -> list[Column]:
-    return [column(data, n) for n in names]
