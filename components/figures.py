@@ -136,10 +136,12 @@ def _finish(fig: go.Figure, footnote: Footnote | None, presentation: bool,
     if footnote is not None:
         text = footnote.text()
         nlines = text.count("<br>") + 1
+        shift = 85 if presentation else 62
         fig.add_annotation(text=text, xref="paper", yref="paper", x=0.0, y=0.0,
-                           xanchor="left", yanchor="top", yshift=-60, showarrow=False,
-                           align="left", font=dict(size=11, color="#444"))
-        fig.update_layout(margin=dict(b=90 + 16 * nlines))
+                           xanchor="left", yanchor="top", yshift=-shift, showarrow=False,
+                           align="left", font=dict(size=13 if presentation else 11,
+                                                   color="#444"))
+        fig.update_layout(margin=dict(b=shift + 30 + (19 if presentation else 15) * nlines))
     return fig
 
 
@@ -154,6 +156,11 @@ def _levels(frame: pd.DataFrame, column: str = "level") -> list[str]:
     present = [str(v) for v in frame[column].astype(str).unique()]
     order = [g for g in theme.GROUP_ORDER if g in present]
     return order + [g for g in present if g not in order]
+
+
+def _axis_label(level: str) -> str:
+    """Group label for a category axis, on two lines ("No<br>calcification")."""
+    return theme.group_label(level).replace(" ", "<br>", 1)
 
 
 def _ci_arrays(d: pd.DataFrame, centre: str = "ls_mean"):
@@ -182,7 +189,7 @@ def make_ls_means_figure(result, *, outcome: str, footnote: Footnote | None = No
         row = d[d["level"].astype(str) == level]
         hi, lo = _ci_arrays(row, centre)
         fig.add_trace(go.Scatter(
-            x=[theme.group_label(level)], y=row[centre].to_numpy(float), mode="markers",
+            x=[_axis_label(level)], y=row[centre].to_numpy(float), mode="markers",
             name=theme.group_label(level), marker=dict(color=theme.group_color(level), size=14),
             error_y=dict(type="data", array=hi, arrayminus=lo, thickness=2.5, width=10,
                          color=theme.group_color(level)),
@@ -251,7 +258,7 @@ def make_box_figure(result, *, outcome: str, footnote: Footnote | None = None,
         r = d[d["level"].astype(str) == level].iloc[0]
         name = theme.group_label(level)
         fig.add_trace(go.Box(
-            x=[name], q1=[r["q1"]], median=[r["median"]], q3=[r["q3"]],
+            x=[_axis_label(level)], q1=[r["q1"]], median=[r["median"]], q3=[r["q3"]],
             lowerfence=[r["whisker_low"]], upperfence=[r["whisker_high"]], mean=[r["mean"]],
             name=name, marker_color=theme.group_color(level), boxpoints=False,
             hovertemplate=f"{name}<br>n = {int(r['n']):,}<extra></extra>",
@@ -259,7 +266,8 @@ def make_box_figure(result, *, outcome: str, footnote: Footnote | None = None,
         outliers = r.get("outliers")
         if outliers is not None and len(outliers):
             fig.add_trace(go.Scatter(
-                x=[name] * len(outliers), y=list(outliers), mode="markers", showlegend=False,
+                x=[_axis_label(level)] * len(outliers), y=list(outliers), mode="markers",
+                showlegend=False,
                 marker=dict(color=theme.group_color(level), size=6, opacity=0.6),
                 name=f"{name} outliers",
                 hovertemplate="%{y:.2f}<extra>outlier (" + f"{int(r['n_outliers'])} in all)</extra>",
@@ -322,7 +330,7 @@ def make_regression_figure(result, *, footnote: Footnote | None = None,
     for level in _levels(d):
         row = d[d["level"].astype(str) == level]
         fig.add_trace(go.Bar(
-            x=[theme.group_label(level)], y=row["pct_regression"].to_numpy(float),
+            x=[_axis_label(level)], y=row["pct_regression"].to_numpy(float),
             name=theme.group_label(level), marker_color=theme.group_color(level),
             customdata=row[["n_regression", "n"]].to_numpy(float),
             hovertemplate="%{y:.1f}%: %{customdata[0]:.0f} of n = %{customdata[1]:.0f}<extra></extra>",
@@ -383,19 +391,22 @@ def make_forest_figure(result, *, outcome: str, footnote: Footnote | None = None
         labels.append(f"{name}" + (f"  (p int. {pint})" if pint else ""))
     hi, lo = _ci_arrays(d, "estimate")
     fig = go.Figure(go.Scatter(
-        x=d["estimate"].to_numpy(float), y=labels, mode="markers",
+        x=d["estimate"].to_numpy(float), y=list(range(len(labels))), text=labels,
+        mode="markers",
         marker=dict(symbol="square", size=11, color=theme.group_color("spotty")),
         error_x=dict(type="data", array=hi, arrayminus=lo, color="#333"),
         customdata=d[["n_none", "n_spotty", "ci_low", "ci_high"]].to_numpy(float),
-        hovertemplate=("%{y}<br>difference %{x:.2f} (95% CI %{customdata[2]:.2f} to "
+        hovertemplate=("%{text}<br>difference %{x:.2f} (95% CI %{customdata[2]:.2f} to "
                        "%{customdata[3]:.2f})<br>n none = %{customdata[0]:.0f}, n spotty = "
                        "%{customdata[1]:.0f}<extra></extra>"),
         name="spotty - none",
     ))
     fig.add_vline(x=0, line_dash="dash", line_color="#777")
     fig.update_layout(xaxis_title=f"Difference in {var.axis_label}, spotty - none (95% CI)",
-                      yaxis=dict(autorange="reversed", title=""), showlegend=False,
-                      height=max(380, 60 + 34 * len(d)))
+                      yaxis=dict(autorange="reversed", title="", tickmode="array",
+                                 tickvals=list(range(len(labels))), ticktext=labels,
+                                 zeroline=False, showgrid=False),
+                      showlegend=False)
     return _finish(fig, footnote, presentation)
 
 

@@ -48,7 +48,7 @@ def _template(*, presentation: bool) -> go.layout.Template:
                    title=dict(standoff=10), automargin=True),
         yaxis=dict(gridcolor=grid, linecolor="#555", ticks="outside", zeroline=True,
                    zerolinecolor="#aaa", title=dict(standoff=10), automargin=True),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1.0),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0.0),
         hoverlabel=dict(font=dict(size=size - 1)),
     )
     t.data.scatter = [go.Scatter(line=dict(width=line), marker=dict(size=marker))]

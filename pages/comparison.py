@@ -56,8 +56,8 @@ def layout(**query):
         html.Div(id=FORMULA, className="method-note mb-2"),
         html.Div(id=WARNING),
         dbc.Row([
-            dbc.Col(graph(LS, "ls_means_by_group"), lg=5),
-            dbc.Col(graph(FOREST, "subgroup_forest", height=620), lg=7),
+            dbc.Col(graph(LS, "ls_means_by_group", height=560), lg=5),
+            dbc.Col(graph(FOREST, "subgroup_forest", height=900), lg=7),
         ]),
         html.H2("Model"),
         dcc.Loading(html.Div(id=MODEL), delay_show=300),

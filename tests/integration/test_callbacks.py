@@ -115,7 +115,7 @@ def test_comparison_formula_lists_chosen_covariates(caller):
     formula = _text(_response(data, "cmp-formula", "children"))
     assert "delta_tav ~ calcification + tav_baseline + age + sex" in formula
     forest = _response(data, "cmp-forest", "figure")
-    assert forest["data"][0]["y"][0] == "Overall"
+    assert forest["layout"]["yaxis"]["ticktext"][0] == "Overall"
 
 
 def test_therapy_cut_point_from_filter_spec(caller):

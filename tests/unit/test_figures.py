@@ -116,9 +116,10 @@ def test_dose_response_figure(small):
 def test_forest_figure(small):
     sub = subgroup_effects(small, "delta_pav")
     fig = figures.make_forest_figure(sub, outcome="delta_pav")
-    assert len(fig.data[0].y) == len(sub.table)
-    assert fig.data[0].y[0] == "Overall"
-    assert any("p int." in label for label in fig.data[0].y)
+    ticks = fig.layout.yaxis.ticktext
+    assert len(fig.data[0].y) == len(ticks) == len(sub.table)  # one labelled row each
+    assert ticks[0] == "Overall"
+    assert any("p int." in label for label in ticks)
 
 
 def test_interaction_figures(small):
