@@ -47,7 +47,7 @@ class Footnote:
         if self.method:
             lines += _wrap(self.method, width)
         if self.simulated_label:
-            lines.append(f"<b>{self.simulated_label}</b>")
+            lines += [f"<b>{line}</b>" for line in _wrap(self.simulated_label, width)]
         return "<br>".join(lines)
 
 
@@ -129,18 +129,26 @@ def message_figure(text: str, *, presentation: bool = False) -> go.Figure:
 
 
 def _finish(fig: go.Figure, footnote: Footnote | None, presentation: bool,
-            title: str | None = None) -> go.Figure:
+            title: str | None = None, left: int | None = None) -> go.Figure:
+    """Apply the template and add the footnote below the plot, starting at the left edge.
+
+    ``left`` fixes the left margin (px) for figures with long tick labels; the footnote
+    is shifted by it so it starts near the figure's left edge, not the plot area's.
+    """
     fig.update_layout(template=theme.template_name(presentation))
     if title:
         fig.update_layout(title=dict(text=title))
+    margin_left = left if left is not None else 70
+    if left is not None:
+        fig.update_layout(margin=dict(l=left), yaxis=dict(automargin=False))
     if footnote is not None:
-        text = footnote.text()
+        text = footnote.text(width=56 if presentation else 64)
         nlines = text.count("<br>") + 1
-        shift = 85 if presentation else 62
+        shift = 110 if presentation else 82
         fig.add_annotation(text=text, xref="paper", yref="paper", x=0.0, y=0.0,
-                           xanchor="left", yanchor="top", yshift=-shift, showarrow=False,
-                           align="left", font=dict(size=13 if presentation else 11,
-                                                   color="#444"))
+                           xanchor="left", yanchor="top", yshift=-shift,
+                           xshift=-(margin_left - 8), showarrow=False, align="left",
+                           font=dict(size=13 if presentation else 11, color="#444"))
         fig.update_layout(margin=dict(b=shift + 30 + (19 if presentation else 15) * nlines))
     return fig
 
@@ -402,12 +410,13 @@ def make_forest_figure(result, *, outcome: str, footnote: Footnote | None = None
         name="spotty - none",
     ))
     fig.add_vline(x=0, line_dash="dash", line_color="#777")
+    left = int(min(460, 40 + (9 if presentation else 7) * max(len(x) for x in labels)))
     fig.update_layout(xaxis_title=f"Difference in {var.axis_label}, spotty - none (95% CI)",
                       yaxis=dict(autorange="reversed", title="", tickmode="array",
                                  tickvals=list(range(len(labels))), ticktext=labels,
                                  zeroline=False, showgrid=False),
                       showlegend=False)
-    return _finish(fig, footnote, presentation)
+    return _finish(fig, footnote, presentation, left=left)
 
 
 def make_interaction_figure(result, *, outcome: str, modifier_label: str,

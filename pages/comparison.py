@@ -57,10 +57,11 @@ def layout(**query):
         html.Div(id=WARNING),
         dbc.Row([
             dbc.Col(graph(LS, "ls_means_by_group", height=560), lg=5),
-            dbc.Col(graph(FOREST, "subgroup_forest", height=900), lg=7),
+            dbc.Col([html.H2("Model", className="mt-0"),
+                     dcc.Loading(html.Div(id=MODEL), delay_show=300)], lg=7),
         ]),
-        html.H2("Model"),
-        dcc.Loading(html.Div(id=MODEL), delay_show=300),
+        html.H2("Subgroups: spotty - none difference and interaction p"),
+        graph(FOREST, "subgroup_forest", height=900),
         html.H2("Diagnostics"),
         dcc.Loading(html.Div(id=DIAGNOSTICS), delay_show=300),
     ])

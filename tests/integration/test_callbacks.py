@@ -50,7 +50,9 @@ def _text(node) -> str:
 
 
 def _footnote(fig) -> str:
-    return " ".join(a.get("text", "") for a in fig["layout"].get("annotations", []))
+    """Footnote text with the line breaks and bold tags removed."""
+    text = " ".join(a.get("text", "") for a in fig["layout"].get("annotations", []))
+    return text.replace("</b><br><b>", " ").replace("<br>", " ")
 
 
 def test_overview_headline_follows_filters(caller, dataset):

@@ -34,7 +34,9 @@ def fit(small):
 
 
 def _note(fig) -> str:
-    return " ".join(a.text for a in fig.layout.annotations)
+    """Footnote text with the line breaks and bold tags removed."""
+    text = " ".join(a.text for a in fig.layout.annotations)
+    return text.replace("</b><br><b>", " ").replace("<br>", " ")
 
 
 def _groups(frame):
