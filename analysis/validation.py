@@ -345,21 +345,34 @@ def parse_numeric(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple[pd
     return values, issues
 
 
-def _resolve(text: pd.Series, ctx: ColumnContext, builtin: Mapping[str, object]
-             ) -> tuple[np.ndarray, list[object]]:
-    """Factorize ``text`` and resolve each distinct value.
+def factorize_text(raw: pd.Series) -> tuple[np.ndarray, list[str | None]]:
+    """Distinct raw values as trimmed text, and each row's position among them.
 
-    Order: explicit ``[codes]``, then the file's value labels, then the built-in codes
-    (all case-insensitive). Returns the factor codes (-1 for missing) and the resolved
-    value of each distinct text (``None`` if unknown). Work is per distinct value, so
-    a million rows with three codes cost three look-ups.
+    Works on the distinct values only (a million rows with three codes convert three
+    values). Missing cells and missing tokens get position -1.
     """
+    factor, uniques = pd.factorize(raw, use_na_sentinel=True)
+    texts: list[str | None] = []
+    for u in uniques:
+        t = cell_text(u)
+        texts.append(None if t is None or t.lower() in MISSING_TOKENS else t)
+    idx = np.array([i if t is not None else -1 for i, t in enumerate(texts)] + [-1],
+                   dtype="int64")
+    return idx[np.asarray(factor)], texts
+
+
+def _resolve(texts: list[str | None], ctx: ColumnContext, builtin: Mapping[str, object]
+             ) -> list[object]:
+    """Resolve each distinct text: explicit ``[codes]``, then the file's value labels,
+    then the built-in codes (all case-insensitive); ``None`` if unknown."""
     codes_map = {str(k).strip().lower(): v for k, v in ctx.codes.items()}
     labels = {str(k).strip().lower(): str(v).strip().lower() for k, v in ctx.value_labels.items()}
-    factor, uniques = pd.factorize(text, use_na_sentinel=True)
     resolved: list[object] = []
-    for u in uniques:
-        key = str(u).lower()
+    for u in texts:
+        if u is None:
+            resolved.append(None)
+            continue
+        key = u.lower()
         label = labels.get(key)
         if key in codes_map:
             resolved.append(codes_map[key])
@@ -371,21 +384,21 @@ def _resolve(text: pd.Series, ctx: ColumnContext, builtin: Mapping[str, object]
             resolved.append(builtin[label])
         else:
             resolved.append(None)
-    return np.asarray(factor), resolved
+    return resolved
 
 
-def _code_counts(text: pd.Series, bad: pd.Series) -> str:
-    counts = text[bad].value_counts()
-    shown = [f"'{k}' ({v}x)" for k, v in list(counts.items())[:10]]
+def _code_counts(factor: np.ndarray, texts: list[str | None], bad: pd.Series) -> str:
+    counts = pd.Series(factor[bad.to_numpy()]).value_counts()
+    shown = [f"'{texts[k]}' ({v}x)" for k, v in list(counts.items())[:10]]
     more = f" and {len(counts) - 10} more" if len(counts) > 10 else ""
     return ", ".join(shown) + more
 
 
 def parse_bool(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple[pd.Series, list[Issue]]:
     """Parse a yes/no column into pandas ``boolean``."""
-    text = as_text(raw)
     builtin = {t: True for t in TRUE_TOKENS} | {t: False for t in FALSE_TOKENS}
-    factor, resolved = _resolve(text, ctx, builtin)
+    factor, texts = factorize_text(raw)
+    resolved = _resolve(texts, ctx, builtin)
     known = np.array([r is not None for r in resolved] + [False], dtype=bool)
     truth = np.array([bool(r) if r is not None else False for r in resolved] + [False], dtype=bool)
     bad = pd.Series((factor != -1) & ~known[factor], index=raw.index)
@@ -396,7 +409,7 @@ def parse_bool(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple[pd.Se
         issues.append(Issue(
             "error", "unknown_code", var.name,
             f"{n} value(s) in {col} are not yes/no codes, {rows_text(rows, n)}; codes found: "
-            f"{_code_counts(text, bad)}. Allowed without a mapping: 1/0, true/false, yes/no, "
+            f"{_code_counts(factor, texts, bad)}. Allowed without a mapping: 1/0, true/false, yes/no, "
             f"y/n (any case); map other codes in [codes.{var.name}] (e.g. \"J\" = true).",
             tuple(rows), n))
     out = pd.arrays.BooleanArray(truth[factor], ~known[factor])
@@ -405,22 +418,22 @@ def parse_bool(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple[pd.Se
 
 def parse_category(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple[pd.Series, list[Issue]]:
     """Parse a category column into the dictionary's levels (any case)."""
-    text = as_text(raw)
     issues: list[Issue] = []
+    factor, texts = factorize_text(raw)
     if var.levels is None:
         # Open set (e.g. trial names): levels come from the data; codes may rename them.
         codes_map = {str(k).strip().lower(): str(v) for k, v in ctx.codes.items()}
-        factor, uniques = pd.factorize(text, use_na_sentinel=True)
-        names = [codes_map.get(str(u).lower(), str(u)) for u in uniques]
-        levels = sorted(set(names))
+        names = [None if t is None else codes_map.get(t.lower(), t) for t in texts]
+        levels = sorted({nm for nm in names if nm is not None})
         position = {lv: i for i, lv in enumerate(levels)}
-        idx = np.array([position[nm] for nm in names] + [-1], dtype="int64")
-        cat = pd.Categorical.from_codes(idx[np.asarray(factor)],
+        idx = np.array([-1 if nm is None else position[nm] for nm in names] + [-1],
+                       dtype="int64")
+        cat = pd.Categorical.from_codes(idx[factor],
                                         dtype=pd.CategoricalDtype(levels, ordered=False))
         return pd.Series(cat, index=raw.index), issues
     level_of = {lv.lower(): i for i, lv in enumerate(var.levels)}
     builtin = {lv.lower(): lv for lv in var.levels} | LEVEL_SYNONYMS.get(var.name, {})
-    factor, resolved = _resolve(text, ctx, builtin)
+    resolved = _resolve(texts, ctx, builtin)
     idx = np.array([level_of.get(str(r).lower(), -1) if r is not None else -1
                     for r in resolved] + [-1], dtype="int64")
     cat_codes = idx[factor]
@@ -431,7 +444,7 @@ def parse_category(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple[p
         issues.append(Issue(
             "error", "unknown_code", var.name,
             f"{n} value(s) in {col} are not allowed codes, {rows_text(rows, n)}; codes found: "
-            f"{_code_counts(text, bad)}. Allowed values: {', '.join(var.levels)} (any case); "
+            f"{_code_counts(factor, texts, bad)}. Allowed values: {', '.join(var.levels)} (any case); "
             f"map other codes in [codes.{var.name}] (e.g. \"1\" = \"{var.levels[-1]}\").",
             tuple(rows), n))
     cat = pd.Categorical.from_codes(cat_codes, dtype=var.pandas_dtype())
