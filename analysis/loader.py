@@ -266,6 +266,10 @@ def load_dataset(path: PathLike | pd.DataFrame, mapping: ColumnMapping | dict | 
         raise
     raw = _read(path, sheet, limit)
     issues: list[Issue] = list(raw.issues)
+    if sheet is not None and raw.format != "excel":
+        issues.append(Issue("warning", "sheet_ignored", None,
+                            f"a sheet name ('{sheet}') was given but {raw.format} files have no "
+                            "sheets; it is ignored."))
     meta, side_issues = (None, []) if is_frame else read_sidecar(Path(path))
     issues += side_issues
 

@@ -322,3 +322,9 @@ def test_cli_bad_mapping_exit_1(tmp_path):
     res = run_cli(csv_file(tmp_path, GOOD), "--mapping", toml)
     assert res.returncode == 1
     assert "not a supported unit for 'age'; allowed units: years" in res.stdout
+
+
+def test_sheet_for_a_csv_is_a_warning(tmp_path):
+    ds = load_dataset(csv_file(tmp_path, GOOD), sheet="Patients")
+    assert "'Patients'" in only(ds.report, "sheet_ignored").message
+    assert ds.provenance.sheet is None
