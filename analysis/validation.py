@@ -474,6 +474,13 @@ def parse_identifier(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple
     return text.astype("str"), issues
 
 
+def _raw_missing(raw: pd.Series) -> np.ndarray:
+    """Cells missing in the file itself (empty or a missing token), not unreadable ones."""
+    if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
+        return raw.isna().to_numpy()
+    return factorize_text(raw)[0] == -1
+
+
 def parse_column(raw: pd.Series, var: Variable, ctx: ColumnContext | None = None
                  ) -> tuple[pd.Series, list[Issue]]:
     """Parse one raw column into the dictionary dtype, with its issues."""
@@ -488,9 +495,9 @@ def parse_column(raw: pd.Series, var: Variable, ctx: ColumnContext | None = None
         out, issues = parse_identifier(raw, var, ctx)
     else:
         out, issues = as_text(raw).astype("str"), []
-    n_missing = int(out.isna().sum())
-    if n_missing and var.role != "identifier":
-        rows, n = row_numbers(out.isna())
+    missing = _raw_missing(raw) if out.isna().any() else None
+    if missing is not None and missing.any() and var.role != "identifier":
+        rows, n = row_numbers(missing)
         col = describe_column(var.name, ctx.file_column)
         issues.append(Issue("info", "missing_values", var.name,
                             f"{n} missing value(s) in {col} ({100 * n / len(out):.1f}%), "

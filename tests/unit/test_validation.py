@@ -328,3 +328,12 @@ def test_sheet_for_a_csv_is_a_warning(tmp_path):
     ds = load_dataset(csv_file(tmp_path, GOOD), sheet="Patients")
     assert "'Patients'" in only(ds.report, "sheet_ignored").message
     assert ds.provenance.sheet is None
+
+
+def test_unreadable_values_are_not_counted_as_missing(tmp_path):
+    rows = set_cell(GOOD, 1, 2, "abc")   # unreadable: an error, not a missing value
+    rows = set_cell(rows, 3, 2, "")      # really missing
+    rows = set_cell(rows, 2, 3, "1")     # unknown code
+    report = load_error(csv_file(tmp_path, rows)).report
+    missing = [i for i in report.issues if i.code == "missing_values"]
+    assert [(i.column, i.rows) for i in missing] == [("age", (3,))]
