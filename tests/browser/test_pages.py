@@ -150,3 +150,21 @@ def test_csv_download_holds_exactly_the_filtered_rows(dash_duo, dash_app):
     assert sorted(frame["patient_id"]) == sorted(expected.frame["patient_id"])
     assert f"rows: {expected.n}" in provenance
     assert dash_duo.get_logs() == []
+
+
+def test_figure_exports_svg_from_its_button(dash_duo, dash_app):
+    _start(dash_duo, dash_app)
+    dash_duo.wait_for_page(url=dash_duo.server_url + "/", timeout=30)
+    _wait_drawn(dash_duo, PAGES["overview"][1])
+    button = dash_duo.driver.find_element(
+        By.XPATH, "//button[contains(@aria-label, 'dpav_ls_means')]")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+    dash_duo.driver.execute_script("arguments[0].click()", button)
+    folder = Path(dash_duo.download_path)
+    deadline = time.time() + 20
+    while time.time() < deadline and not list(folder.glob("*.svg")):
+        time.sleep(0.3)
+    svgs = list(folder.glob("dpav_ls_means_*.svg"))
+    assert len(svgs) == 1
+    assert svgs[0].read_text().lstrip().startswith("<svg")
+    assert dash_duo.get_logs() == []

@@ -283,3 +283,13 @@ def test_load_failure_shows_the_validation_report(dash_app, caller, client, tmp_
         assert fig["data"] == []
     finally:
         app_module.configure(settings_mod.Settings(cache_type="SimpleCache"))
+
+
+def test_settings_cli_over_environment(dash_app):
+    import app as app_module
+
+    env = {"EXPLORER_PORT": "9001", "EXPLORER_HOST": "0.0.0.0", "CACHE_TYPE": "RedisCache"}
+    s = app_module.parse_settings(["--port", "9100", "--cache-type", "SimpleCache"], env=env)
+    assert (s.port, s.host, s.cache_type, s.debug) == (9100, "0.0.0.0", "SimpleCache", False)
+    assert app_module.parse_settings(["--debug"], env={}).debug is True
+    assert app_module.parse_settings([], env={}).host == "127.0.0.1"
