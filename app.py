@@ -343,7 +343,9 @@ clientside_callback(
 def main(argv: Sequence[str] | None = None) -> None:
     """Parse options, configure the analysis layer and serve the app."""
     settings = configure(parse_settings(argv))
-    app.run(host=settings.host, port=settings.port, debug=settings.debug)
+    # the version check would call plotly's server: the app must work with no internet
+    app.run(host=settings.host, port=settings.port, debug=settings.debug,
+            dev_tools_disable_version_check=True)
 
 
 if __name__ == "__main__":
