@@ -19,6 +19,15 @@ returned, never raised, so a page can show the message:
   same inputs give the same message).
 
 Lists given as options (as Dash callbacks deliver them) are turned into tuples.
+
+From a notebook::
+
+    from analysis import api, registry
+    from analysis.loader import load_dataset
+
+    fp = registry.register(load_dataset("my_cohort.csv", "my_mapping.toml"))
+    res = api.comparison(fp, "age=50-70&sex=male", "delta_pav")
+    res.attrition, res["ancova"].ls_means, res["subgroups"].table, res.messages()
 """
 
 from __future__ import annotations

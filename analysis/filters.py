@@ -386,6 +386,8 @@ class FilterSpec:
         """Build a spec from decoded query parameters (e.g. Dash ``layout(**query_params)``)."""
         ranges, categories, kwargs = [], [], {}
         for key, value in params.items():
+            if isinstance(value, list | tuple):  # a repeated key, as Dash parses it
+                raise FilterSpecError(f"{key}: given {len(value)} times in the query; give it once")
             if key in RANGE_VARIABLES:
                 ranges.append(_parse_range(key, value))
             elif key in CATEGORY_VARIABLES:

@@ -193,6 +193,11 @@ def test_bad_constructor_arguments():
         FilterSpec.from_dict({"rangez": {}})
     with pytest.raises(FilterSpecError, match="must be a string"):
         FilterSpec.from_query(42)  # type: ignore[arg-type]
+    # Dash's layout(**query_params) gives a list for a repeated key
+    with pytest.raises(FilterSpecError, match="sex: given 2 times"):
+        FilterSpec.from_params({"sex": ["male", "female"]})
+    assert FilterSpec.from_params({"age": "50-70", "sex": "male"}) == FilterSpec.from_query(
+        "age=50-70&sex=male")
 
 
 # --------------------------------------------------------------------------- describe
