@@ -444,9 +444,13 @@ def make_interaction_figure(result, *, outcome: str, modifier_label: str,
 
 
 def make_continuous_interaction_figure(result, *, outcome: str, modifier: str,
+                                       cut: float | None = None,
                                        footnote: Footnote | None = None,
                                        presentation: bool = False) -> go.Figure:
-    """Fitted outcome (95% CI band) per group along a continuous modifier."""
+    """Fitted outcome (95% CI band) per group along a continuous modifier.
+
+    ``cut`` (optional) marks the therapy cut-point with a dashed vertical line.
+    """
     d = _frame(result, "curve")
     var, mod = get(outcome), get(modifier)
     n_used = getattr(result, "n_used", None)
@@ -468,6 +472,9 @@ def make_continuous_interaction_figure(result, *, outcome: str, modifier: str,
             hovertemplate="%{x:.1f}: %{y:.2f}" + n_text + "<extra>" + theme.group_label(level)
             + "</extra>",
         ))
+    if cut is not None:
+        fig.add_vline(x=cut, line_dash="dot", line_color="#555",
+                      annotation_text=f"cut-point {cut:g}", annotation_position="top left")
     fig.update_layout(xaxis_title=mod.axis_label,
                       yaxis_title=f"Fitted {var.axis_label}, 95% CI")
     return _finish(fig, footnote, presentation)

@@ -33,11 +33,12 @@ from analysis.filters import (
     THERAPY_OPTIONS,
     FilterSpec,
 )
-from analysis.schema import GROUP_LABELS, VARIABLES
+from analysis.schema import DEFAULT_LDL_CUT, DEFAULT_SBP_CUT, GROUP_LABELS, VARIABLES
 from components import ids
 
 _THERAPY_LABELS = {"any": "Any", "intensive": "Intensive (below cut)",
                    "standard": "Standard (at or above cut)"}
+_DEFAULT_CUTS = {"ldl_c": DEFAULT_LDL_CUT, "sbp": DEFAULT_SBP_CUT}
 _MISSING_LABELS = {"exclude": "Exclude patients with a missing filtered value",
                    "keep": "Keep them"}
 
@@ -235,17 +236,35 @@ def _group(label: str, html_id: str, *controls) -> html.Div:
                     **{"aria-labelledby": f"{html_id}-label"})
 
 
-def _therapy_control(label: str, radio_id: str, cut_id: str, cut_label: str,
-                     therapy: str, cut: float, unit: str):
+#: Cut-point slider limits when the data do not give them (mg/dl, mmHg).
+_CUT_LIMITS = {"ldl_c": (40.0, 160.0), "sbp": (90.0, 180.0)}
+
+
+def _cut_limits(measure: str, domain: PanelDomain, cut: float) -> tuple[float, float]:
+    lo, hi = _CUT_LIMITS[measure]
+    if measure in domain.bounds:
+        dlo, dhi = domain.bounds[measure]
+        lo, hi = max(lo, math.floor(dlo)), min(hi, math.ceil(dhi))
+    return min(lo, math.floor(cut)), max(hi, math.ceil(cut))
+
+
+def _therapy_control(label: str, radio_id: str, cut_id: str, measure: str,
+                     therapy: str, cut: float, domain: PanelDomain):
+    var = VARIABLES[measure]
+    lo, hi = _cut_limits(measure, domain, cut)
+    marks = {v: f"{v:g}" for v in (lo, _DEFAULT_CUTS[measure], hi)}
     return _group(
         label, radio_id,
         dbc.RadioItems(
             id=radio_id, value=therapy,
             options=[{"label": _THERAPY_LABELS[o], "value": o} for o in THERAPY_OPTIONS],
         ),
-        html.Label(f"{cut_label} ({unit})", htmlFor=cut_id, className="form-label mt-1"),
-        dbc.Input(id=cut_id, type="number", value=cut, min=0, step=1, debounce=True,
-                  size="sm"),
+        html.Div(f"{var.label} cut-point for intensive ({var.unit})", id=f"{cut_id}-label",
+                 className="form-label mt-1"),
+        html.Div(dcc.Slider(id=cut_id, min=lo, max=hi, step=1, value=cut, marks=marks,
+                            allow_direct_input=False, updatemode="mouseup",
+                            tooltip={"placement": "bottom", "always_visible": True}),
+                 **{"aria-labelledby": f"{cut_id}-label"}),
     )
 
 
@@ -267,11 +286,10 @@ def filter_panel(domain: PanelDomain, spec: FilterSpec | None = None) -> html.Di
                dbc.Checklist(id=ids.GROUPS, value=values["groups"],
                              options=[{"label": GROUP_LABELS[g], "value": g}
                                       for g in ALL_GROUPS])),
-        _therapy_control("LDL-C lowering", ids.LDL_THERAPY, ids.LDL_CUT, "LDL-C cut-point",
-                         values["ldl_therapy"], values["ldl_cut"], VARIABLES["ldl_c"].unit),
-        _therapy_control("Blood-pressure lowering", ids.SBP_THERAPY, ids.SBP_CUT,
-                         "SBP cut-point", values["sbp_therapy"], values["sbp_cut"],
-                         VARIABLES["sbp"].unit),
+        _therapy_control("LDL-C lowering", ids.LDL_THERAPY, ids.LDL_CUT, "ldl_c",
+                         values["ldl_therapy"], values["ldl_cut"], domain),
+        _therapy_control("Blood-pressure lowering", ids.SBP_THERAPY, ids.SBP_CUT, "sbp",
+                         values["sbp_therapy"], values["sbp_cut"], domain),
         *cats,
         *ranges,
         _group("Missing values in filtered variables", ids.MISSING,

@@ -120,10 +120,10 @@ def update(store, outcome, means, present):
             method = (f"{cont.method}. Interaction p = {fmt_p(cont.p_interaction)} "
                       f"({cont.interaction_test}).")
             out.append(make_continuous_interaction_figure(
-                cont, outcome=outcome, modifier=measure,
+                cont, outcome=outcome, modifier=measure, cut=cut,
                 footnote=c.footnote(cont.n_used, method), presentation=present))
         out.append(effects)
     cuts = (f"Cut-points for intensive therapy: LDL-C < {format_number(c.spec.ldl_cut)} mg/dl, "
-            f"SBP < {format_number(c.spec.sbp_cut)} mmHg. Move them in the filter panel "
-            "(LDL-C / SBP cut-point); they are part of the link.")
+            f"SBP < {format_number(c.spec.sbp_cut)} mmHg. Move them with the cut-point sliders "
+            "in the filter panel; they are part of the link.")
     return (*out, cuts, small_n_warning(n_by_group))

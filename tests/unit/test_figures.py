@@ -131,8 +131,9 @@ def test_interaction_figures(small):
     assert set(fig.data[0].x) == set(res.cells["modifier_level"].astype(str))
     cont = continuous_interaction(small, "delta_pav", "ldl_c")
     fig = figures.make_continuous_interaction_figure(cont, outcome="delta_pav",
-                                                     modifier="ldl_c")
+                                                     modifier="ldl_c", cut=70.0)
     assert len(fig.data) == 4  # a CI band and a line per group
+    assert fig.layout.shapes[0].x0 == 70.0  # the cut-point line
     assert fig.data[0].fillcolor == "rgba(0, 114, 178, 0.18)"
     assert fig.layout.xaxis.title.text == "LDL-C (mg/dl)"
 

@@ -67,8 +67,11 @@ def test_panel_has_a_control_per_filterable_variable(domain):
     for fixed in (ids.GROUPS, ids.LDL_THERAPY, ids.SBP_THERAPY, ids.LDL_CUT, ids.SBP_CUT,
                   ids.MISSING, ids.RESET, ids.GROUP_COUNTS):
         assert fixed in found
-    sliders = [c for c in _walk(panel) if isinstance(c, dcc.RangeSlider)]
-    assert sliders and all(s.allow_direct_input is False for s in sliders)
+    sliders = [c for c in _walk(panel) if isinstance(c, dcc.RangeSlider | dcc.Slider)]
+    assert len(sliders) == len(range_names(domain)) + 2  # + LDL-C and SBP cut-points
+    assert all(s.allow_direct_input is False for s in sliders)
+    cuts = {s.id: s for s in sliders if isinstance(s, dcc.Slider)}
+    assert cuts[ids.LDL_CUT].value == 70 and cuts[ids.SBP_CUT].value == 120
 
 
 def test_labels_carry_units(domain):
