@@ -63,9 +63,16 @@ def merge_query(filter_query: str, options: Mapping[str, str]) -> str:
     return ("?" + "&".join(parts)) if parts else ""
 
 
+def _single(value) -> str:
+    """Dash gives a list for a repeated query key: keep the last value."""
+    if isinstance(value, list | tuple):
+        return str(value[-1]) if value else ""
+    return str(value)
+
+
 def option(params: Mapping[str, str], key: str, allowed=None) -> str:
     """A page option from decoded query parameters, its default if absent or not allowed."""
-    value = params.get(key, OPTION_DEFAULTS[key])
+    value = _single(params.get(key, OPTION_DEFAULTS[key]))
     if allowed is not None and value not in allowed:
         return OPTION_DEFAULTS[key]
     return value
@@ -73,5 +80,5 @@ def option(params: Mapping[str, str], key: str, allowed=None) -> str:
 
 def option_list(params: Mapping[str, str], key: str, allowed) -> list[str]:
     """A comma-separated option as a list, keeping only allowed values."""
-    text = params.get(key, OPTION_DEFAULTS[key])
+    text = _single(params.get(key, OPTION_DEFAULTS[key]))
     return [v for v in text.split(",") if v in allowed]

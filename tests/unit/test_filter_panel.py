@@ -110,3 +110,13 @@ def test_query_keeps_page_options_apart():
     assert merge_query(filt, {**opts, "chart": "histogram"}) == \
         "?age=50-70&sex=male&outcome=delta_tav&means=raw"  # default chart left out
     assert merge_query("", {"outcome": "delta_pav"}) == ""
+
+
+def test_page_options_from_layout_params():
+    from components.url_state import option, option_list
+
+    assert option({"outcome": "delta_tav"}, "outcome", ("delta_pav", "delta_tav")) == "delta_tav"
+    assert option({"outcome": "nonsense"}, "outcome", ("delta_pav", "delta_tav")) == "delta_pav"
+    # a repeated key arrives from Dash as a list: the last one wins, no crash
+    assert option({"chart": ["box", "ecdf"]}, "chart", ("histogram", "box", "ecdf")) == "ecdf"
+    assert option_list({"covar": "age,__import__,sex"}, "covar", ("age", "sex")) == ["age", "sex"]
