@@ -33,12 +33,11 @@ from analysis.filters import (
     THERAPY_OPTIONS,
     FilterSpec,
 )
-from analysis.schema import DEFAULT_LDL_CUT, DEFAULT_SBP_CUT, GROUP_LABELS, VARIABLES
+from analysis.schema import GROUP_LABELS, VARIABLES
 from components import ids
 
 _THERAPY_LABELS = {"any": "Any", "intensive": "Intensive (below cut)",
                    "standard": "Standard (at or above cut)"}
-_DEFAULT_CUTS = {"ldl_c": DEFAULT_LDL_CUT, "sbp": DEFAULT_SBP_CUT}
 _MISSING_LABELS = {"exclude": "Exclude patients with a missing filtered value",
                    "keep": "Keep them"}
 
@@ -252,7 +251,7 @@ def _therapy_control(label: str, radio_id: str, cut_id: str, measure: str,
                      therapy: str, cut: float, domain: PanelDomain):
     var = VARIABLES[measure]
     lo, hi = _cut_limits(measure, domain, cut)
-    marks = {v: f"{v:g}" for v in (lo, _DEFAULT_CUTS[measure], hi)}
+    marks = {v: f"{v:g}" for v in (lo, hi)}
     return _group(
         label, radio_id,
         dbc.RadioItems(

@@ -131,3 +131,10 @@ def update(store, outcome, covar, means, present):
         forest = make_forest_figure(sub, outcome=outcome, presentation=present,
                                     footnote=c.footnote(res.n, sub.method))
     return ls_fig, forest, model, diag, formula, small_n_warning(res.n_by_group)
+
+
+@callback(Output(ids.option_id("covar"), "options"), Input(ids.option_id("means"), "value"))
+def covariates_enabled(means):
+    """Raw means use no covariates: the picker is shown disabled."""
+    return [{"label": get(v).label, "value": v, "disabled": means == "raw"}
+            for v in COVARIATE_CHOICES]

@@ -27,6 +27,7 @@ FIGURE = "ov-ls-means"
 
 _ATTRITION_COLUMNS = {"description": "Step", "n": "n left", "n_excluded": "Excluded",
                       "n_excluded_missing": "Excluded (missing value)",
+                      "n_missing_kept": "Kept with a missing value",
                       "n_none": "n none", "n_spotty": "n spotty"}
 
 
