@@ -261,3 +261,13 @@ def test_therapy_cut_point_reaches_the_model(bundled):
     needed = ["delta_pav", "ldl_c", *default_covariates("delta_pav")]
     data = frame[frame["calcification"].isin(["none", "spotty"])][needed].dropna()
     assert n_intensive == int((data["ldl_c"] < 80).sum())
+
+
+def test_file_system_cache_serves_an_equal_answer(bundled, tmp_path, monkeypatch):
+    cache.configure(Settings(cache_type="FileSystemCache", cache_dir=str(tmp_path)))
+    first = api.overview(bundled, "diabetes=yes")
+    cache.configure(Settings(cache_type="FileSystemCache", cache_dir=str(tmp_path)))
+    api._selection.cache_clear()
+    monkeypatch.setattr(api, "apply_filters", lambda *a, **k: pytest.fail("recomputed"))
+    second = api.overview(bundled, "diabetes=yes")  # unpickled from disk
+    assert_same(second, first)

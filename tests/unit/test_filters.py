@@ -355,3 +355,37 @@ def test_absent_derived_columns_are_added(frame_from):
     assert res.frame["delta_pav"].tolist() == [1.5, -1.0]  # follow-up minus baseline by hand
     assert res.frame["ldl_intensive"].tolist() == [True, True]  # both below 95
     assert "delta_pav" not in raw.columns
+
+
+@settings(max_examples=100, deadline=None)
+@given(specs(), st.randoms(use_true_random=False))
+def test_respelling_a_spec_gives_the_same_spec(spec, rnd):
+    # Shuffle entries and values, repeat values, change case, write 70 as 70.0 ...
+    ranges = [(n, None if lo is None else str(lo), hi) for n, lo, hi in spec.ranges]
+    rnd.shuffle(ranges)
+    categories = []
+    for name, values in spec.categories:
+        vals = list(values) + [rnd.choice(values)]
+        rnd.shuffle(vals)
+        if VARIABLES[name].levels is not None or VARIABLES[name].is_binary:
+            vals = [v.upper() for v in vals]
+        categories.append((name, vals))
+    rnd.shuffle(categories)
+    again = FilterSpec(ranges=ranges, categories=dict(categories), groups=list(spec.groups)[::-1],
+                       ldl_cut=str(spec.ldl_cut), sbp_cut=spec.sbp_cut,
+                       ldl_therapy=spec.ldl_therapy.upper(), sbp_therapy=spec.sbp_therapy,
+                       missing=spec.missing)
+    assert again == spec and hash(again) == hash(spec) and again.to_query() == spec.to_query()
+
+
+@settings(max_examples=40, deadline=None)
+@given(lo=st.integers(30, 80), width=st.integers(0, 40), keep=st.booleans(),
+       sexes=st.sampled_from([("male",), ("female",)]))
+def test_attrition_adds_up(random_cohort, lo, width, keep, sexes):
+    spec = FilterSpec(ranges={"age": (lo, lo + width), "crp": (None, 5)},
+                      categories={"sex": sexes}, missing="keep" if keep else "exclude")
+    att = apply_filters(random_cohort, spec).attrition
+    assert att["n"].iloc[0] - att["n_excluded"].sum() == att["n"].iloc[-1]
+    assert (att["n_excluded_missing"] <= att["n_excluded"]).all()
+    assert (att["n_none"] + att["n_spotty"] <= att["n"]).all()
+    assert att["n"].is_monotonic_decreasing
