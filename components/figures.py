@@ -73,17 +73,24 @@ def export_filename(stem: str, today: _dt.date | None = None) -> str:
 
 
 def graph_config(filename: str) -> dict:
-    """dcc.Graph config: high-resolution PNG from the modebar, with a meaningful name."""
+    """dcc.Graph config: high-resolution PNG from the modebar, with a meaningful name.
+
+    ``assets/figure_export.js`` adds the SVG button to the modebar using the same name.
+    """
     return {
         "displaylogo": False,
         "responsive": True,
         "toImageButtonOptions": {"format": "png", "scale": PNG_SCALE, "filename": filename},
-        "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+        # no upload to Plotly's cloud from a hospital intranet
+        "modeBarButtonsToRemove": ["lasso2d", "select2d", "sendChartToCloud",
+                                   "sendDataToCloud"],
     }
 
 
 def graph(graph_id: str, stem: str, *, height: int = 480, figure: go.Figure | None = None):
-    """A figure on a page: dcc.Graph (PNG export in the modebar) + an SVG export button.
+    """A figure on a page: dcc.Graph (PNG and SVG export in the modebar) + an SVG button.
+
+    The button below the figure is the keyboard-reachable way to the SVG export.
 
     Parameters
     ----------

@@ -152,14 +152,18 @@ def test_csv_download_holds_exactly_the_filtered_rows(dash_duo, dash_app):
     assert dash_duo.get_logs() == []
 
 
-def test_figure_exports_svg_from_its_button(dash_duo, dash_app):
+def test_figure_exports_svg_and_png_from_its_modebar(dash_duo, dash_app):
     _start(dash_duo, dash_app)
     dash_duo.wait_for_page(url=dash_duo.server_url + "/", timeout=30)
     _wait_drawn(dash_duo, PAGES["overview"][1])
-    button = dash_duo.driver.find_element(
-        By.XPATH, "//button[contains(@aria-label, 'dpav_ls_means')]")
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
-    dash_duo.driver.execute_script("arguments[0].click()", button)
+    graph = "#ov-ls-means"
+    titles = [b.get_attribute("data-title") for b in dash_duo.driver.find_elements(
+        By.CSS_SELECTOR, f"{graph} .modebar-btn")]
+    assert "Download plot as SVG" in titles
+    assert not any("Share" in (t or "") for t in titles)  # no upload to Plotly's cloud
+    button = dash_duo.find_element(f"{graph} .modebar-btn[data-title='Download plot as SVG']")
+    dash_duo.driver.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', "
+                                   "{bubbles: true}))", button)
     folder = Path(dash_duo.download_path)
     deadline = time.time() + 20
     while time.time() < deadline and not list(folder.glob("*.svg")):

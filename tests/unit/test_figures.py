@@ -154,6 +154,7 @@ def test_graph_wrapper_export_config():
     graph = block.children[0].children
     opts = graph.config["toImageButtonOptions"]
     assert opts["format"] == "png" and opts["scale"] >= 3
+    assert "sendChartToCloud" in graph.config["modeBarButtonsToRemove"]
     assert opts["filename"].startswith("dpav_means_")
     button = block.children[1].children
     assert button.id == {"type": figures.SVG_BUTTON, "graph": "x-graph"}
