@@ -34,7 +34,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 Weights = Literal["proportional", "equal"]
 WEIGHTS: tuple[str, ...] = ("proportional", "equal")
@@ -154,7 +154,8 @@ class Design:
         """The n x p design matrix."""
         if "X" in self._cache:
             return self._cache["X"]
-        X = np.empty((self.n, len(self.column_names())))
+        # column-major: columns are written one at a time and LAPACK factorises columns
+        X = np.empty((self.n, len(self.column_names())), order="F")
         X[:, 0] = 1.0
         col = _fill(X, 1, self.focal)
         if self.modifier is not None:
@@ -300,8 +301,10 @@ def linear_combinations(L: np.ndarray, beta: np.ndarray, cov: np.ndarray, df: fl
     se = np.sqrt(np.einsum("ij,jk,ik->i", L, cov, L))
     with np.errstate(divide="ignore", invalid="ignore"):
         t = est / se
-    p = 2.0 * stats.t.sf(np.abs(t), df)
-    q = stats.t.ppf(1.0 - alpha / 2.0, df)
+    # Student t survival and quantile functions: what stats.t.sf / stats.t.ppf evaluate,
+    # without their argument checks (which cost more than the arithmetic here)
+    p = 2.0 * special.stdtr(df, -np.abs(t))
+    q = special.stdtrit(df, 1.0 - alpha / 2.0)
     return Estimates(est, se, t, p, est - q * se, est + q * se, float(df))
 
 
@@ -311,7 +314,7 @@ def wald_f(R: np.ndarray, beta: np.ndarray, cov: np.ndarray, df: float) -> tuple
     rb = R @ beta
     q = R.shape[0]
     F = float(rb @ np.linalg.solve(R @ cov @ R.T, rb) / q)
-    return F, float(stats.f.sf(F, q, df)), q
+    return F, float(special.fdtrc(q, df, F)), q  # F survival function
 
 
 def selector(columns: Sequence[int], p: int) -> np.ndarray:

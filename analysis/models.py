@@ -1,9 +1,10 @@
 """Adjusted comparison of the groups: ANCOVA by OLS with LS means.
 
 ``ancova(data, "delta_pav")`` fits ``delta_pav ~ calcification + pav_baseline + trial +
-age + sex + diabetes + prior_mi + hdl_c`` by ordinary least squares (statsmodels
-``OLS``) on the patients with spotty or no calcification and reports LS (adjusted)
-means per group, the spotty - none contrast, the coefficients and model diagnostics.
+age + sex + diabetes + prior_mi + hdl_c`` by ordinary least squares (a thin QR
+decomposition; the estimates of statsmodels ``OLS``) on the patients with spotty or no
+calcification and reports LS (adjusted) means per group, the spotty - none contrast,
+the coefficients and model diagnostics.
 
 Formula safety: every name is checked against the data dictionary
 (:data:`analysis.schema.VARIABLES`) and the data before use, and the model is built as
@@ -20,7 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import stats
+from scipy import special
+from scipy.linalg import qr, solve_triangular
 from statsmodels.tools.sm_exceptions import SingularMatrixWarning
 
 from analysis import schema, settings
@@ -475,45 +477,78 @@ class Fit:
     df_resid: float
     resid: np.ndarray
     scale: float
-    results: object          # statsmodels RegressionResults
-
-    @property
-    def rsquared(self) -> float:
-        return float(self.results.rsquared)
-
-    @property
-    def rsquared_adj(self) -> float:
-        return float(self.results.rsquared_adj)
+    rsquared: float
+    rsquared_adj: float
 
 
 def _rank(X: np.ndarray) -> int:
     return int(np.linalg.matrix_rank(X)) if X.shape[1] else 0
 
 
+def _least_squares(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """(coefficients, (X'X)^-1, rank) by a QR decomposition; None if rank-deficient.
+
+    Householder QR of ``[X | y]`` (only ``R`` is formed; its last column holds
+    ``Q'y``), so the coefficients solve ``R b = Q'y`` exactly as a thin QR would, at
+    the cost of one triangularisation. The rank is that of ``R`` with NumPy's default
+    tolerance (largest singular value x p x eps); ``R`` has the singular values of
+    ``X``, so this is the rank statsmodels' OLS reports for ``X``.
+    ``(X'X)^-1 = R^-1 R^-T``.
+    """
+    n, p = X.shape
+    aug = np.empty((n, p + 1), order="F")
+    aug[:, :p] = X
+    aug[:, p] = y
+    # mode "raw": the Householder reflectors are not expanded into Q; R is (p+1) x (p+1)
+    _reflectors, r_aug = qr(aug, mode="raw", overwrite_a=True, check_finite=False)
+    R = r_aug[:p, :p]
+    rank = int(np.linalg.matrix_rank(R))
+    if rank < p:
+        return None
+    params = solve_triangular(R, r_aug[:p, p])
+    r_inv = solve_triangular(R, np.eye(p))
+    return params, r_inv @ r_inv.T, rank
+
+
+def _pinv_fit(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Statsmodels' pseudo-inverse OLS (a design still rank-deficient after the drops)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SingularMatrixWarning)
+        res = sm.OLS(y, X, hasconst=True).fit()
+    return np.asarray(res.params), np.asarray(res.normalized_cov_params), int(res.model.rank)
+
+
 def fit(data: ModelData) -> tuple[Fit, ModelData]:
     """OLS fit; covariates aliased with other terms are dropped (and reported).
 
-    Returns the fit and the (possibly reduced) model data.
+    Returns the fit and the (possibly reduced) model data. Least squares by a thin QR
+    decomposition of the design (the same estimates, standard errors and R² as
+    statsmodels' ``OLS(y, X).fit()``, without building its result objects).
     """
     design = data.design()
     X = design.matrix()
     if X.shape[0] <= X.shape[1]:
         raise AnalysisError(f"{X.shape[0]} patients are too few for {X.shape[1]} model "
                             "coefficients; widen the filters or use fewer covariates.")
-    # hasconst: the design always has its intercept column (skips statsmodels' search)
-    with warnings.catch_warnings():
-        # a rank-deficient design is detected and handled just below
-        warnings.simplefilter("ignore", SingularMatrixWarning)
-        res = sm.OLS(data.y, X, hasconst=True).fit()
-    if int(res.model.rank) < X.shape[1]:
+    solved = _least_squares(X, data.y)
+    if solved is None:
         data = _drop_aliased(data)
         design = data.design()
         X = design.matrix()
-        res = sm.OLS(data.y, X, hasconst=True).fit()
-    xtx_inv = res.normalized_cov_params
-    scale = float(res.scale)
-    return Fit(design, data.y, res.params, xtx_inv * scale, xtx_inv, float(res.df_resid),
-               res.resid, scale, res), data
+        solved = _least_squares(X, data.y) or _pinv_fit(X, data.y)
+    params, xtx_inv, rank = solved
+    y = data.y
+    resid = y - X @ params
+    ssr = float(resid @ resid)
+    n = len(y)
+    df_resid = float(n - rank)
+    scale = ssr / df_resid
+    centred = y - y.mean()
+    rsquared = 1.0 - ssr / float(centred @ centred)
+    # statsmodels: 1 - (nobs - k_constant) / df_resid * (1 - R²), one constant
+    rsquared_adj = 1.0 - (n - 1.0) / df_resid * (1.0 - rsquared)
+    return Fit(design, y, params, xtx_inv * scale, xtx_inv, df_resid, resid, scale,
+               rsquared, rsquared_adj), data
 
 
 def _drop_aliased(data: ModelData) -> ModelData:
@@ -579,7 +614,8 @@ def added_terms_test(f: Fit, Z: np.ndarray) -> tuple[float, float, int, float]:
     ssr_full = float(e @ e) - drop
     df2 = f.df_resid - q
     F = (drop / q) / (ssr_full / df2)
-    return F, float(stats.f.sf(F, q, df2)), int(q), float(df2)
+    # F survival function (scipy.special.fdtrc is what stats.f.sf evaluates)
+    return F, float(special.fdtrc(q, df2, F)), int(q), float(df2)
 
 
 def breusch_pagan(f: Fit) -> tuple[float, float, int]:
@@ -594,7 +630,8 @@ def breusch_pagan(f: Fit) -> tuple[float, float, int]:
     r2 = 1.0 - float(u @ u) / float(centred @ centred)
     df = X.shape[1] - 1
     lm = len(e2) * r2
-    return lm, float(stats.chi2.sf(lm, df)), df
+    # chi-square survival function (what stats.chi2.sf evaluates; 1 at LM <= 0)
+    return lm, float(special.chdtrc(df, max(lm, 0.0))), df
 
 
 def diagnostics_table(f: Fit, data: ModelData, slope_covariate: str | None) -> pd.DataFrame:
@@ -616,7 +653,7 @@ def diagnostics_table(f: Fit, data: ModelData, slope_covariate: str | None) -> p
     m2, m3, m4 = float(d2.mean()), float((d2 * d).mean()), float((d2 * d2).mean())
     skew, kurt = m3 / m2 ** 1.5, m4 / m2 ** 2
     jb = len(r) / 6.0 * (skew ** 2 + (kurt - 3.0) ** 2 / 4.0)
-    jb_p = float(stats.chi2.sf(jb, 2))
+    jb_p = float(special.chdtrc(2, jb))  # chi-square(2) survival function
     rows += [
         ("residual skewness", float(skew), "0 for a normal distribution"),
         ("residual kurtosis", float(kurt), "Pearson kurtosis; 3 for a normal distribution"),
