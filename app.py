@@ -36,7 +36,7 @@ from components.filter_panel import (
     spec_from_controls,
 )
 from components.page_context import error_alert
-from components.url_state import OPTION_DEFAULTS, encode_option, merge_query, split_query
+from components.url_state import decode_option, encode_option, merge_query, split_query
 
 theme.register()
 
@@ -147,18 +147,53 @@ def layout():
     return html.Div([
         dcc.Location(id=ids.URL, refresh="callback-nav"),
         dcc.Store(id=ids.FILTER_STORE, storage_type="memory"),
+        dcc.Store(id=ids.PAGE_TITLE),
         html.Div(id="svg-export-sink", hidden=True),
         _navbar(dataset),
         dbc.Container(dbc.Row([
             dbc.Col(html.Aside(panel, className="explorer-sidebar",
                                **{"aria-label": "Filters"}), xs=12, md=4, lg=3),
-            dbc.Col(html.Main([html.Div(banner, id=ids.LOAD_REPORT), dash.page_container],
+            dbc.Col(html.Main([html.Div(banner, id=ids.LOAD_REPORT),
+                               html.Div(id=ids.PAGE_CONTENT)],
                               className="explorer-main"), xs=12, md=8, lg=9),
         ], className="g-0"), fluid=True),
     ], id=ids.SHELL_ROOT)
 
 
 app.layout = layout
+
+
+# ------------------------------------------------------------------------------ routing
+@callback(Output(ids.PAGE_CONTENT, "children"), Output(ids.PAGE_TITLE, "data"),
+          Input(ids.URL, "pathname"), State(ids.URL, "search"))
+def route(pathname, search):
+    """The page for the path, built with the URL's page options.
+
+    Routing listens to the path only: a filter or option change updates the page's
+    figures through the store and its controls, without rebuilding the page.
+    """
+    path = "/" + (app.strip_relative_path(pathname or "/") or "")
+    page = next((p for p in dash.page_registry.values() if p["path"] == path), None)
+    if page is None:
+        return (html.Div([html.H1("Page not found"),
+                          html.P(["No page at ", html.Code(path), ". Use the links above."])]),
+                "Not found · IVUS study explorer")
+    _filters, params = split_query(search)
+    layout_fn = page["layout"]
+    content = layout_fn(**params) if callable(layout_fn) else layout_fn
+    return content, page["title"]
+
+
+clientside_callback(
+    """
+    function(title) {
+        if (title) { document.title = title; }
+        return window.dash_clientside.no_update;
+    }
+    """,
+    Output(ids.PAGE_TITLE, "modified_timestamp"),
+    Input(ids.PAGE_TITLE, "data"),
+)
 
 
 # ------------------------------------------------------------------------------ URL state
@@ -179,8 +214,7 @@ _OPT = {"type": ids.PAGE_OPTION, "key": ALL}
     Output(ids.LDL_CUT, "value"),
     Output(ids.SBP_CUT, "value"),
     Output(ids.MISSING, "value"),
-    Output({"type": ids.PAGE_OPTION, "key": "present"}, "value"),
-    Output({"type": ids.PAGE_OPTION, "key": "means"}, "value"),
+    Output(_OPT, "value"),
     Input(ids.URL, "search"),
     Input(_RANGE, "value"),
     Input(_CAT, "value"),
@@ -193,10 +227,11 @@ _OPT = {"type": ids.PAGE_OPTION, "key": ALL}
     Input(ids.RESET, "n_clicks"),
     State(_RANGE, "id"),
     State(_CAT, "id"),
+    State(_OPT, "id"),
     State(ids.FILTER_STORE, "data"),
 )
 def sync_state(search, ranges, cats, groups, ldl_therapy, sbp_therapy, ldl_cut, sbp_cut,
-               missing, _reset, range_ids, cat_ids, stored):
+               missing, _reset, range_ids, cat_ids, opt_ids, stored):
     """Keep URL query string, filter store and filter controls in step.
 
     The URL is the source of truth: when it changes (first load, back/forward, a
@@ -205,7 +240,7 @@ def sync_state(search, ranges, cats, groups, ldl_therapy, sbp_therapy, ldl_cut, 
     """
     domain, _dataset, _err = _domain()  # a load error is shown by the pages themselves
     nu = dash.no_update
-    untouched = ([nu] * len(range_ids), [nu] * len(cat_ids), *(nu,) * 6, nu, nu)
+    untouched = ([nu] * len(range_ids), [nu] * len(cat_ids), *(nu,) * 6, [nu] * len(opt_ids))
     filter_query, url_opts = split_query(search)
     trig = ctx.triggered_id
     trig_type = trig.get("type") if isinstance(trig, dict) else trig
@@ -214,12 +249,12 @@ def sync_state(search, ranges, cats, groups, ldl_therapy, sbp_therapy, ldl_cut, 
         v = control_values(spec, domain)
         by_name_r = dict(zip(range_names(domain), v["ranges"], strict=True))
         by_name_c = dict(zip(category_names(domain), v["categories"], strict=True))
-        present = url_opts.get("present", OPTION_DEFAULTS["present"]) == "1"
-        means = url_opts.get("means", OPTION_DEFAULTS["means"])
+        options = ([decode_option(i["key"], url_opts.get(i["key"])) for i in opt_ids]
+                   if trig_type != ids.RESET else [nu] * len(opt_ids))
         return ([by_name_r.get(i["name"], nu) for i in range_ids],
                 [by_name_c.get(i["name"], nu) for i in cat_ids],
                 v["groups"], v["ldl_therapy"], v["sbp_therapy"], v["ldl_cut"], v["sbp_cut"],
-                v["missing"], present, means if means in ("adjusted", "raw") else "adjusted")
+                v["missing"], options)
 
     if trig is None or trig_type == ids.URL or trig_type == ids.RESET:
         if trig_type == ids.RESET:

@@ -15,6 +15,8 @@ NAV_LINK = "nav-link"                  # dict id {"type": NAV_LINK, "path": "/..
 DATA_STATUS = "data-status"            # dataset line in the navbar / load report
 LOAD_REPORT = "load-report"
 SHELL_ROOT = "shell-root"
+PAGE_CONTENT = "page-content"          # the current page (routed on the URL path)
+PAGE_TITLE = "page-title"              # document title of the current page
 
 # --- filter panel (components/filter_panel.py) ------------------------------------------
 RANGE = "flt-range"                    # dict id {"type": RANGE, "name": var}

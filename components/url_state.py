@@ -52,6 +52,16 @@ def encode_option(value) -> str:
     return "" if value is None else str(value)
 
 
+def decode_option(key: str, text: str | None):
+    """Query text -> control value (present: bool, covar: list, else the text)."""
+    text = OPTION_DEFAULTS[key] if text is None else text
+    if key == "present":
+        return text == "1"
+    if key == "covar":
+        return [v for v in text.split(",") if v]
+    return text
+
+
 def merge_query(filter_query: str, options: Mapping[str, str]) -> str:
     """``?`` + filter query + non-default options (``""`` when everything is default)."""
     parts = [filter_query] if filter_query else []

@@ -6,6 +6,7 @@ exactly the filtered rows. Screenshots (1440 x 900) go to tests/browser/screensh
 from __future__ import annotations
 
 import io
+import socket
 import time
 import zipfile
 from pathlib import Path
@@ -22,7 +23,6 @@ from analysis.filters import FilterSpec, apply_filters
 pytestmark = pytest.mark.browser
 
 SHOTS = Path(__file__).resolve().parent / "screenshots"
-PORT = 8061
 PAGES = {
     "overview": ("/", "#ov-ls-means .js-plotly-plot"),
     "baseline": ("/baseline", "#bl-table-1"),
@@ -42,8 +42,15 @@ def dash_app():
     return app_module.app
 
 
+def _free_port() -> int:
+    """A port nobody listens on now (others may run the app on 8050 meanwhile)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def _start(dash_duo, dash_app):
-    dash_duo.start_server(dash_app, port=PORT)
+    dash_duo.start_server(dash_app, port=_free_port())
     dash_duo.driver.set_window_size(1440, 900)
 
 

@@ -293,3 +293,36 @@ def test_settings_cli_over_environment(dash_app):
     assert (s.port, s.host, s.cache_type, s.debug) == (9100, "0.0.0.0", "SimpleCache", False)
     assert app_module.parse_settings(["--debug"], env={}).debug is True
     assert app_module.parse_settings([], env={}).host == "127.0.0.1"
+
+
+def test_route_builds_the_page_with_url_options(caller):
+    status, data, raw = caller.call("page-content.children", {
+        key(ids.URL, "pathname"): "/comparison",
+        key(ids.URL, "search"): "?age=50-70&outcome=delta_tav&covar=age,sex"})
+    assert status == 200
+    assert _response(data, ids.PAGE_TITLE, "data").startswith("Group comparison")
+    page = json.dumps(_response(data, ids.PAGE_CONTENT, "children"))
+    outcome_id = json.dumps(ids.option_id("outcome"))[1:-1]
+    assert outcome_id.replace(" ", "") in page.replace(" ", "")
+    assert '"value": "delta_tav"' in page and '"value": ["age", "sex"]' in page
+    status, data, _ = caller.call("page-content.children", {
+        key(ids.URL, "pathname"): "/nowhere", key(ids.URL, "search"): ""})
+    assert "Page not found" in _text(_response(data, ids.PAGE_CONTENT, "children"))
+
+
+def test_back_to_an_older_url_resets_page_options(caller, dataset):
+    domain = domain_from_frame(dataset.frame)
+    values = _sync_values(domain, "?chart=ecdf")
+    opt = key({"key": ["ALL"], "type": ids.PAGE_OPTION}, "value")
+    o_ids = [ids.option_id("present"), ids.option_id("outcome"), ids.option_id("chart")]
+    values[opt] = [(o_ids[0], True), (o_ids[1], "delta_tav"), (o_ids[2], "box")]
+    values[key({"key": ["ALL"], "type": ids.PAGE_OPTION}, "id")] = [(i, i) for i in o_ids]
+    status, data, _ = caller.call("filter-store.data", values, changed=["url.search"])
+    assert status == 200
+
+    def opt_value(oid):
+        return data["response"][json.dumps(oid, sort_keys=True, separators=(",", ":"))]["value"]
+
+    assert opt_value(o_ids[0]) is False          # present=0 (default) in that URL
+    assert opt_value(o_ids[1]) == "delta_pav"    # default outcome
+    assert opt_value(o_ids[2]) == "ecdf"
