@@ -179,3 +179,26 @@ def test_figure_exports_svg_and_png_from_its_modebar(dash_duo, dash_app):
     assert len(svgs) == 1
     assert svgs[0].read_text().lstrip().startswith("<svg")
     assert dash_duo.get_logs() == []
+
+
+def test_page_option_in_url_and_back(dash_duo, dash_app):
+    _start(dash_duo, dash_app)
+    dash_duo.wait_for_page(url=dash_duo.server_url + "/progression", timeout=30)
+    _wait_drawn(dash_duo, PAGES["progression"][1])
+    assert dash_duo.driver.title.startswith("Progression")
+    ecdf = dash_duo.driver.find_element(By.XPATH, "//label[normalize-space()='Cumulative (ECDF)']")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", ecdf)
+    ecdf.click()
+    dash_duo.wait_for_contains_text("#pr-distribution", "Cumulative proportion", timeout=30)
+    assert "chart=ecdf" in dash_duo.driver.current_url
+    dash_duo.driver.back()
+    deadline = time.time() + 20
+    radio = None
+    while time.time() < deadline:
+        radio = dash_duo.driver.find_element(By.XPATH, "//input[@value='histogram']")
+        if radio.is_selected():
+            break
+        time.sleep(0.2)
+    assert radio is not None and radio.is_selected()
+    dash_duo.wait_for_contains_text("#pr-distribution", "Density", timeout=30)
+    assert dash_duo.get_logs() == []
