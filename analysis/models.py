@@ -291,13 +291,30 @@ class ModelData:
 
 @dataclass(frozen=True)
 class Column:
-    """A model column: its values and how it enters (``"factor"`` or ``"numeric"``)."""
+    """A model column: its values and how it enters (``"factor"`` or ``"numeric"``).
+
+    ``values`` holds the column already converted (see :meth:`converted`): a float array
+    (NaN for missing) and, for a factor, its level labels, the array holding level
+    codes. Several models of the same rows then read and check the column once.
+    """
 
     name: str
-    series: pd.Series
+    series: pd.Series | None
     kind: str
     var: schema.Variable | None = None
     levels: tuple[str, ...] | None = None  # explicit levels for a computed factor
+    values: tuple[np.ndarray, tuple[str, ...] | None] | None = None
+
+    def converted(self) -> Column:
+        """This column with :attr:`values` filled in (the series is not kept)."""
+        if self.values is not None:
+            return self
+        return Column(self.name, None, self.kind, self.var, self.levels, _values(self))
+
+    def take(self, rows: np.ndarray) -> Column:
+        """The converted column restricted to ``rows`` (positions)."""
+        v, levels = self.converted().values
+        return Column(self.name, None, self.kind, self.var, self.levels, (v[rows], levels))
 
 
 def column(data: pd.DataFrame, name: str) -> Column:
@@ -307,6 +324,8 @@ def column(data: pd.DataFrame, name: str) -> Column:
 
 
 def _values(col: Column) -> tuple[np.ndarray, tuple[str, ...] | None]:
+    if col.values is not None:
+        return col.values
     if col.kind == "numeric":
         return numeric_values(col.series, col.name), None
     if col.levels is not None:
@@ -347,7 +366,7 @@ def prepare(outcome: Column, focal: Column, covariates: Sequence[Column], *,
     min_n = settings.current().min_group_n if min_group_n is None else int(min_group_n)
     notes: list[str] = []
     dropped = list(dropped)
-    y = numeric_values(outcome.series, outcome.name)
+    y = _values(outcome)[0]
     fcodes, flevels = _values(focal)
 
     # rows inside the comparison

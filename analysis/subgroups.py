@@ -15,15 +15,18 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import AnalysisError
-from analysis.interactions import fit_modified, interaction_test
+from analysis.interactions import interaction_test
+from analysis.lsmeans import linear_combinations
 from analysis.models import (
     Column,
+    ModelData,
     ancova_from_model_data,
     check_frame,
     check_options,
     check_outcome,
     check_variable,
     column,
+    fit,
     prepare,
     resolve_covariates,
     weighting_text,
@@ -82,9 +85,19 @@ def _subgroup_column(data: pd.DataFrame, name: str, age_cut: float) -> Column:
     return column(data, name)
 
 
-def _level_codes(col: Column) -> tuple[np.ndarray, tuple[str, ...]]:
-    from analysis.models import factor_values
-    return factor_values(col.series, None if col.levels is not None else col.var, col.name)
+def _contrast_row(smd: ModelData, weights: str, alpha: float) -> tuple[dict, tuple[str, ...]]:
+    """Spotty - none LS-mean difference of one subgroup level (the row's numbers).
+
+    The same fit and LS-means arithmetic as :func:`analysis.models.ancova` (its
+    ``contrast`` row), without building its tables.
+    """
+    f, smd = fit(smd)
+    L = f.design.lsmeans_matrix(weights)
+    est = linear_combinations(L[1:2] - L[0], f.params, f.cov, f.df_resid, alpha)
+    n = dict(zip(f.design.focal.levels, f.design.focal.counts(), strict=True))
+    return ({"n_none": int(n.get("none", 0)), "n_spotty": int(n.get("spotty", 0)),
+             "estimate": float(est.estimate[0]), "ci_low": float(est.ci_low[0]),
+             "ci_high": float(est.ci_high[0]), "p": float(est.p[0])}, smd.dropped)
 
 
 def _diff_row(res) -> dict:
@@ -95,9 +108,8 @@ def _diff_row(res) -> dict:
             "ci_high": float(c["ci_high"]), "p": float(c["p"])}
 
 
-def _raw_counts(data: pd.DataFrame, mask: np.ndarray) -> dict:
-    g = data[GROUP].to_numpy(dtype=object)[mask]
-    return {"n_none": int(np.sum(g == "none")), "n_spotty": int(np.sum(g == "spotty"))}
+def _raw_counts(groups: np.ndarray) -> dict:
+    return {"n_none": int(np.sum(groups == "none")), "n_spotty": int(np.sum(groups == "spotty"))}
 
 
 def subgroup_effects(data: pd.DataFrame, dv: str, *,
@@ -137,7 +149,9 @@ def subgroup_effects(data: pd.DataFrame, dv: str, *,
     if not np.isfinite(float(age_cut)):
         raise AnalysisError(f"age_cut must be a finite number, not {age_cut!r}.")
     names, dropped0 = resolve_covariates(data, dv, covar, exclude=(GROUP,))
-    md = prepare(column(data, dv), column(data, GROUP), [column(data, c) for c in names],
+    # every column is read, checked and converted once; each model takes its rows
+    cols = {name: column(data, name).converted() for name in (dv, GROUP, *names)}
+    md = prepare(cols[dv], cols[GROUP], [cols[c] for c in names],
                  focal_levels=GROUP_LEVELS, min_group_n=min_group_n, dropped=dropped0)
     overall = ancova_from_model_data(md, dv, weights=weights, alpha=alpha, diagnostics=False)
     rows = [{"variable": "Overall", "label": "Overall", "level": "", **_diff_row(overall),
@@ -149,38 +163,40 @@ def subgroup_effects(data: pd.DataFrame, dv: str, *,
         if name not in data.columns:
             notes.append(f"{name}: not in the data; subgroup skipped.")
             continue
-        sub = _subgroup_column(data, name, age_cut)
+        sub = _subgroup_column(data, name, age_cut).converted()
         label = VARIABLES[name].label if name != "age" else f"Age (split at {age_cut:g})"
-        codes, levels = _level_codes(sub)
+        codes, levels = sub.values
         # numeric age stays a covariate within the age split (it still varies there)
         within_covar = [c for c in names if c != name or name == "age"]
         try:
-            f, _ = fit_modified(data, dv, sub, covar=within_covar if within_covar else [],
-                                min_group_n=min_group_n)
+            # dv ~ calcification * subgroup + covariates (analysis.interactions.fit_modified)
+            imd = prepare(cols[dv], cols[GROUP],
+                          [cols[c] for c in within_covar if c != sub.name],
+                          focal_levels=GROUP_LEVELS, modifier=sub, min_group_n=min_group_n,
+                          what="the interaction model")
+            f, _ = fit(imd)
             p_int, test = interaction_test(f, GROUP, sub.name)
         except AnalysisError as err:
             p_int, test = np.nan, f"not estimable: {err}"
         first = True
         for i, level in enumerate(levels):
-            mask = codes == i
-            if not mask.any():
+            idx = np.flatnonzero(codes == i)
+            if not idx.size:
                 continue
             row = {"variable": name, "label": label, "level": level,
                    "p_interaction": p_int if first else np.nan,
                    "interaction_test": test if first else "", "note": ""}
             first = False
-            subset = data[[dv, GROUP, *within_covar]].iloc[np.flatnonzero(mask)]
             try:
-                smd = prepare(column(subset, dv), column(subset, GROUP),
-                              [column(subset, c) for c in within_covar],
+                smd = prepare(cols[dv].take(idx), cols[GROUP].take(idx),
+                              [cols[c].take(idx) for c in within_covar],
                               focal_levels=GROUP_LEVELS, min_group_n=min_group_n)
-                res = ancova_from_model_data(smd, dv, weights=weights, alpha=alpha,
-                                             diagnostics=False)
-                row.update(_diff_row(res))
-                if res.dropped:
-                    row["note"] = "; ".join(res.dropped)
+                numbers, dropped = _contrast_row(smd, weights, alpha)
+                row.update(numbers)
+                if dropped:
+                    row["note"] = "; ".join(dropped)
             except AnalysisError as err:
-                row.update(_raw_counts(subset, np.ones(len(subset), bool)))
+                row.update(_raw_counts(data[GROUP].to_numpy(dtype=object)[idx]))
                 row.update({"estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
                             "p": np.nan, "note": f"not estimated: {err}"})
             rows.append(row)
