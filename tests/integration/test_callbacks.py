@@ -326,3 +326,13 @@ def test_back_to_an_older_url_resets_page_options(caller, dataset):
     assert opt_value(o_ids[0]) is False          # present=0 (default) in that URL
     assert opt_value(o_ids[1]) == "delta_pav"    # default outcome
     assert opt_value(o_ids[2]) == "ecdf"
+
+
+def test_small_groups_get_a_warning(caller, dataset):
+    spec = FilterSpec(ranges=(("age", 75.0, None),))
+    n = apply_filters(dataset.frame, spec).n_by_group
+    assert min(n["none"], n["spotty"]) < 30  # the default small-n threshold
+    status, data, _ = caller.call("ov-ls-means.figure", {STORE: spec.to_dict(),
+                                                         PRESENT: False, MEANS: "adjusted"})
+    assert status == 200
+    assert "Small groups" in _text(_response(data, "ov-warning", "children"))
