@@ -52,6 +52,9 @@ def _free_port() -> int:
 def _start(dash_duo, dash_app):
     dash_duo.start_server(dash_app, port=_free_port())
     dash_duo.driver.set_window_size(1440, 900)
+    # the viewport itself 1440 x 900 (the window size includes the browser's frame)
+    dash_duo.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": 1440, "height": 900, "deviceScaleFactor": 1, "mobile": False})
 
 
 def _wait_drawn(dash_duo, selector: str, timeout: float = 30):
