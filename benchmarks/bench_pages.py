@@ -179,6 +179,18 @@ def main(argv: list[str] | None = None) -> list[dict]:
     p.add_argument("--no-browser", action="store_true")
     p.add_argument("--no-100k", action="store_true")
     a = p.parse_args(argv if argv is not None else [])
+    from analysis import settings as settings_mod
+
+    before = settings_mod.current()
+    try:
+        return _run(a)
+    finally:  # other benchmarks in this process see the settings they had
+        import app as app_module
+
+        app_module.configure(before)
+
+
+def _run(a: argparse.Namespace) -> list[dict]:
     rows = bench_callbacks("bundled (1,347)", None)
     if not a.no_100k:
         rows += bench_callbacks(f"simulated ({N_LARGE:,})", str(large_cohort()))
