@@ -173,6 +173,12 @@ class Design:
     # --- reference grid (closed form) ---------------------------------------------------
     def covariate_average(self, weights: str) -> np.ndarray:
         """Grid-averaged covariate part of a design row (see module docstring)."""
+        key = ("covariate_average", weights)
+        if key not in self._cache:  # the same for every grid row of this design
+            self._cache[key] = self._covariate_average(weights)
+        return self._cache[key]
+
+    def _covariate_average(self, weights: str) -> np.ndarray:
         parts: list[np.ndarray] = []
         for term in self.covariates:
             if isinstance(term, FactorTerm):

@@ -476,7 +476,8 @@ def prepare(outcome: Column, focal: Column, covariates: Sequence[Column], *,
     for d in dropped:
         notes.append(f"Covariate {d}; left out of the model.")
     excluded = pd.DataFrame({key: [r[key] for r in excluded_rows]
-                             for key in ("column", "n_missing", "reason")})
+                             for key in ("column", "n_missing", "reason")},
+                            index=pd.RangeIndex(len(excluded_rows)))
     return ModelData(y[keep], focal_term, tuple(terms), mod_term, tuple(dropped), excluded,
                      tuple(notes), rows)
 
@@ -524,8 +525,8 @@ def _least_squares(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray
     rank = int(np.linalg.matrix_rank(R))
     if rank < p:
         return None
-    params = solve_triangular(R, r_aug[:p, p])
-    r_inv = solve_triangular(R, np.eye(p))
+    params = solve_triangular(R, r_aug[:p, p], check_finite=False)
+    r_inv = solve_triangular(R, np.eye(p), check_finite=False)
     return params, r_inv @ r_inv.T, rank
 
 
@@ -799,19 +800,20 @@ def ancova_from_model_data(md: ModelData, dv: str, *, weights: str = "proportion
     est = linear_combinations(np.vstack([L, L[1:] - L[0], np.eye(p)]), f.params, f.cov,
                               f.df_resid, alpha)
     ls = slice(0, k)
-    ls_means = pd.DataFrame({
+    # an explicit RangeIndex spares pandas inferring one per table
+    ls_means = pd.DataFrame(index=pd.RangeIndex(k), data={
         "level": list(focal.levels), "ls_mean": est.estimate[ls], "se": est.se[ls],
         "ci_low": est.ci_low[ls], "ci_high": est.ci_high[ls], "n": focal.counts().astype(int),
     })
     c = slice(k, 2 * k - 1)
-    contrast = pd.DataFrame({
+    contrast = pd.DataFrame(index=pd.RangeIndex(k - 1), data={
         "contrast": [f"{lev} - {focal.levels[0]}" for lev in focal.levels[1:]],
         "estimate": est.estimate[c], "se": est.se[c], "ci_low": est.ci_low[c],
         "ci_high": est.ci_high[c], "t": est.t[c], "df": np.full(k - 1, f.df_resid),
         "p": est.p[c], "test": [CONTRAST_TEST] * (k - 1),
     })
     b = slice(2 * k - 1, None)
-    coefficients = pd.DataFrame({
+    coefficients = pd.DataFrame(index=pd.RangeIndex(p), data={
         "term": design.column_names(), "estimate": est.estimate[b], "se": est.se[b],
         "t": est.t[b], "p": est.p[b], "ci_low": est.ci_low[b], "ci_high": est.ci_high[b],
         "test": [COEF_TEST] * p,
