@@ -82,13 +82,30 @@ def csv_zip_bytes(frame: pd.DataFrame, record: Mapping[str, str],
     return buf.getvalue()
 
 
+def _sheet_rows(frame: pd.DataFrame):
+    """Header, then rows of plain Python values (missing -> empty cell)."""
+    yield [str(c) for c in frame.columns]
+    plain = _export_frame(frame).astype(object)
+    plain = plain.where(plain.notna(), None)
+    for row in plain.itertuples(index=False, name=None):
+        yield [v.item() if hasattr(v, "item") else v for v in row]
+
+
 def excel_bytes(sheets: Mapping[str, pd.DataFrame], record: Mapping[str, str]) -> bytes:
-    """Workbook with one sheet per frame plus a ``provenance`` sheet (openpyxl)."""
+    """Workbook with one sheet per frame plus a ``provenance`` sheet.
+
+    Written with openpyxl's write-only mode (streamed rows), several times faster than
+    ``DataFrame.to_excel`` for large selections.
+    """
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    for name, frame in {**sheets, "provenance": provenance_frame(record)}.items():
+        ws = wb.create_sheet(title=name[:31])
+        for row in _sheet_rows(frame):
+            ws.append(row)
     buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            _export_frame(frame).to_excel(writer, sheet_name=name[:31], index=False)
-        provenance_frame(record).to_excel(writer, sheet_name="provenance", index=False)
+    wb.save(buf)
     return buf.getvalue()
 
 

@@ -34,7 +34,7 @@ def column_defs(columns: Sequence[str]) -> list[dict]:
              "filterParams": {"buttons": ["reset"], "maxNumConditions": 1}}
         if numeric and var.dtype == "float":
             d["valueFormatter"] = {"function": "params.value == null ? '' : "
-                                               "d3.format('.2f')(params.value)"}
+                                               "d3.format('.2~f')(params.value)"}
         defs.append(d)
     return defs
 

@@ -54,8 +54,10 @@ def layout(**_query):
             dbc.Button("CSV (zip)", id=CSV, color="primary", outline=True, className="me-2"),
             dbc.Button("Excel", id=XLSX, color="primary", outline=True, className="me-2"),
             dbc.Button("Parquet", id=PARQUET, color="primary", outline=True),
-            dcc.Download(id=DOWNLOAD),
-        ], className="mb-2"),
+            # a spinner while the file is written (Excel of 100,000 rows takes ~20 s)
+            dcc.Loading(dcc.Download(id=DOWNLOAD), type="dot", delay_show=300,
+                        style={"display": "inline-block", "marginLeft": "1rem"}),
+        ], className="mb-2 d-flex align-items-center flex-wrap"),
         html.P("CSV: a zip with data.csv (plain CSV, one header row; opens in Excel, R, SAS, "
                "Stata), provenance.txt and dictionary.csv. Excel: data, provenance and "
                "dictionary sheets. Parquet: provenance in the file metadata "
