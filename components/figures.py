@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from analysis.schema import GROUP_LEVELS, get
+from analysis.schema import get
 from components import theme
 
 #: Scale factor of the PNG written by the modebar camera button (4 x 700 px wide ≈ 2800 px).
@@ -216,26 +216,6 @@ def make_ls_means_figure(result, *, outcome: str, footnote: Footnote | None = No
     kind = "LS mean" if adjusted else "Mean"
     fig.update_layout(yaxis_title=f"{kind} {var.axis_label} ± 95% CI", showlegend=False,
                       xaxis_title="Calcification group")
-    return _finish(fig, footnote, presentation)
-
-
-def make_attrition_figure(attrition: pd.DataFrame, *, footnote: Footnote | None = None,
-                          presentation: bool = False) -> go.Figure:
-    """Patients left after each filter step, by group (horizontal bars)."""
-    d = attrition.copy()
-    fig = go.Figure()
-    steps = d["description"].astype(str).tolist()
-    for level in GROUP_LEVELS:
-        col = f"n_{level}"
-        if col not in d.columns:
-            continue
-        fig.add_trace(go.Bar(
-            y=steps, x=d[col].to_numpy(float), orientation="h", name=theme.group_label(level),
-            marker_color=theme.group_color(level),
-            hovertemplate="%{y}<br>n = %{x:,.0f}<extra>" + theme.group_label(level) + "</extra>",
-        ))
-    fig.update_layout(barmode="group", xaxis_title="Patients left (n)",
-                      yaxis=dict(autorange="reversed"))
     return _finish(fig, footnote, presentation)
 
 
