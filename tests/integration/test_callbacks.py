@@ -336,3 +336,17 @@ def test_small_groups_get_a_warning(caller, dataset):
                                                          PRESENT: False, MEANS: "adjusted"})
     assert status == 200
     assert "Small groups" in _text(_response(data, "ov-warning", "children"))
+
+
+def test_reset_clears_filters_and_keeps_page_options(caller, dataset):
+    domain = domain_from_frame(dataset.frame)
+    values = _sync_values(domain, "?age=50-70&outcome=delta_tav",
+                          stored=AGE_SPEC.to_dict())
+    values[key(ids.RESET, "n_clicks")] = 1
+    status, data, _ = caller.call("filter-store.data", values, changed=[f"{ids.RESET}.n_clicks"])
+    assert status == 200
+    assert _response(data, ids.URL, "search") == "?outcome=delta_tav"
+    assert FilterSpec.from_dict(_response(data, ids.FILTER_STORE, "data")).is_empty
+    age_key = json.dumps({"name": "age", "type": ids.RANGE}, sort_keys=True,
+                         separators=(",", ":"))
+    assert data["response"][age_key]["value"] == list(domain.bounds["age"])
