@@ -11,11 +11,24 @@ Nothing is loaded at import: the dataset is opened through
 from __future__ import annotations
 
 import argparse
+import logging
 from collections.abc import Sequence
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Dash, Input, Output, State, callback, clientside_callback, ctx, dcc, html
+from dash import (
+    ALL,
+    Dash,
+    Input,
+    Output,
+    State,
+    callback,
+    clientside_callback,
+    ctx,
+    dcc,
+    html,
+    set_props,
+)
 
 from analysis import api, registry
 from analysis import cache as analysis_cache
@@ -39,6 +52,7 @@ from components.page_context import error_alert
 from components.url_state import decode_option, encode_option, merge_query, split_query
 
 theme.register()
+log = logging.getLogger("ivus_explorer")
 
 NAV_PAGES = (("/", "Overview"), ("/baseline", "Baseline"), ("/progression", "Progression"),
              ("/comparison", "Comparison"), ("/therapy", "Therapy"), ("/data", "Data"))
@@ -79,6 +93,15 @@ def configure(settings: settings_mod.Settings) -> settings_mod.Settings:
 
 
 # ------------------------------------------------------------------------------ the app
+def _on_error(err: Exception) -> None:
+    """An unexpected error in any callback: log it, tell the user, show no traceback."""
+    log.exception("callback failed", exc_info=err)
+    set_props(ids.ERROR_ALERT, {
+        "children": f"This view could not be computed ({type(err).__name__}: {err}). "
+                    "The error was logged; change a setting or reload the page.",
+        "is_open": True})
+
+
 app = Dash(
     __name__,
     use_pages=True,
@@ -86,6 +109,7 @@ app = Dash(
     health_endpoint="health",
     title="IVUS study explorer",
     update_title=None,
+    on_error=_on_error,
 )
 server = app.server
 analysis_cache.configure(settings_mod.current())
@@ -154,6 +178,8 @@ def layout():
             dbc.Col(html.Aside(panel, className="explorer-sidebar",
                                **{"aria-label": "Filters"}), xs=12, md=4, lg=3),
             dbc.Col(html.Main([html.Div(banner, id=ids.LOAD_REPORT),
+                               dbc.Alert(id=ids.ERROR_ALERT, color="danger", is_open=False,
+                                         dismissable=True),
                                html.Div(id=ids.PAGE_CONTENT)],
                               className="explorer-main"), xs=12, md=8, lg=9),
         ], className="g-0"), fluid=True),

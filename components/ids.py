@@ -14,6 +14,7 @@ PRESENTATION_STORE = "presentation-store"
 NAV_LINK = "nav-link"                  # dict id {"type": NAV_LINK, "path": "/..."}
 DATA_STATUS = "data-status"            # dataset line in the navbar / load report
 LOAD_REPORT = "load-report"
+ERROR_ALERT = "error-alert"            # unexpected callback errors (no traceback shown)
 SHELL_ROOT = "shell-root"
 PAGE_CONTENT = "page-content"          # the current page (routed on the URL path)
 PAGE_TITLE = "page-title"              # document title of the current page

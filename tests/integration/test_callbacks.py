@@ -350,3 +350,17 @@ def test_reset_clears_filters_and_keeps_page_options(caller, dataset):
     age_key = json.dumps({"name": "age", "type": ids.RANGE}, sort_keys=True,
                          separators=(",", ":"))
     assert data["response"][age_key]["value"] == list(domain.bounds["age"])
+
+
+def test_unexpected_error_becomes_a_message(caller, monkeypatch):
+    from analysis import api
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("simulated failure")
+
+    monkeypatch.setattr(api, "baseline_table", broken)
+    status, data, raw = caller.call("bl-table.children", {STORE: {"groups": ["none", "spotty"]}})
+    assert status == 200
+    assert b"Traceback" not in raw
+    alert = data["sideUpdate"][ids.ERROR_ALERT]
+    assert alert["is_open"] is True and "simulated failure" in alert["children"]
