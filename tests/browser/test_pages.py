@@ -205,3 +205,20 @@ def test_page_option_in_url_and_back(dash_duo, dash_app):
     assert radio is not None and radio.is_selected()
     dash_duo.wait_for_contains_text("#pr-distribution", "Density", timeout=30)
     assert dash_duo.get_logs() == []
+
+
+def test_navbar_link_keeps_the_filters(dash_duo, dash_app):
+    _start(dash_duo, dash_app)
+    dash_duo.wait_for_page(url=dash_duo.server_url + "/?sex=male", timeout=30)
+    _wait_drawn(dash_duo, PAGES["overview"][1])
+    expected = apply_filters(registry.active().frame, FilterSpec.from_query("sex=male"))
+    link = dash_duo.driver.find_element(By.XPATH, "//a[normalize-space()='Baseline']")
+    assert link.get_attribute("href").endswith("/baseline?sex=male")
+    link.click()
+    _wait_drawn(dash_duo, PAGES["baseline"][1])
+    assert dash_duo.driver.current_url.endswith("/baseline?sex=male")
+    n = expected.n_by_group
+    dash_duo.wait_for_contains_text("#bl-table-1", f"No calcification (n={n['none']})",
+                                    timeout=30)
+    assert dash_duo.driver.title.startswith("Baseline")
+    assert dash_duo.get_logs() == []
