@@ -1,7 +1,7 @@
 """Adjusted comparison of the groups: ANCOVA by OLS with LS means.
 
 ``ancova(data, "delta_pav")`` fits ``delta_pav ~ calcification + pav_baseline + trial +
-age + sex + diabetes + prior_mi + hdl_c`` by ordinary least squares (a thin QR
+age + sex + diabetes + prior_mi + hdl_c`` by ordinary least squares (a QR
 decomposition; the estimates of statsmodels ``OLS``) on the patients with spotty or no
 calcification and reports LS (adjusted) means per group, the spotty - none contrast,
 the coefficients and model diagnostics.
@@ -14,6 +14,7 @@ a column name can never become code. ``.formula`` is a human-readable descriptio
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +23,8 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import special
-from scipy.linalg import qr, solve_triangular
+from scipy.linalg import solve_triangular
+from scipy.linalg.lapack import dgeqrf
 from statsmodels.tools.sm_exceptions import SingularMatrixWarning
 
 from analysis import schema, settings
@@ -495,53 +497,93 @@ class Fit:
     cov: np.ndarray          # scale * (X'X)^-1
     xtx_inv: np.ndarray      # (X'X)^-1
     df_resid: float
-    resid: np.ndarray
     scale: float
     rsquared: float
     rsquared_adj: float
+
+    @functools.cached_property
+    def resid(self) -> np.ndarray:
+        """Residuals ``y - X b`` (computed on first use: only the diagnostics need them)."""
+        return self.y - self.design.matrix() @ self.params
+
+
+def _sum_squares(v: np.ndarray) -> float:
+    """``v'v`` of a long vector without BLAS: OpenBLAS runs a long dot product on
+    several threads, which costs ~30 times more than the sum when the cores are busy."""
+    return float(np.einsum("i,i->", v, v))
 
 
 def _rank(X: np.ndarray) -> int:
     return int(np.linalg.matrix_rank(X)) if X.shape[1] else 0
 
 
-def _least_squares(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, int] | None:
-    """(coefficients, (X'X)^-1, rank) by a QR decomposition; None if rank-deficient.
+#: Largest block (rows x columns) handed to LAPACK at once. OpenBLAS splits larger
+#: level-2 calls over threads; with the cores busy, the threads of the unblocked
+#: Householder steps wait for each other and one fit can take seconds instead of
+#: milliseconds. Blocks below the threshold run on one core at full speed.
+_BLOCK_CELLS = 7000
 
-    Householder QR of ``[X | y]`` (only ``R`` is formed; its last column holds
-    ``Q'y``), so the coefficients solve ``R b = Q'y`` exactly as a thin QR would, at
-    the cost of one triangularisation. The rank is that of ``R`` with NumPy's default
-    tolerance (largest singular value x p x eps); ``R`` has the singular values of
-    ``X``, so this is the rank statsmodels' OLS reports for ``X``.
-    ``(X'X)^-1 = R^-1 R^-T``.
+
+def _r_factor(X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``R`` of the QR decomposition of ``[X | y]``, ``(p+1) x (p+1)``, by blocks of rows.
+
+    Each block of rows is stacked under the ``R`` so far and triangularised again
+    (LAPACK ``dgeqrf``): the ``R`` of all rows, as one Householder QR would give it (up
+    to the signs of its rows), without copying the whole design.
     """
     n, p = X.shape
-    aug = np.empty((n, p + 1), order="F")
-    aug[:, :p] = X
-    aug[:, p] = y
-    # mode "raw": the Householder reflectors are not expanded into Q; R is (p+1) x (p+1)
-    _reflectors, r_aug = qr(aug, mode="raw", overwrite_a=True, check_finite=False)
+    q = p + 1
+    rows = max(64, _BLOCK_CELLS // q)
+    lwork = 64 * q
+    R = np.zeros((q, q))
+    for start in range(0, n, rows):
+        stop = min(start + rows, n)
+        block = np.empty((q + stop - start, q), order="F")
+        block[:q] = R
+        block[q:, :p] = X[start:stop]
+        block[q:, p] = y[start:stop]
+        packed, _tau, _work, info = dgeqrf(block, lwork=lwork, overwrite_a=1)
+        if info != 0:  # pragma: no cover - LAPACK argument error
+            raise AnalysisError(f"The least-squares solver failed (LAPACK info {info}).")
+        R = np.triu(packed[:q])
+    return R
+
+
+def _least_squares(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, int,
+                                                         float] | None:
+    """(coefficients, (X'X)^-1, rank, residual sum of squares); None if rank-deficient.
+
+    From the ``R`` of ``[X | y]`` (:func:`_r_factor`): its top-left block is the ``R``
+    of ``X``, its last column holds ``Q'y`` above the residual norm, so the
+    coefficients solve ``R b = Q'y`` as with a thin QR. The rank is that of ``R``
+    with NumPy's default tolerance (largest singular value x p x eps); ``R`` has the
+    singular values of ``X``, so this is the rank statsmodels' OLS reports for ``X``.
+    ``(X'X)^-1 = R^-1 R^-T``.
+    """
+    p = X.shape[1]
+    r_aug = _r_factor(X, y)
     R = r_aug[:p, :p]
     rank = int(np.linalg.matrix_rank(R))
     if rank < p:
         return None
     params = solve_triangular(R, r_aug[:p, p], check_finite=False)
     r_inv = solve_triangular(R, np.eye(p), check_finite=False)
-    return params, r_inv @ r_inv.T, rank
+    return params, r_inv @ r_inv.T, rank, float(r_aug[p, p] ** 2)
 
 
-def _pinv_fit(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+def _pinv_fit(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, float]:
     """Statsmodels' pseudo-inverse OLS (a design still rank-deficient after the drops)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SingularMatrixWarning)
         res = sm.OLS(y, X, hasconst=True).fit()
-    return np.asarray(res.params), np.asarray(res.normalized_cov_params), int(res.model.rank)
+    return (np.asarray(res.params), np.asarray(res.normalized_cov_params),
+            int(res.model.rank), float(res.ssr))
 
 
 def fit(data: ModelData) -> tuple[Fit, ModelData]:
     """OLS fit; covariates aliased with other terms are dropped (and reported).
 
-    Returns the fit and the (possibly reduced) model data. Least squares by a thin QR
+    Returns the fit and the (possibly reduced) model data. Least squares by a QR
     decomposition of the design (the same estimates, standard errors and R² as
     statsmodels' ``OLS(y, X).fit()``, without building its result objects).
     """
@@ -556,18 +598,16 @@ def fit(data: ModelData) -> tuple[Fit, ModelData]:
         design = data.design()
         X = design.matrix()
         solved = _least_squares(X, data.y) or _pinv_fit(X, data.y)
-    params, xtx_inv, rank = solved
+    params, xtx_inv, rank, ssr = solved
     y = data.y
-    resid = y - X @ params
-    ssr = float(resid @ resid)
     n = len(y)
     df_resid = float(n - rank)
     scale = ssr / df_resid
     centred = y - y.mean()
-    rsquared = 1.0 - ssr / float(centred @ centred)
+    rsquared = 1.0 - ssr / _sum_squares(centred)
     # statsmodels: 1 - (nobs - k_constant) / df_resid * (1 - R²), one constant
     rsquared_adj = 1.0 - (n - 1.0) / df_resid * (1.0 - rsquared)
-    return Fit(design, y, params, xtx_inv * scale, xtx_inv, df_resid, resid, scale,
+    return Fit(design, y, params, xtx_inv * scale, xtx_inv, df_resid, scale,
                rsquared, rsquared_adj), data
 
 
@@ -631,7 +671,7 @@ def added_terms_test(f: Fit, Z: np.ndarray) -> tuple[float, float, int, float]:
     if q == 0:
         return float("nan"), float("nan"), 0, float("nan")
     drop = float(Re @ sol)
-    ssr_full = float(e @ e) - drop
+    ssr_full = _sum_squares(e) - drop
     df2 = f.df_resid - q
     F = (drop / q) / (ssr_full / df2)
     # F survival function (scipy.special.fdtrc is what stats.f.sf evaluates)
@@ -647,7 +687,7 @@ def breusch_pagan(f: Fit) -> tuple[float, float, int]:
     e2 = np.asarray(f.resid) ** 2
     u = _project_out(X, f.xtx_inv, e2[:, None])[:, 0]
     centred = e2 - e2.mean()
-    r2 = 1.0 - float(u @ u) / float(centred @ centred)
+    r2 = 1.0 - _sum_squares(u) / _sum_squares(centred)
     df = X.shape[1] - 1
     lm = len(e2) * r2
     # chi-square survival function (what stats.chi2.sf evaluates; 1 at LM <= 0)
