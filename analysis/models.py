@@ -23,7 +23,6 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import special
-from scipy.linalg import solve_triangular
 from scipy.linalg.lapack import dgeqrf
 from statsmodels.tools.sm_exceptions import SingularMatrixWarning
 
@@ -263,7 +262,7 @@ def factor_values(series: pd.Series, var: schema.Variable | None,
         levels = tuple(observed)
     lookup = {lev: i for i, lev in enumerate(levels)}
     codes = text.map(lookup).to_numpy(dtype="float64", na_value=np.nan)
-    codes[missing] = np.nan
+    codes = np.where(missing, np.nan, codes)  # to_numpy may hand back a read-only view
     return codes, levels
 
 
@@ -528,25 +527,40 @@ def _r_factor(X: np.ndarray, y: np.ndarray) -> np.ndarray:
     """``R`` of the QR decomposition of ``[X | y]``, ``(p+1) x (p+1)``, by blocks of rows.
 
     Each block of rows is stacked under the ``R`` so far and triangularised again
-    (LAPACK ``dgeqrf``): the ``R`` of all rows, as one Householder QR would give it (up
-    to the signs of its rows), without copying the whole design.
+    (LAPACK ``dgeqrf``, in place): the ``R`` of all rows, as one Householder QR would
+    give it (up to the signs of its rows), without copying the whole design.
     """
     n, p = X.shape
     q = p + 1
     rows = max(64, _BLOCK_CELLS // q)
     lwork = 64 * q
-    R = np.zeros((q, q))
+    below = np.tril_indices(q, -1)  # where dgeqrf leaves its reflectors in the top rows
+    block = np.zeros((q + rows, q), order="F")
     for start in range(0, n, rows):
         stop = min(start + rows, n)
-        block = np.empty((q + stop - start, q), order="F")
-        block[:q] = R
+        if q + stop - start < block.shape[0]:  # last, shorter block
+            block = np.asfortranarray(block[:q + stop - start])
         block[q:, :p] = X[start:stop]
         block[q:, p] = y[start:stop]
-        packed, _tau, _work, info = dgeqrf(block, lwork=lwork, overwrite_a=1)
+        block, _tau, _work, info = dgeqrf(block, lwork=lwork, overwrite_a=1)
         if info != 0:  # pragma: no cover - LAPACK argument error
             raise AnalysisError(f"The least-squares solver failed (LAPACK info {info}).")
-        R = np.triu(packed[:q])
-    return R
+        block[below] = 0.0
+    return np.array(block[:q])
+
+
+def _solve_upper(R: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """``R^-1 B`` for a small upper-triangular ``R`` by back substitution.
+
+    NumPy only: OpenBLAS' triangular solvers start threads even for a 20 x 20 system,
+    which stalls for milliseconds when the cores are busy.
+    """
+    X = np.array(B, dtype=float)
+    for i in range(R.shape[0] - 1, -1, -1):
+        if i + 1 < R.shape[0]:
+            X[i] -= R[i, i + 1:] @ X[i + 1:]
+        X[i] /= R[i, i]
+    return X
 
 
 def _least_squares(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, int,
@@ -566,8 +580,8 @@ def _least_squares(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray
     rank = int(np.linalg.matrix_rank(R))
     if rank < p:
         return None
-    params = solve_triangular(R, r_aug[:p, p], check_finite=False)
-    r_inv = solve_triangular(R, np.eye(p), check_finite=False)
+    params = _solve_upper(R, r_aug[:p, p])
+    r_inv = _solve_upper(R, np.eye(p))
     return params, r_inv @ r_inv.T, rank, float(r_aug[p, p] ** 2)
 
 

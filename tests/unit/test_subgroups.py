@@ -154,3 +154,29 @@ def test_inputs_not_mutated(counted):
                      weights="equal")
     dose_response(counted, "delta_pav", covar=COVS)
     pd.testing.assert_frame_equal(counted, before)
+
+
+def test_plain_text_columns_give_the_same_rows_as_ancova_on_the_subset(random_cohort):
+    # columns as plain text (no categorical dtype), a missing sex and a trial level absent
+    # among the women: each level's row must still equal ancova() on that subset
+    frame = random_cohort.copy()
+    for name in ("calcification", "sex", "trial"):
+        frame[name] = frame[name].astype("str").where(frame[name].notna(), None)
+    frame.loc[frame.index[0], "sex"] = None
+    first_trial = sorted(frame["trial"].dropna().unique())[0]
+    frame = frame[~((frame["sex"] == "female") & (frame["trial"] == first_trial))]
+    covs = ["pav_baseline", "age", "sex", "trial"]
+    before = frame.copy()
+    res = subgroup_effects(frame, "delta_pav", subgroups=("sex", "trial"), covar=covs)
+    pd.testing.assert_frame_equal(frame, before)  # input not mutated
+    rows = res.table.set_index(["variable", "level"])
+    for level in ("female", "male"):
+        subset = frame[frame["sex"] == level]
+        ref = ancova(subset, "delta_pav", covar=["pav_baseline", "age", "trial"])
+        # reference: ancova on the subset with the subgroup variable removed
+        assert rows.loc[("sex", level), "estimate"] == pytest.approx(
+            ref.contrast["estimate"].iloc[0], abs=1e-12)
+        assert rows.loc[("sex", level), "ci_high"] == pytest.approx(
+            ref.contrast["ci_high"].iloc[0], abs=1e-12)
+        n = ref.ls_means.set_index("level")["n"]
+        assert rows.loc[("sex", level), "n_spotty"] == n["spotty"]
