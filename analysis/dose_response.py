@@ -28,6 +28,7 @@ from analysis.models import (
     check_outcome,
     check_variable,
     column,
+    least_squares,
     numeric_values,
     prepare,
     resolve_covariates,
@@ -76,6 +77,21 @@ def category_column(data: pd.DataFrame, count: str) -> Column:
     labels[np.isnan(values)] = None
     series = pd.Series(pd.Categorical(labels, categories=list(CATEGORIES)), index=data.index)
     return Column(f"{count} category", series, "factor", None, CATEGORIES)
+
+
+def _slope(X: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+    """(coefficient, SE, residual df) of column 1 of ``X`` in the OLS fit of ``y``.
+
+    The models' QR solver (:func:`analysis.models.least_squares`); statsmodels' OLS
+    when the design is rank-deficient (its pseudo-inverse solution).
+    """
+    solved = least_squares(X, y)
+    if solved is None:
+        fit = sm.OLS(y, X).fit()
+        return float(fit.params[1]), float(fit.bse[1]), float(fit.df_resid)
+    params, xtx_inv, rank, ssr = solved
+    df = float(len(y) - rank)
+    return float(params[1]), float(np.sqrt(ssr / df * xtx_inv[1, 1])), df
 
 
 def dose_response(data: pd.DataFrame, dv: str, *, count: str = "n_spotty",
@@ -160,8 +176,7 @@ def dose_response(data: pd.DataFrame, dv: str, *, count: str = "n_spotty",
     focal: FactorTerm = md.focal
     score = np.array([CATEGORIES.index(lev) for lev in focal.levels], dtype=float)[focal.codes]
     X = np.column_stack([np.ones(md.n), score] + [term_matrix(t) for t in md.covariates])
-    fit = sm.OLS(md.y, X).fit()
-    b, se_b, df = float(fit.params[1]), float(fit.bse[1]), float(fit.df_resid)
+    b, se_b, df = _slope(np.asfortranarray(X), md.y)
     t = b / se_b
     p = float(2 * stats.t.sf(abs(t), df))
     q = stats.t.ppf(1 - alpha / 2, df)

@@ -563,7 +563,7 @@ def _solve_upper(R: np.ndarray, B: np.ndarray) -> np.ndarray:
     return X
 
 
-def _least_squares(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, int,
+def least_squares(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, int,
                                                          float] | None:
     """(coefficients, (X'X)^-1, rank, residual sum of squares); None if rank-deficient.
 
@@ -606,12 +606,12 @@ def fit(data: ModelData) -> tuple[Fit, ModelData]:
     if X.shape[0] <= X.shape[1]:
         raise AnalysisError(f"{X.shape[0]} patients are too few for {X.shape[1]} model "
                             "coefficients; widen the filters or use fewer covariates.")
-    solved = _least_squares(X, data.y)
+    solved = least_squares(X, data.y)
     if solved is None:
         data = _drop_aliased(data)
         design = data.design()
         X = design.matrix()
-        solved = _least_squares(X, data.y) or _pinv_fit(X, data.y)
+        solved = least_squares(X, data.y) or _pinv_fit(X, data.y)
     params, xtx_inv, rank, ssr = solved
     y = data.y
     n = len(y)

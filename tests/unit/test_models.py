@@ -329,7 +329,7 @@ def test_covar_must_be_a_list(random_cohort):
 def test_blocked_qr_matches_lstsq_over_several_blocks():
     # reference: numpy.linalg.lstsq (SVD) and the inverse of X'X by numpy.linalg.inv.
     # 3,001 rows of 4 columns: blocks of 1,400 rows, the last one short.
-    from analysis.models import _BLOCK_CELLS, _least_squares
+    from analysis.models import _BLOCK_CELLS, least_squares
 
     rng = np.random.default_rng(7)
     n = 3001
@@ -337,7 +337,7 @@ def test_blocked_qr_matches_lstsq_over_several_blocks():
                          rng.normal(0, 1, n)]).astype(float)
     y = X @ np.array([1.0, 0.05, -0.7, 2.0]) + rng.normal(0, 1.5, n)
     assert n > 2 * (_BLOCK_CELLS // (X.shape[1] + 1))  # more than two blocks
-    params, xtx_inv, rank, ssr = _least_squares(np.asfortranarray(X), y)
+    params, xtx_inv, rank, ssr = least_squares(np.asfortranarray(X), y)
     ref, ref_ssr, ref_rank, _ = np.linalg.lstsq(X, y, rcond=None)
     assert rank == ref_rank == 4
     np.testing.assert_allclose(params, ref, rtol=1e-10)
@@ -346,12 +346,12 @@ def test_blocked_qr_matches_lstsq_over_several_blocks():
 
 
 def test_blocked_qr_reports_rank_deficiency():
-    from analysis.models import _least_squares
+    from analysis.models import least_squares
 
     rng = np.random.default_rng(8)
     a = rng.normal(size=500)
     X = np.column_stack([np.ones(500), a, 2.0 * a])  # third column = 2 x second
-    assert _least_squares(np.asfortranarray(X), rng.normal(size=500)) is None
+    assert least_squares(np.asfortranarray(X), rng.normal(size=500)) is None
 
 
 def test_back_substitution_matches_scipy():
