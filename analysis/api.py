@@ -278,24 +278,28 @@ def model_attrition(attrition: pd.DataFrame, ancova_result: Any, outcome: str) -
 
 
 @_guard("overview")
-def overview(fingerprint: str, query: str | None = "", outcome: str = "delta_pav") -> ApiResult:
+def overview(fingerprint: str, query: str | None = "", outcome: str = "delta_pav",
+             weights: str = "proportional") -> ApiResult:
     """Headline numbers: group sizes, attrition and the adjusted comparison.
 
     Parts: ``"ancova"`` (:class:`analysis.models.AncovaResult`, default covariates,
-    proportional weights). The attrition ends with a ``"model"`` step (complete
-    cases of that ANCOVA) when the model could be fitted.
+    LS means with ``weights``). The attrition ends with a ``"model"`` step
+    (complete cases of that ANCOVA) when the model could be fitted.
     """
-    return _overview(fingerprint, _canonical(query), _check_outcome(outcome))
+    return _overview(fingerprint, _canonical(query), _check_outcome(outcome),
+                     _check_weights(weights))
 
 
 @cache.memoize("api.overview")
-def _overview(fingerprint: str, query: str, outcome: str) -> ApiResult:
+def _overview(fingerprint: str, query: str, outcome: str,
+              weights: str = "proportional") -> ApiResult:
     from analysis.models import ancova
 
-    selected, fields = _base("overview", fingerprint, query, _options(outcome=outcome))
+    selected, fields = _base("overview", fingerprint, query,
+                             _options(outcome=outcome, weights=weights))
     parts: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    fit = _run(parts, errors, "ancova", ancova, selected.frame, outcome)
+    fit = _run(parts, errors, "ancova", ancova, selected.frame, outcome, weights=weights)
     if fit is not None:
         fields["attrition"] = model_attrition(selected.attrition, fit, outcome)
     return ApiResult(**fields, parts=parts, errors=errors)
@@ -327,28 +331,31 @@ def _paired_columns(outcome: str) -> tuple[str, str]:
 
 @_guard("progression")
 def progression(fingerprint: str, query: str | None = "", outcome: str = "delta_pav",
-                bins: int = 30) -> ApiResult:
+                bins: int = 30, weights: str = "proportional") -> ApiResult:
     """Progression of ``outcome`` by group.
 
     Parts: ``"summary"`` (ProgressionSummary), ``"histogram"``, ``"box"``, ``"kde"``,
     ``"ecdf"`` (server-side distribution summaries), ``"paired"`` (baseline and
     follow-up means), ``"ancova"`` (LS means, default model, without the diagnostics
-    table: those are on :func:`comparison`), ``"dose_response"``.
+    table: those are on :func:`comparison`), ``"dose_response"``. ``weights`` is the
+    LS-mean weighting of both models.
     """
     if isinstance(bins, bool) or not isinstance(bins, int) or not 1 <= bins <= 500:
         raise AnalysisError(f"bins must be a whole number from 1 to 500, not {bins!r}")
-    return _progression(fingerprint, _canonical(query), _check_outcome(outcome), bins)
+    return _progression(fingerprint, _canonical(query), _check_outcome(outcome), bins,
+                        _check_weights(weights))
 
 
 @cache.memoize("api.progression")
-def _progression(fingerprint: str, query: str, outcome: str, bins: int) -> ApiResult:
+def _progression(fingerprint: str, query: str, outcome: str, bins: int,
+                 weights: str = "proportional") -> ApiResult:
     from analysis import distributions
     from analysis.dose_response import dose_response
     from analysis.models import ancova
     from analysis.progression import progression_summary
 
     selected, fields = _base("progression", fingerprint, query,
-                             _options(outcome=outcome, bins=bins))
+                             _options(outcome=outcome, bins=bins, weights=weights))
     data = selected.frame
     parts: dict[str, Any] = {}
     errors: dict[str, str] = {}
@@ -359,8 +366,8 @@ def _progression(fingerprint: str, query: str, outcome: str, bins: int) -> ApiRe
     _run(parts, errors, "ecdf", distributions.ecdf, data, outcome)
     before, after = _paired_columns(outcome)
     _run(parts, errors, "paired", distributions.paired_summary, data, before, after)
-    _run(parts, errors, "ancova", ancova, data, outcome, diagnostics=False)
-    _run(parts, errors, "dose_response", dose_response, data, outcome)
+    _run(parts, errors, "ancova", ancova, data, outcome, weights=weights, diagnostics=False)
+    _run(parts, errors, "dose_response", dose_response, data, outcome, weights=weights)
     return ApiResult(**fields, parts=parts, errors=errors)
 
 
@@ -409,7 +416,7 @@ def therapy(fingerprint: str, query: str | None = "", outcome: str = "delta_pav"
     ``modifier`` is ``"ldl_intensive"`` or ``"sbp_intensive"`` (computed with the
     query's ``ldl_cut`` / ``sbp_cut``). Parts: ``"interaction"`` (InteractionResult,
     group x therapy flag) and ``"continuous"`` (ContinuousInteractionResult, group x
-    the measured LDL-C or SBP).
+    the measured LDL-C or SBP); both use ``weights`` for the reference grid.
     """
     if modifier not in THERAPY_MODIFIERS:
         raise AnalysisError(f"unknown therapy modifier {modifier!r}; choose one of "
@@ -431,7 +438,7 @@ def _therapy(fingerprint: str, query: str, outcome: str, modifier: str,
     _run(parts, errors, "interaction", interaction, data, outcome, modifier,
          covar=covariates, weights=weights)
     _run(parts, errors, "continuous", continuous_interaction, data, outcome,
-         THERAPY_MODIFIERS[modifier], covar=covariates)
+         THERAPY_MODIFIERS[modifier], covar=covariates, weights=weights)
     return ApiResult(**fields, parts=parts, errors=errors)
 
 
