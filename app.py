@@ -57,6 +57,20 @@ log = logging.getLogger("ivus_explorer")
 NAV_PAGES = (("/", "Overview"), ("/baseline", "Baseline"), ("/progression", "Progression"),
              ("/comparison", "Comparison"), ("/therapy", "Therapy"), ("/data", "Data"))
 
+#: LS-mean weighting choices of the navbar, with the one-sentence help of each.
+WEIGHT_CHOICES = (
+    ("proportional", "Proportional",
+     "Proportional: factor levels are weighted by their observed frequencies, so adjusted "
+     "means sit near the raw ones."),
+    ("equal", "Equal",
+     "Equal: every level of each factor counts the same, as emmeans and SAS LSMEANS do "
+     "by default."),
+)
+WEIGHTS_HELP = "LS-mean weights. " + " ".join(h for _v, _l, h in WEIGHT_CHOICES)
+WEIGHTS_OFF_HELP = ("LS-mean weights do not apply to raw means (no covariates); "
+                    "choose Means: Adjusted to use them.")
+WEIGHTS_GROUP = "weights-group"
+
 
 # ------------------------------------------------------------------------------ settings
 def parse_settings(argv: Sequence[str] | None = None,
@@ -129,6 +143,12 @@ def _domain() -> tuple[PanelDomain | None, object | None, Exception | None]:
     return _domains[fp], dataset, None
 
 
+def weights_options(disabled: bool) -> list[dict]:
+    """Options of the LS-mean weights radio (each label carries its one-sentence help)."""
+    return [{"label": html.Span(label, title=help_), "value": value, "disabled": disabled}
+            for value, label, help_ in WEIGHT_CHOICES]
+
+
 def _navbar(dataset) -> dbc.Navbar:
     links = [dbc.NavItem(dbc.NavLink(label, href=path, active="exact",
                                      id={"type": ids.NAV_LINK, "path": path}))
@@ -143,14 +163,24 @@ def _navbar(dataset) -> dbc.Navbar:
             dbc.Nav(links, navbar=True, className="me-auto"),
             html.Span(status, id=ids.DATA_STATUS, className="text-light small me-3"),
             html.Div([
-                html.Span("Means:", className="text-light me-2", id="means-label"),
-                dbc.RadioItems(
-                    id={"type": ids.PAGE_OPTION, "key": "means"}, value="adjusted", inline=True,
-                    options=[{"label": "Adjusted", "value": "adjusted"},
-                             {"label": "Raw", "value": "raw"}],
-                    className="text-light"),
-            ], className="d-flex align-items-center me-3", role="radiogroup",
-                **{"aria-labelledby": "means-label"}),
+                html.Div([
+                    html.Span("Means:", className="option-label", id="means-label"),
+                    dbc.RadioItems(
+                        id=ids.option_id("means"), value="adjusted", inline=True, name="means",
+                        options=[{"label": "Adjusted", "value": "adjusted"},
+                                 {"label": "Raw", "value": "raw"}]),
+                ], className="option-row", role="radiogroup",
+                    **{"aria-labelledby": "means-label"}),
+                html.Div([
+                    html.Span("LS-mean weights:", className="option-label",
+                              id="weights-label"),
+                    dbc.RadioItems(id=ids.option_id("weights"), value="proportional",
+                                   inline=True, name="weights", options=weights_options(False)),
+                    html.Span(WEIGHTS_HELP, id="weights-help", className="visually-hidden"),
+                ], id=WEIGHTS_GROUP, className="option-row", role="radiogroup",
+                    title=WEIGHTS_HELP, **{"aria-labelledby": "weights-label",
+                                           "aria-describedby": "weights-help"}),
+            ], className="navbar-options text-light me-3"),
             dbc.Switch(id={"type": ids.PAGE_OPTION, "key": "present"},
                        label="Presentation", value=False, className="text-light mb-0",
                        label_class_name="text-light", input_class_name="me-1"),
@@ -331,6 +361,20 @@ def options_to_url(values, option_ids, search):
     if new_search == current:
         raise dash.exceptions.PreventUpdate
     return new_search
+
+
+@callback(Output(ids.option_id("weights"), "options"), Output(WEIGHTS_GROUP, "title"),
+          Output(WEIGHTS_GROUP, "className"), Output(WEIGHTS_GROUP, "aria-disabled"),
+          Input(ids.option_id("means"), "value"))
+def weights_enabled(means):
+    """Raw means fit no covariates, so the LS-mean weighting is shown disabled.
+
+    The chosen weighting stays in the URL and applies again when Means is Adjusted.
+    """
+    raw = means == "raw"
+    return (weights_options(raw), WEIGHTS_OFF_HELP if raw else WEIGHTS_HELP,
+            "option-row option-disabled" if raw else "option-row",
+            "true" if raw else "false")
 
 
 @callback(Output(ids.GROUP_COUNTS, "children"), Input(ids.FILTER_STORE, "data"))

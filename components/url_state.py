@@ -18,11 +18,17 @@ OPTION_DEFAULTS: dict[str, str] = {
     "outcome": "delta_pav",            # progression, comparison, therapy
     "chart": "histogram",              # progression: histogram | box | ecdf
     "means": "adjusted",               # comparison, therapy, overview: adjusted | raw
+    "weights": "proportional",         # LS-mean weighting of every model: proportional | equal
     "covar": ",".join(DEFAULT_COVARIATES),  # comparison: adjustment set (besides baseline)
     "modifier": "ldl_c",               # therapy: continuous modifier
     "present": "0",                    # presentation mode (1 = on)
 }
 OPTION_KEYS = tuple(OPTION_DEFAULTS)
+#: Options with a closed set of values: anything else in a link means the default.
+OPTION_CHOICES: dict[str, tuple[str, ...]] = {
+    "means": ("adjusted", "raw"),
+    "weights": ("proportional", "equal"),
+}
 
 
 def split_query(search: str | None) -> tuple[str, dict[str, str]]:
@@ -53,8 +59,13 @@ def encode_option(value) -> str:
 
 
 def decode_option(key: str, text: str | None):
-    """Query text -> control value (present: bool, covar: list, else the text)."""
+    """Query text -> control value (present: bool, covar: list, else the text).
+
+    A value outside :data:`OPTION_CHOICES` gives the default.
+    """
     text = OPTION_DEFAULTS[key] if text is None else text
+    if key in OPTION_CHOICES and text not in OPTION_CHOICES[key]:
+        return OPTION_DEFAULTS[key]
     if key == "present":
         return text == "1"
     if key == "covar":
@@ -92,3 +103,15 @@ def option_list(params: Mapping[str, str], key: str, allowed) -> list[str]:
     """A comma-separated option as a list, keeping only allowed values."""
     text = _single(params.get(key, OPTION_DEFAULTS[key]))
     return [v for v in text.split(",") if v in allowed]
+
+
+def model_weights(means: str | None, weights: str | None) -> str:
+    """LS-mean weighting for the analysis API from the Means and LS-mean weights controls.
+
+    Raw means fit no covariates, so the weighting cannot change them: the default is
+    used (one cache entry, and the method sentence does not claim a choice that was
+    not in effect). An unknown value also gives the default.
+    """
+    if means == "raw" or weights not in OPTION_CHOICES["weights"]:
+        return OPTION_DEFAULTS["weights"]
+    return str(weights)

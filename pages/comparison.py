@@ -13,7 +13,7 @@ from components import ids
 from components.figures import graph, make_forest_figure, make_ls_means_figure
 from components.page_context import error_alert, error_figure, page_context, small_n_warning
 from components.tables import fmt_num, fmt_p, frame_table
-from components.url_state import option, option_list
+from components.url_state import model_weights, option, option_list
 
 dash.register_page(__name__, path="/comparison", name="Group comparison",
                    title="Group comparison · IVUS study explorer", order=3)
@@ -90,10 +90,11 @@ def _model_block(fit, unit: str):
     Output(DIAGNOSTICS, "children"), Output(FORMULA, "children"), Output(WARNING, "children"),
     Input(ids.FILTER_STORE, "data"), Input(ids.option_id("outcome"), "value"),
     Input(ids.option_id("covar"), "value"), Input(ids.option_id("means"), "value"),
-    Input(ids.option_id("present"), "value"),
+    Input(ids.option_id("present"), "value"), Input(ids.option_id("weights"), "value"),
 )
-def update(store, outcome, covar, means, present):
-    """ANCOVA and subgroup effects for the filters, outcome, covariates and raw/adjusted."""
+def update(store, outcome, covar, means, present, weights):
+    """ANCOVA and subgroup effects for the filters, outcome, covariates, raw/adjusted and
+    the LS-mean weighting."""
     if store is None or outcome not in OUTCOMES:
         raise dash.exceptions.PreventUpdate
     present = bool(present)
@@ -102,7 +103,8 @@ def update(store, outcome, covar, means, present):
     covariates = () if raw else (get(outcome).baseline, *picked)
     try:
         c = page_context(store, present)
-        res = api.comparison(c.fingerprint, c.query, outcome=outcome, covariates=covariates)
+        res = api.comparison(c.fingerprint, c.query, outcome=outcome, covariates=covariates,
+                             weights=model_weights(means, weights))
         if not res.ok:
             raise ExplorerError(res.error)
     except ExplorerError as err:

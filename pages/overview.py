@@ -13,6 +13,7 @@ from components import ids
 from components.figures import graph, make_ls_means_figure
 from components.page_context import error_alert, error_figure, page_context, small_n_warning
 from components.tables import fmt_num, fmt_p, frame_table, stat_card
+from components.url_state import model_weights
 
 dash.register_page(__name__, path="/", name="Overview", title="Overview · IVUS study explorer",
                    order=0)
@@ -89,8 +90,9 @@ def _headline(fit):
     Input(ids.FILTER_STORE, "data"),
     Input(ids.option_id("present"), "value"),
     Input(ids.option_id("means"), "value"),
+    Input(ids.option_id("weights"), "value"),
 )
-def update(store, present, means):
+def update(store, present, means, weights):
     """Dataset line, counts, headline ANCOVA and attrition for the current filters."""
     if store is None:
         raise dash.exceptions.PreventUpdate
@@ -98,7 +100,8 @@ def update(store, present, means):
         c = page_context(store, present)
     except ExplorerError as err:
         return error_alert(err), None, None, None, None, error_figure(err)
-    res = api.overview(c.fingerprint, c.query, outcome=OUTCOME)
+    res = api.overview(c.fingerprint, c.query, outcome=OUTCOME,
+                       weights=model_weights(means, weights))
     prov = _provenance(c, c.fingerprint)
     if not res.ok:
         msg = dbc.Alert(res.error, color="warning")

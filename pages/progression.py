@@ -21,7 +21,7 @@ from components.figures import (
 )
 from components.page_context import error_alert, error_figure, page_context, small_n_warning
 from components.tables import fmt_num, fmt_p, frame_table
-from components.url_state import option
+from components.url_state import model_weights, option
 
 dash.register_page(__name__, path="/progression", name="Progression",
                    title="Progression · IVUS study explorer", order=2)
@@ -101,9 +101,9 @@ def _summary_block(summary, unit: str):
     Output(DOSE, "figure"), Output(SUMMARY, "children"), Output(WARNING, "children"),
     Input(ids.FILTER_STORE, "data"), Input(ids.option_id("outcome"), "value"),
     Input(ids.option_id("chart"), "value"), Input(ids.option_id("present"), "value"),
-    Input(ids.option_id("means"), "value"),
+    Input(ids.option_id("means"), "value"), Input(ids.option_id("weights"), "value"),
 )
-def update(store, outcome, chart, present, means):
+def update(store, outcome, chart, present, means, weights):
     """All progression figures for the filters, outcome and chart type."""
     if store is None or outcome not in OUTCOMES:
         raise dash.exceptions.PreventUpdate
@@ -111,7 +111,8 @@ def update(store, outcome, chart, present, means):
     present = bool(present)
     try:
         c = page_context(store, present)
-        res = api.progression(c.fingerprint, c.query, outcome=outcome)
+        res = api.progression(c.fingerprint, c.query, outcome=outcome,
+                              weights=model_weights(means, weights))
         if not res.ok:
             raise ExplorerError(res.error)
     except ExplorerError as err:

@@ -14,7 +14,7 @@ from components import ids
 from components.figures import graph, make_continuous_interaction_figure, make_interaction_figure
 from components.page_context import error_alert, error_figure, page_context, small_n_warning
 from components.tables import fmt_p, frame_table
-from components.url_state import option
+from components.url_state import model_weights, option
 
 dash.register_page(__name__, path="/therapy", name="Therapy",
                    title="Therapy interactions · IVUS study explorer", order=4)
@@ -67,8 +67,9 @@ for _flag, _m, _c in MODIFIERS:
     *_OUTPUTS, Output(CUTS, "children"), Output(WARNING, "children"),
     Input(ids.FILTER_STORE, "data"), Input(ids.option_id("outcome"), "value"),
     Input(ids.option_id("means"), "value"), Input(ids.option_id("present"), "value"),
+    Input(ids.option_id("weights"), "value"),
 )
-def update(store, outcome, means, present):
+def update(store, outcome, means, present, weights):
     """Interaction LS means and continuous-modifier curves for LDL-C and SBP."""
     if store is None or outcome not in OUTCOMES:
         raise dash.exceptions.PreventUpdate
@@ -83,7 +84,7 @@ def update(store, outcome, means, present):
     out, n_by_group = [], {}
     for flag, measure, cut_attr in MODIFIERS:
         res = api.therapy(c.fingerprint, c.query, outcome=outcome, modifier=flag,
-                          covariates=covariates)
+                          covariates=covariates, weights=model_weights(means, weights))
         if not res.ok:
             err = ExplorerError(res.error)
             out += [error_figure(err, present), error_figure(err, present), error_alert(err)]

@@ -1,0 +1,237 @@
+"""The LS-mean weighting option (navbar "LS-mean weights") through the page callbacks.
+
+Reference for every expected number: the analysis functions called directly on the
+frame that :func:`analysis.filters.apply_filters` selects (emmeans' ``weights =
+"equal"`` / ``"proportional"`` reference grids), never the page's own output.
+"""
+# ruff: noqa: F811  (pytest fixtures imported from dash_callback_client are parameters)
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+import pytest
+from dash_callback_client import (  # noqa: F401
+    caller,
+    client,
+    dash_app,
+    dataset,
+    dependencies,
+    key,
+)
+
+from analysis.dose_response import dose_response
+from analysis.filters import FilterSpec, apply_filters
+from analysis.interactions import continuous_interaction
+from analysis.models import ancova
+from analysis.schema import GROUP_LABELS
+from components import ids
+from components.filter_panel import category_names, domain_from_frame, range_names
+from components.url_state import decode_option, merge_query, model_weights, split_query
+
+AGE_SPEC = FilterSpec(ranges=(("age", 50.0, 70.0),))
+STORE = key(ids.FILTER_STORE, "data")
+PRESENT = key(ids.option_id("present"), "value")
+MEANS = key(ids.option_id("means"), "value")
+WEIGHTS = key(ids.option_id("weights"), "value")
+OUTCOME = key(ids.option_id("outcome"), "value")
+OPT_VALUES = key({"key": ["ALL"], "type": ids.PAGE_OPTION}, "value")
+OPT_IDS = key({"key": ["ALL"], "type": ids.PAGE_OPTION}, "id")
+
+
+def _array(value) -> np.ndarray:
+    """A plotly data array from the JSON answer (plain list or base64 typed array)."""
+    if isinstance(value, dict) and "bdata" in value:
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+    return np.asarray(value, dtype=float)
+
+
+def _footnote(fig) -> str:
+    text = " ".join(a.get("text", "") for a in fig["layout"].get("annotations", []))
+    return text.replace("<b>", "").replace("</b>", "").replace("<br>", " ")
+
+
+def _text(node) -> str:
+    if node is None:
+        return ""
+    if isinstance(node, str | int | float):
+        return str(node)
+    if isinstance(node, list):
+        return " ".join(_text(n) for n in node)
+    if isinstance(node, dict):
+        return _text(node.get("props", {}).get("children"))
+    return ""
+
+
+def _figure(data, component):
+    return data["response"][component]["figure"]
+
+
+def _ls_by_group(fig) -> dict[str, float]:
+    """Group label -> plotted LS mean (one marker trace per group)."""
+    return {t["name"]: float(_array(t["y"])[0]) for t in fig["data"]}
+
+
+def _expected_ls(result) -> dict[str, float]:
+    ls = result.ls_means
+    return {GROUP_LABELS[str(g)]: float(v) for g, v in zip(ls["level"], ls["ls_mean"],
+                                                         strict=True)}
+
+
+def _overview(caller, weights, means="adjusted", spec=AGE_SPEC):
+    status, data, _ = caller.call("ov-ls-means.figure", {
+        STORE: spec.to_dict(), PRESENT: False, MEANS: means, WEIGHTS: weights})
+    assert status == 200
+    return data
+
+
+# ------------------------------------------------------------------------------- models
+def test_equal_weights_reach_the_overview_model(caller, dataset):
+    frame = apply_filters(dataset.frame, AGE_SPEC).frame
+    before = frame.copy()
+    equal = ancova(frame, "delta_pav", weights="equal")          # reference
+    proportional = ancova(frame, "delta_pav", weights="proportional")
+    assert frame.equals(before)  # the reference fits leave the frame as it was
+    fig_eq = _figure(_overview(caller, "equal"), "ov-ls-means")
+    fig_pr = _figure(_overview(caller, "proportional"), "ov-ls-means")
+    assert _ls_by_group(fig_eq) == pytest.approx(_expected_ls(equal), abs=1e-9)
+    assert _ls_by_group(fig_pr) == pytest.approx(_expected_ls(proportional), abs=1e-9)
+    # the weighting matters on this cohort (trial, sex, ... are unbalanced factors)
+    diff = [abs(_ls_by_group(fig_eq)[g] - _ls_by_group(fig_pr)[g]) for g in _ls_by_group(fig_eq)]
+    assert min(diff) > 0.01
+    assert "equal weights" in _footnote(fig_eq)
+    assert "proportional weights" in _footnote(fig_pr)
+    headline = _text(_overview(caller, "equal")["response"]["ov-headline"]["children"])
+    assert "LS means with equal weights" in headline
+
+
+def test_equal_weights_reach_comparison_and_subgroups(caller, dataset):
+    covar = ("pav_baseline", "age", "sex", "trial")
+    frame = apply_filters(dataset.frame, AGE_SPEC).frame
+    expected = ancova(frame, "delta_pav", covar=covar, weights="equal")  # reference
+    status, data, _ = caller.call("cmp-ls-means.figure", {
+        STORE: AGE_SPEC.to_dict(), OUTCOME: "delta_pav", MEANS: "adjusted",
+        key(ids.option_id("covar"), "value"): list(covar[1:]), PRESENT: False,
+        WEIGHTS: "equal"})
+    assert status == 200
+    fig = _figure(data, "cmp-ls-means")
+    assert _ls_by_group(fig) == pytest.approx(_expected_ls(expected), abs=1e-9)
+    assert "equal weights" in _text(data["response"]["cmp-formula"]["children"])
+    assert "LS means with equal weights" in _footnote(_figure(data, "cmp-forest"))
+
+
+def test_equal_weights_reach_therapy_curves_and_dose_response(caller, dataset):
+    frame = apply_filters(dataset.frame, FilterSpec()).frame
+    status, data, _ = caller.call("th-cells-ldl_intensive.figure", {
+        STORE: {}, OUTCOME: "delta_pav", MEANS: "adjusted", PRESENT: False,
+        WEIGHTS: "equal"})
+    assert status == 200
+    assert "equal weights" in _footnote(_figure(data, "th-cells-ldl_intensive"))
+    curve_fig = _figure(data, "th-curve-ldl_intensive")
+    assert "(equal weights)" in _footnote(curve_fig)
+    curve = continuous_interaction(frame, "delta_pav", "ldl_c", weights="equal").curve
+    fitted = {t["name"]: _array(t["y"]) for t in curve_fig["data"] if t.get("mode") == "lines"}
+    for level in ("none", "spotty"):
+        ref = curve[curve["group"] == level].sort_values("x")["fit"].to_numpy()
+        assert fitted[GROUP_LABELS[level]] == pytest.approx(ref, abs=1e-9)
+
+    status, data, _ = caller.call("pr-dose.figure", {
+        STORE: {}, OUTCOME: "delta_pav", key(ids.option_id("chart"), "value"): "histogram",
+        PRESENT: False, MEANS: "adjusted", WEIGHTS: "equal"})
+    assert status == 200
+    dose_fig = _figure(data, "pr-dose")
+    ref = dose_response(frame, "delta_pav", weights="equal").table["ls_mean"].to_numpy()
+    assert _array(dose_fig["data"][0]["y"]) == pytest.approx(ref, abs=1e-9)
+    assert "(equal weights)" in _footnote(dose_fig)
+
+
+def test_raw_means_ignore_the_weighting(caller):
+    raw_eq = _figure(_overview(caller, "equal", means="raw"), "ov-ls-means")
+    raw_pr = _figure(_overview(caller, "proportional", means="raw"), "ov-ls-means")
+    assert _ls_by_group(raw_eq) == _ls_by_group(raw_pr)
+    assert model_weights("raw", "equal") == "proportional"
+    assert model_weights("adjusted", "equal") == "equal"
+    assert model_weights("adjusted", None) == "proportional"
+    assert model_weights("adjusted", "weird") == "proportional"
+
+
+# ------------------------------------------------------------------------------- control
+def _enabled(caller, means):
+    status, data, _ = caller.call("weights-group.title", {MEANS: means})
+    assert status == 200
+    return data["response"]
+
+
+def test_weights_control_disabled_for_raw_means(caller):
+    opt_key = json.dumps(ids.option_id("weights"), sort_keys=True, separators=(",", ":"))
+    raw = _enabled(caller, "raw")
+    assert [o["disabled"] for o in raw[opt_key]["options"]] == [True, True]
+    assert raw["weights-group"]["aria-disabled"] == "true"
+    assert "do not apply to raw means" in raw["weights-group"]["title"]
+    adjusted = _enabled(caller, "adjusted")
+    assert [o["disabled"] for o in adjusted[opt_key]["options"]] == [False, False]
+    assert [o["value"] for o in adjusted[opt_key]["options"]] == ["proportional", "equal"]
+    help_text = adjusted["weights-group"]["title"]
+    assert "observed frequencies" in help_text and "SAS LSMEANS" in help_text
+
+
+# ------------------------------------------------------------------------------- URL
+def test_weights_option_goes_to_the_url_and_default_is_omitted(caller):
+    o_ids = [ids.option_id("means"), ids.option_id("weights")]
+    for weights, expected in (("equal", "?age=50-70&weights=equal"),
+                              ("proportional", "?age=50-70")):
+        status, data, _ = caller.call("url.search@", {
+            OPT_VALUES: [(o_ids[0], "adjusted"), (o_ids[1], weights)],
+            OPT_IDS: [(i, i) for i in o_ids],
+            key(ids.URL, "search"): "?age=50-70&weights=equal" if weights != "equal"
+            else "?age=50-70"})
+        assert status == 200
+        assert data["response"][ids.URL]["search"] == expected
+
+
+def _sync(caller, dataset, search):
+    domain = domain_from_frame(dataset.frame)
+    r_ids = [{"type": ids.RANGE, "name": n} for n in range_names(domain)]
+    c_ids = [{"type": ids.CATEGORY, "name": n} for n in category_names(domain)]
+    o_ids = [ids.option_id("means"), ids.option_id("weights")]
+    values = {
+        key(ids.URL, "search"): search,
+        key({"name": ["ALL"], "type": ids.RANGE}, "value"):
+            [(i, list(domain.bounds[i["name"]])) for i in r_ids],
+        key({"name": ["ALL"], "type": ids.CATEGORY}, "value"):
+            [(i, list(domain.levels[i["name"]])) for i in c_ids],
+        key(ids.GROUPS, "value"): ["none", "spotty"],
+        key(ids.LDL_THERAPY, "value"): "any", key(ids.SBP_THERAPY, "value"): "any",
+        key(ids.LDL_CUT, "value"): 70, key(ids.SBP_CUT, "value"): 120,
+        key(ids.MISSING, "value"): "exclude", key(ids.RESET, "n_clicks"): None,
+        OPT_VALUES: [(o_ids[0], "adjusted"), (o_ids[1], "equal")],
+        key({"name": ["ALL"], "type": ids.RANGE}, "id"): [(i, i) for i in r_ids],
+        key({"name": ["ALL"], "type": ids.CATEGORY}, "id"): [(i, i) for i in c_ids],
+        OPT_IDS: [(i, i) for i in o_ids],
+        STORE: None,
+    }
+    status, data, _ = caller.call("filter-store.data", values, changed=["url.search"])
+    assert status == 200
+    key_of = json.dumps(ids.option_id("weights"), sort_keys=True, separators=(",", ":"))
+    return data["response"][key_of]["value"]
+
+
+def test_link_restores_weights_and_back_resets_them(caller, dataset):
+    # a copied link with weights=equal sets the control
+    assert _sync(caller, dataset, "?sex=male&weights=equal") == "equal"
+    # back to an older URL without the key: the control returns to the default
+    assert _sync(caller, dataset, "?sex=male") == "proportional"
+    # a mangled value gives the default, not an unselectable radio value
+    assert _sync(caller, dataset, "?weights=EQUALISH") == "proportional"
+
+
+def test_url_helpers_round_trip_the_weights():
+    filt, opts = split_query("?age=50-70&weights=equal&means=adjusted")
+    assert filt == "age=50-70" and opts == {"weights": "equal", "means": "adjusted"}
+    assert merge_query(filt, opts) == "?age=50-70&weights=equal"
+    assert merge_query(filt, {"weights": "proportional"}) == "?age=50-70"
+    assert decode_option("weights", None) == "proportional"
+    assert decode_option("weights", "equal") == "equal"
+    assert decode_option("weights", "bogus") == "proportional"
