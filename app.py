@@ -153,15 +153,16 @@ def _navbar(dataset) -> dbc.Navbar:
     links = [dbc.NavItem(dbc.NavLink(label, href=path, active="exact",
                                      id={"type": ids.NAV_LINK, "path": path}))
              for path, label in NAV_PAGES]
-    status = "No dataset loaded"
+    status = ["No dataset loaded"]
     if dataset is not None:
         prov = dataset.provenance
-        status = f"{prov.source.rsplit('/', 1)[-1]} · {prov.rows:,} patients"
+        status = [prov.source.rsplit('/', 1)[-1], f"{prov.rows:,} patients"]
     return dbc.Navbar(
         dbc.Container([
             dbc.NavbarBrand("IVUS study explorer", href="/"),
             dbc.Nav(links, navbar=True, className="me-auto"),
-            html.Span(status, id=ids.DATA_STATUS, className="text-light small me-3"),
+            html.Span([html.Span(line) for line in status], id=ids.DATA_STATUS,
+                      title=" · ".join(status), className="text-light me-2"),
             html.Div([
                 html.Div([
                     html.Span("Means:", className="option-label", id="means-label"),
@@ -180,7 +181,7 @@ def _navbar(dataset) -> dbc.Navbar:
                 ], id=WEIGHTS_GROUP, className="option-row", role="radiogroup",
                     title=WEIGHTS_HELP, **{"aria-labelledby": "weights-label",
                                            "aria-describedby": "weights-help"}),
-            ], className="navbar-options text-light me-3"),
+            ], className="navbar-options text-light me-2"),
             dbc.Switch(id={"type": ids.PAGE_OPTION, "key": "present"},
                        label="Presentation", value=False, className="text-light mb-0",
                        label_class_name="text-light", input_class_name="me-1"),

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from selenium import webdriver
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from analysis import registry
 from analysis import settings as settings_mod
@@ -221,4 +222,42 @@ def test_navbar_link_keeps_the_filters(dash_duo, dash_app):
     dash_duo.wait_for_contains_text("#bl-table-1", f"No calcification (n={n['none']})",
                                     timeout=30)
     assert dash_duo.driver.title.startswith("Baseline")
+    assert dash_duo.get_logs() == []
+
+
+def _navbar_fits(driver) -> bool:
+    """Every navbar item on one line: nothing overflows and the bar stays one row high."""
+    return driver.execute_script("""
+        const bar = document.querySelector('.explorer-navbar .container-fluid');
+        const items = Array.from(bar.children).filter((e) => e.offsetParent !== null);
+        const tops = items.map((e) => e.getBoundingClientRect().top);
+        const bottoms = items.map((e) => e.getBoundingClientRect().bottom);
+        return bar.scrollWidth <= bar.clientWidth
+            && Math.max(...tops) < Math.min(...bottoms);
+    """)
+
+
+def test_lsmean_weights_from_link_disabled_for_raw(dash_duo, dash_app):
+    _start(dash_duo, dash_app)
+    dash_duo.wait_for_page(url=dash_duo.server_url + "/?weights=equal", timeout=30)
+    _wait_drawn(dash_duo, PAGES["overview"][1])
+    equal = dash_duo.driver.find_element(By.XPATH, "//input[@name='weights' and @value='equal']")
+    assert equal.is_selected() and equal.is_enabled()
+    dash_duo.wait_for_contains_text("#ov-headline", "equal weights", timeout=30)
+    SHOTS.mkdir(exist_ok=True)
+    dash_duo.driver.save_screenshot(str(SHOTS / "navbar_weights.png"))
+    assert _navbar_fits(dash_duo.driver)
+    # keyboard: arrow key in the radio group goes back to proportional, and into the URL
+    equal.send_keys(Keys.ARROW_LEFT)
+    dash_duo.wait_for_contains_text("#ov-headline", "proportional weights", timeout=30)
+    assert "weights=" not in dash_duo.driver.current_url
+    dash_duo.driver.find_element(By.XPATH, "//label[normalize-space()='Raw']").click()
+    deadline = time.time() + 20
+    while time.time() < deadline and equal.is_enabled():
+        time.sleep(0.2)
+    assert not equal.is_enabled()
+    dash_duo.driver.find_element(By.XPATH, "//label[normalize-space()='Presentation']").click()
+    time.sleep(0.5)
+    dash_duo.driver.save_screenshot(str(SHOTS / "navbar_weights_presentation.png"))
+    assert _navbar_fits(dash_duo.driver)
     assert dash_duo.get_logs() == []
