@@ -46,6 +46,8 @@ BOOL_LEVELS: dict[str, tuple[str, str]] = {
 DEFAULT_BOOL_LEVELS = ("no", "yes")
 
 CONTRAST_TEST = "t-test of LS-mean difference (ANCOVA)"
+#: With no covariates the contrast is the two-sample t-test with pooled variance.
+UNADJUSTED_TEST = "Student t-test (pooled variance)"
 COEF_TEST = "t-test of OLS coefficient"
 
 _TRUE = {"true", "1", "yes", "y", "t", "1.0"}
@@ -864,7 +866,7 @@ def ancova_from_model_data(md: ModelData, dv: str, *, weights: str = "proportion
         "contrast": [f"{lev} - {focal.levels[0]}" for lev in focal.levels[1:]],
         "estimate": est.estimate[c], "se": est.se[c], "ci_low": est.ci_low[c],
         "ci_high": est.ci_high[c], "t": est.t[c], "df": np.full(k - 1, f.df_resid),
-        "p": est.p[c], "test": [CONTRAST_TEST] * (k - 1),
+        "p": est.p[c], "test": [CONTRAST_TEST if design.covariates else UNADJUSTED_TEST] * (k - 1),
     })
     b = slice(2 * k - 1, None)
     coefficients = pd.DataFrame(index=pd.RangeIndex(p), data={
@@ -878,8 +880,12 @@ def ancova_from_model_data(md: ModelData, dv: str, *, weights: str = "proportion
         slope = next((t.name for t in md.covariates if isinstance(t, NumericTerm)), None)
     diag = diagnostics_table(f, md, slope) if diagnostics else empty_diagnostics()
     formula = formula_text(dv, focal.name, covs)
-    method = (f"ANCOVA (OLS): {formula}; {weighting_text(weights)}, numeric covariates at "
-              f"their mean; n = {md.n}")
+    if covs:
+        method = (f"ANCOVA (OLS): {formula}; {weighting_text(weights)}, numeric covariates "
+                  f"at their mean; n = {md.n}")
+    else:  # no covariates: the "LS means" are the raw group means
+        method = (f"Unadjusted group means (OLS with no covariates: {formula}); SE and CI "
+                  f"from the pooled residual variance; n = {md.n}")
     return AncovaResult(
         ls_means=ls_means, contrast=contrast, coefficients=coefficients,
         diagnostics=diag, formula=formula, covariates=covs, dropped=md.dropped,

@@ -65,6 +65,7 @@ def _provenance(ctx_, dataset_fp: str):
 
 def _headline(fit):
     ls = fit.ls_means.set_index("level")
+    kind = "LS mean" if fit.covariates else "Mean"
     con = fit.contrast.iloc[0]
     unit = get(OUTCOME).unit
     cards = []
@@ -74,7 +75,7 @@ def _headline(fit):
             cards.append(dbc.Col(stat_card(
                 f"{GROUP_LABELS[level]} (n = {int(r['n']):,})",
                 f"{r['ls_mean']:+.2f} {unit}",
-                f"LS mean, 95% CI {fmt_num(r['ci_low'])} to {fmt_num(r['ci_high'])}"), md=4))
+                f"{kind}, 95% CI {fmt_num(r['ci_low'])} to {fmt_num(r['ci_high'])}"), md=4))
     cards.append(dbc.Col(stat_card(
         "Difference, spotty - none",
         f"{con['estimate']:+.2f} {unit}",

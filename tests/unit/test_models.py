@@ -131,6 +131,10 @@ def test_no_covariates_gives_raw_means_and_student_t(random_cohort):
     ref = stats.ttest_ind(spotty, none, equal_var=True)
     assert res.contrast["t"].iloc[0] == pytest.approx(ref.statistic, rel=1e-10)
     assert res.contrast["p"].iloc[0] == pytest.approx(ref.pvalue, rel=1e-10)
+    # ... so the result names that test and does not call the raw means adjusted
+    assert res.contrast["test"].iloc[0] == "Student t-test (pooled variance)"
+    assert res.method.startswith("Unadjusted group means")
+    assert "weights" not in res.method
 
 
 def test_diagnostics_match_independent_calculations(fitted, random_cohort):
