@@ -449,6 +449,13 @@ clientside_callback(
 def main(argv: Sequence[str] | None = None) -> None:
     """Parse options, configure the analysis layer and serve the app."""
     settings = configure(parse_settings(argv))
+    # open the dataset before serving, so the first page view does not wait for it
+    try:
+        ds = registry.active()
+        log.warning("dataset: %s, %d rows%s", ds.provenance.source, ds.provenance.rows,
+                    f" ({ds.provenance.label})" if ds.provenance.label else "")
+    except ExplorerError as err:  # remembered by the registry; every page shows the report
+        log.warning("the dataset could not be loaded: %s", err)
     # the version check would call plotly's server: the app must work with no internet
     app.run(host=settings.host, port=settings.port, debug=settings.debug,
             dev_tools_disable_version_check=True)

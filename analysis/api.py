@@ -39,10 +39,16 @@ from typing import Any
 
 import pandas as pd
 
-from analysis import cache
+from analysis import cache, distributions
+from analysis.dose_response import dose_response
 from analysis.errors import AnalysisError, ExplorerError
 from analysis.filters import ATTRITION_COLUMNS, FilterResult, FilterSpec, apply_filters
+from analysis.interactions import continuous_interaction, interaction
+from analysis.models import ancova
+from analysis.progression import progression_summary
 from analysis.schema import VARIABLES, outcomes
+from analysis.subgroups import subgroup_effects
+from analysis.table_one import table_one
 
 #: Therapy flag -> the continuous measurement behind it.
 THERAPY_MODIFIERS: dict[str, str] = {"ldl_intensive": "ldl_c", "sbp_intensive": "sbp"}
@@ -293,7 +299,6 @@ def overview(fingerprint: str, query: str | None = "", outcome: str = "delta_pav
 @cache.memoize("api.overview")
 def _overview(fingerprint: str, query: str, outcome: str,
               weights: str = "proportional") -> ApiResult:
-    from analysis.models import ancova
 
     selected, fields = _base("overview", fingerprint, query,
                              _options(outcome=outcome, weights=weights))
@@ -314,7 +319,6 @@ def baseline_table(fingerprint: str, query: str | None = "") -> ApiResult:
 
 @cache.memoize("api.baseline_table")
 def _baseline_table(fingerprint: str, query: str) -> ApiResult:
-    from analysis.table_one import table_one
 
     selected, fields = _base("baseline_table", fingerprint, query, ())
     parts: dict[str, Any] = {}
@@ -349,10 +353,6 @@ def progression(fingerprint: str, query: str | None = "", outcome: str = "delta_
 @cache.memoize("api.progression")
 def _progression(fingerprint: str, query: str, outcome: str, bins: int,
                  weights: str = "proportional") -> ApiResult:
-    from analysis import distributions
-    from analysis.dose_response import dose_response
-    from analysis.models import ancova
-    from analysis.progression import progression_summary
 
     selected, fields = _base("progression", fingerprint, query,
                              _options(outcome=outcome, bins=bins, weights=weights))
@@ -391,8 +391,6 @@ def comparison(fingerprint: str, query: str | None = "", outcome: str = "delta_p
 def _comparison(fingerprint: str, query: str, outcome: str,
                 covariates: tuple[str, ...] | None, weights: str,
                 subgroups: bool = True) -> ApiResult:
-    from analysis.models import ancova
-    from analysis.subgroups import subgroup_effects
 
     selected, fields = _base("comparison", fingerprint, query, _options(
         outcome=outcome, covariates=covariates, weights=weights, subgroups=subgroups))
@@ -428,7 +426,6 @@ def therapy(fingerprint: str, query: str | None = "", outcome: str = "delta_pav"
 @cache.memoize("api.therapy")
 def _therapy(fingerprint: str, query: str, outcome: str, modifier: str,
              covariates: tuple[str, ...] | None, weights: str) -> ApiResult:
-    from analysis.interactions import continuous_interaction, interaction
 
     selected, fields = _base("therapy", fingerprint, query, _options(
         outcome=outcome, modifier=modifier, covariates=covariates, weights=weights))

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import subprocess
 import sys
 import threading
@@ -143,6 +144,7 @@ def bench_browser() -> list[dict]:
     from analysis.settings import Settings
 
     app_module.configure(Settings(cache_type="SimpleCache"))
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request log in the report
     server = make_server("127.0.0.1", 8066, app_module.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
