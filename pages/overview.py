@@ -27,9 +27,9 @@ HEADLINE = "ov-headline"
 FIGURE = "ov-ls-means"
 
 _ATTRITION_COLUMNS = {"description": "Step", "n": "n left", "n_excluded": "Excluded",
-                      "n_excluded_missing": "Excluded (missing value)",
-                      "n_missing_kept": "Kept with a missing value",
-                      "n_none": "n none", "n_spotty": "n spotty"}
+                      "n_excluded_missing": "of which missing",
+                      "n_missing_kept": "Kept, missing",
+                      "n_none": "None", "n_spotty": "Spotty"}
 
 
 def layout(**_query):
@@ -42,10 +42,15 @@ def layout(**_query):
         html.H2("Headline result: change in percent atheroma volume (ΔPAV)"),
         dcc.Loading(html.Div(id=HEADLINE), delay_show=300),
         dbc.Row([
-            dbc.Col(graph(FIGURE, "dpav_ls_means", height=480), lg=6),
+            dbc.Col(graph(FIGURE, "dpav_ls_means", height=480), lg=5),
             dbc.Col([html.H2("Attrition: patients left after each filter and the model",
                              className="mt-0"),
-                     dcc.Loading(html.Div(id=ATTRITION), delay_show=300)], lg=6),
+                     dcc.Loading(html.Div(id=ATTRITION), delay_show=300),
+                     html.P("Excluded: patients removed by the step; of which missing: removed "
+                            "because the filtered value is missing; kept, missing: missing "
+                            "value kept (missing-value policy 'keep'). None / Spotty: patients "
+                            "left per group.", className="method-note")],
+                    lg=7, className="table-responsive"),
         ]),
     ])
 
