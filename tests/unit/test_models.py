@@ -2,7 +2,7 @@
 
 Independent references: statsmodels formula OLS with a patsy formula (a different
 path from the NumPy design used by analysis.models), scipy, hand counts, and the
-published summary (/work/shared/study/published_summary.json: ΔPAV LS means
+published summary (data/published_summary.json: ΔPAV LS means
 0.43 ± 0.07 spotty, 0.02 ± 0.11 none, p = 0.002).
 R's emmeans is not available here (no CRAN access); the emmeans definitions are
 verified numerically (see also tests/unit/test_lsmeans.py).
