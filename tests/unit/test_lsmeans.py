@@ -1,7 +1,7 @@
 """LS means against hand-built reference-grid arithmetic.
 
-R's emmeans is not available on this machine (no CRAN access), so the emmeans
-definitions are checked numerically instead: the reference grid is written out by hand
+Here the emmeans definitions are checked by hand arithmetic (R's emmeans output itself
+is compared in test_emmeans_reference.py): the reference grid is written out by hand
 (focal level x factor-covariate levels, numeric covariate at its mean), the
 coefficients come from numpy lstsq, and the grid rows are averaged with the weights
 emmeans uses ("proportional": observed frequencies of the covariate level

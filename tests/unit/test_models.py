@@ -4,8 +4,8 @@ Independent references: statsmodels formula OLS with a patsy formula (a differen
 path from the NumPy design used by analysis.models), scipy, hand counts, and the
 published summary (data/published_summary.json: ΔPAV LS means
 0.43 ± 0.07 spotty, 0.02 ± 0.11 none, p = 0.002).
-R's emmeans is not available here (no CRAN access); the emmeans definitions are
-verified numerically (see also tests/unit/test_lsmeans.py).
+The emmeans definitions are verified by hand arithmetic in test_lsmeans.py and against
+R's emmeans output in test_emmeans_reference.py.
 """
 
 from __future__ import annotations
