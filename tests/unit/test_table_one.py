@@ -119,7 +119,18 @@ def test_multilevel_category_rows_and_chi_square(tiny_cohort):
     assert head["p"] == pytest.approx(ref.pvalue)
     assert any(n.startswith("Statin intensity:") and "expected" in n for n in res.notes)
     assert math.isnan(high["p"]) and high["test"] == ""
-    assert head["smd"] >= 0
+    # Yang & Dalton SMD by hand. Proportions none/moderate/high: spotty 0, 0.4, 0.6 (of 5
+    # known); none 0.2, 0.2, 0.6. Indicators of moderate and high: difference T = (0.2, 0);
+    # S_spotty = [[0.24, -0.24], [-0.24, 0.24]], S_none = [[0.16, -0.12], [-0.12, 0.24]],
+    # pooled S = [[0.20, -0.18], [-0.18, 0.24]], det 0.0156, S^-1[0, 0] = 0.24 / 0.0156,
+    # so SMD = sqrt(0.2^2 * 0.24 / 0.0156) = 0.78446
+    assert head["smd"] == pytest.approx(math.sqrt(0.04 * 0.24 / 0.0156))
+    # per-level binary SMDs by hand, (p_spotty - p_none) / sqrt((pq_spotty + pq_none) / 2):
+    # none (0 - 0.2) / sqrt(0.16 / 2) = -0.70711; moderate 0.2 / sqrt(0.40 / 2) = 0.44721;
+    # high 0 (same share)
+    assert row(res, "statin", "none")["smd"] == pytest.approx(-0.2 / math.sqrt(0.08))
+    assert row(res, "statin", "moderate")["smd"] == pytest.approx(0.2 / math.sqrt(0.2))
+    assert high["smd"] == pytest.approx(0.0, abs=1e-12)
 
 
 def test_default_rows_follow_the_dictionary(tiny_cohort):
@@ -146,15 +157,21 @@ def test_random_cohort_against_scipy(random_cohort):
     ref = stats.ttest_ind(data.loc[sp, "hdl_c"].dropna(), data.loc[no, "hdl_c"].dropna(),
                           equal_var=False)  # reference: scipy Welch
     assert hdl["p"] == pytest.approx(ref.pvalue)
+    assert hdl["test"] == "Welch t-test"
     male = row(res, "sex", "male")
     table = pd.crosstab(data.loc[sp | no, "sex"].astype(str),
                         data.loc[sp | no, "calcification"].astype(str))
     chi = stats.chi2_contingency(table.to_numpy(), correction=False)  # reference: scipy
     assert row(res, "sex")["p"] == pytest.approx(chi.pvalue)
     assert row(res, "sex")["test"] == "chi-square"
+    # reference: pandas share of men among the spotty rows (sex has no missing values here)
+    assert data.loc[sp, "sex"].notna().all()
     assert male["spotty_pct"] == pytest.approx(100 * (data.loc[sp, "sex"] == "male").mean())
     crp = row(res, "crp")
-    mw = stats.mannwhitneyu(data.loc[sp, "crp"], data.loc[no, "crp"], alternative="two-sided")
+    # reference: scipy.stats.mannwhitneyu (two-sided) on the non-missing values
+    mw = stats.mannwhitneyu(data.loc[sp, "crp"].dropna(), data.loc[no, "crp"].dropna(),
+                            alternative="two-sided")
+    assert crp["test"] == "Mann-Whitney U"
     assert crp["p"] == pytest.approx(mw.pvalue)
 
 
