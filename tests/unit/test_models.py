@@ -191,14 +191,11 @@ def test_method_formula_and_exclusions(fitted, random_cohort):
     assert res.n_used == int(complete.notna().all(axis=1).sum())
 
 
-def test_published_values(request):
-    if not settings.BUNDLED_COHORT.exists():
-        pytest.skip("data/simulated_cohort.csv not generated yet")
-    try:
-        from analysis.loader import load_bundled
-        frame = load_bundled().frame
-    except ImportError:
-        frame = request.getfixturevalue("sim_cohort")
+def test_published_values():
+    # data/simulated_cohort.csv is committed: no skip, no fallback that could hide a failure
+    from analysis.loader import load_bundled
+
+    frame = load_bundled().frame
     res = ancova(frame, "delta_pav")
     ls = res.ls_means.set_index("level")
     # reference: published_summary.json, LS mean ± SE 0.43 ± 0.07 (spotty), 0.02 ± 0.11 (none)
@@ -208,7 +205,9 @@ def test_published_values(request):
     assert ls.loc["none", "se"] == pytest.approx(0.11, abs=0.02)
     # reference: published p = 0.002
     assert 0.001 <= res.contrast["p"].iloc[0] <= 0.005
+    assert res.contrast["test"].iloc[0] == "t-test of LS-mean difference (ANCOVA)"
     assert (ls.loc["none", "n"], ls.loc["spotty", "n"]) == (425, 922)  # published n
+    assert res.n_used == 425 + 922
 
 
 def test_row_order_invariance_and_no_mutation(random_cohort):
@@ -314,6 +313,14 @@ def test_other_grouping_factor(random_cohort):
     assert res.ls_means["level"].tolist() == ["female", "male"]
     assert res.n_used == len(rows)
     assert res.contrast["contrast"].tolist() == ["male - female"]
+    # reference: patsy OLS delta_pav ~ C(sex) + age on the same rows; the male - female
+    # contrast of a main-effects model is the sex coefficient, with its t-test p
+    ref = smf.ols("delta_pav ~ C(sex) + age",
+                  data=rows.assign(sex=rows["sex"].astype(str))).fit()
+    c = res.contrast.iloc[0]
+    assert c["estimate"] == pytest.approx(ref.params["C(sex)[T.male]"], abs=1e-10)
+    assert c["se"] == pytest.approx(ref.bse["C(sex)[T.male]"], rel=1e-10)
+    assert c["p"] == pytest.approx(ref.pvalues["C(sex)[T.male]"], rel=1e-8)
 
 
 def test_group_level_not_declared_gives_size_message(random_cohort):

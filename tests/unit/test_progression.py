@@ -90,9 +90,13 @@ def test_delta_tav_works_and_welch_matches(random_cohort):
     d = random_cohort
     a = d.loc[d["calcification"] == "spotty", "delta_tav"].dropna()
     b = d.loc[d["calcification"] == "none", "delta_tav"].dropna()
-    ref = stats.ttest_ind(a, b, equal_var=False)
-    assert res.difference_test.iloc[0]["p"] == pytest.approx(ref.pvalue)
+    ref = stats.ttest_ind(a, b, equal_var=False)  # reference: scipy Welch t-test
+    diff = res.difference_test.iloc[0]
+    assert diff["test"] == "Welch t-test"
+    assert diff["p"] == pytest.approx(ref.pvalue)
+    assert diff["estimate"] == pytest.approx(a.mean() - b.mean())  # reference: pandas means
     assert by_level(res, "spotty")["n"] == len(a)
+    assert by_level(res, "none")["n"] == len(b)
 
 
 def test_bad_outcome_names_column_and_allowed_ones(tiny_cohort):
