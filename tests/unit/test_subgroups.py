@@ -60,6 +60,32 @@ def test_interaction_p_equals_patsy_product_term(result, random_cohort):
     assert sex_rows["interaction_test"].iloc[0].startswith("t-test")
     statin = result.table[result.table["variable"] == "statin"]
     assert statin["interaction_test"].iloc[0].startswith("F-test")  # 3 levels
+    # reference: F-test of nested patsy models with and without group x statin (2 df)
+    data3 = data.join(rows["statin"].astype(object).rename("statin")).dropna()
+    base = "y ~ C(g) + C(statin) + C(sex) + pav + age + C(dm)"
+    small = smf.ols(base, data=data3.astype({"statin": str})).fit()
+    full = smf.ols(base + " + C(g):C(statin)", data=data3.astype({"statin": str})).fit()
+    _, p_statin, df_diff = full.compare_f_test(small)
+    assert df_diff == 2
+    assert statin["p_interaction"].iloc[0] == pytest.approx(p_statin, rel=1e-8)
+
+
+def test_overall_row_p_and_method_name_model_weights_and_n(result, random_cohort):
+    rows = random_cohort[random_cohort["calcification"].isin(["none", "spotty"])]
+    data = pd.DataFrame({
+        "y": rows["delta_pav"], "g": rows["calcification"].astype(str),
+        "sex": rows["sex"].astype(str), "age": rows["age"], "pav": rows["pav_baseline"],
+        "dm": rows["diabetes"].map({True: "yes", False: "no"}).astype(object),
+    }).dropna()
+    ref = smf.ols("y ~ C(g) + C(sex) + pav + age + C(dm)", data=data).fit()
+    first = result.table.iloc[0]
+    # reference: patsy OLS, t-test of the group coefficient (= the spotty - none contrast
+    # of a main-effects model)
+    assert first["estimate"] == pytest.approx(ref.params["C(g)[T.spotty]"], abs=1e-10)
+    assert first["p"] == pytest.approx(ref.pvalues["C(g)[T.spotty]"], rel=1e-8)
+    # the method names the model, the weighting and the n used (hand count: complete cases)
+    assert "ANCOVA" in result.method and "proportional" in result.method
+    assert f"overall n = {len(data)}" in result.method
 
 
 def test_age_split_levels_and_counts(result, random_cohort):
@@ -120,7 +146,13 @@ def test_dose_response_raw_summaries_and_trend(counted):
     assert res.p_trend == pytest.approx(ref.pvalues["score"], rel=1e-8)
     assert res.slope == pytest.approx(ref.params["score"], rel=1e-10)
     assert res.trend_test.startswith("linear trend test (OLS on deposit category 0-3")
+    for c in COVS:  # the trend test names its adjustment ...
+        assert c in res.trend_test
+    assert f"df = {ref.df_resid:g}" in res.trend_test  # ... and the patsy residual df
     assert res.table["ls_mean"].notna().all()
+    # the method names the model, the weighting and n (patsy's complete-case count)
+    assert "ANCOVA" in res.method and "proportional weights" in res.method
+    assert res.n_used == int(ref.nobs) and f"n = {int(ref.nobs)}" in res.method
 
 
 def test_dose_response_default_covariates_and_other_excluded(counted):
