@@ -58,6 +58,13 @@ def test_2x2_interaction_p_equals_product_term_t_test(cohort):
             # reference: hand count of the cell
             n = ((rows.calcification == g) & (rows.ldl_intensive == m)).sum()
             assert cells.loc[(g, word), "n"] == n
+    # the method names the model with its covariates, the weighting and n (patsy's count)
+    assert res.formula == ("delta_pav ~ calcification * ldl_intensive + pav_baseline + age + sex")
+    assert res.method.startswith("ANCOVA (OLS) with interaction: " + res.formula)
+    assert "proportional weights" in res.method and f"n = {int(ref.nobs)}" in res.method
+    # every simple-effect p names its test
+    assert set(res.simple_effects["test"]) == {
+        "t-test of LS-mean difference (ANCOVA with interaction)"}
 
 
 def test_simple_effects_without_covariates_are_raw_cell_differences(cohort):
@@ -145,6 +152,12 @@ def test_continuous_interaction_matches_patsy(cohort):
     assert curve["fit"].iloc[3] == pytest.approx(pred, abs=1e-10)
     assert (curve["ci_low"] < curve["fit"]).all() and (curve["fit"] < curve["ci_high"]).all()
     assert len(res.curve) == 14
+    # the p names its test; the method names model, covariates, weighting and n
+    assert "t-test" in res.interaction_test
+    assert res.n_used == int(ref.nobs)  # reference: patsy complete-case count
+    for c in COVS:
+        assert c in res.formula
+    assert "proportional weights" in res.method and f"n = {int(ref.nobs)}" in res.method
 
 
 def test_continuous_interaction_rejects_factor(cohort):
