@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import zipfile
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -73,7 +75,15 @@ def test_overview_headline_follows_filters(caller, dataset):
     assert "Complete cases for the ANCOVA" in attrition
 
 
-def test_overview_raw_switch_changes_model(caller):
+def _y(trace) -> float:
+    """First y value of a trace (plain list or plotly's base64 typed array)."""
+    value = trace["y"]
+    if isinstance(value, dict) and "bdata" in value:
+        return float(np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])[0])
+    return float(value[0])
+
+
+def test_overview_raw_switch_changes_model(caller, dataset):
     _s, adjusted, _ = caller.call("ov-ls-means.figure", {STORE: {}, PRESENT: False,
                                                          MEANS: "adjusted"})
     _s, raw, _ = caller.call("ov-ls-means.figure", {STORE: {}, PRESENT: False, MEANS: "raw"})
@@ -81,7 +91,16 @@ def test_overview_raw_switch_changes_model(caller):
     fr = _response(raw, "ov-ls-means", "figure")
     assert "LS mean" in fa["layout"]["yaxis"]["title"]["text"]
     assert fr["layout"]["yaxis"]["title"]["text"].startswith("Mean")
-    assert fa["data"][1]["y"] != fr["data"][1]["y"]
+    # reference: plain pandas group means of ΔPAV over all none/spotty patients
+    frame = dataset.frame
+    raw_means = frame[frame["calcification"].isin(["none", "spotty"])].groupby(
+        "calcification", observed=True)["delta_pav"].mean()
+    assert [_y(t) for t in fr["data"]] == pytest.approx(
+        [raw_means["none"], raw_means["spotty"]], abs=1e-9)
+    # published_summary.json: adjusted ΔPAV LS means 0.02 (none) and 0.43 (spotty), which
+    # differ from the raw means: the switch must change the plotted model
+    assert [_y(t) for t in fa["data"]] == pytest.approx([0.02, 0.43], abs=0.03)
+    assert _y(fa["data"][1]) != pytest.approx(_y(fr["data"][1]), abs=1e-3)
 
 
 def test_empty_selection_shows_message_not_traceback(caller):

@@ -147,10 +147,15 @@ def test_equal_weights_reach_therapy_curves_and_dose_response(caller, dataset):
     assert "(equal weights)" in _footnote(dose_fig)
 
 
-def test_raw_means_ignore_the_weighting(caller):
+def test_raw_means_ignore_the_weighting(caller, dataset):
     raw_eq = _figure(_overview(caller, "equal", means="raw"), "ov-ls-means")
     raw_pr = _figure(_overview(caller, "proportional", means="raw"), "ov-ls-means")
     assert _ls_by_group(raw_eq) == _ls_by_group(raw_pr)
+    # reference: plain pandas group means of ΔPAV over the age 50-70 selection
+    frame = apply_filters(dataset.frame, AGE_SPEC).frame
+    raw = frame.groupby("calcification", observed=True)["delta_pav"].mean()
+    assert _ls_by_group(raw_eq) == pytest.approx(
+        {GROUP_LABELS[g]: raw[g] for g in ("none", "spotty")}, abs=1e-9)
     assert model_weights("raw", "equal") == "proportional"
     assert model_weights("adjusted", "equal") == "equal"
     assert model_weights("adjusted", None) == "proportional"
