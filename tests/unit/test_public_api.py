@@ -23,7 +23,14 @@ def test_readme_example_runs_end_to_end():
     res = analysis.api.comparison(fp, "age=50-70&sex=male", "delta_pav")
     assert res.ok, res.messages()
     ls = res["ancova"].ls_means
-    # every patient in the selection is a man aged 50-70 (checked on the raw frame)
-    sel = ds.frame[(ds.frame["age"].between(50, 70)) & (ds.frame["sex"] == "male")]
+    # every patient in the selection is a man aged 50-70 in the compared groups
+    # (independent: a plain pandas mask on the loaded frame)
+    f = ds.frame
+    sel = f[f["calcification"].isin(["none", "spotty"]) & f["age"].between(50, 70)
+            & (f["sex"] == "male")]
     assert res.n == len(sel)
-    assert set(ls["level"]) == {"none", "spotty"}
+    assert ls["level"].tolist() == ["none", "spotty"]
+    assert ls["n"].tolist() == [int((sel["calcification"] == g).sum()) for g in ("none", "spotty")]
+    # the API answer is the documented ancova() on exactly those rows
+    direct = analysis.ancova(sel, "delta_pav")
+    assert ls["ls_mean"].tolist() == pytest.approx(direct.ls_means["ls_mean"].tolist(), abs=1e-12)
