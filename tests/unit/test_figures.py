@@ -110,6 +110,9 @@ def test_dose_response_figure(small):
     fig = figures.make_dose_response_figure(dose, outcome="delta_pav", adjusted=True)
     assert list(fig.data[0].x) == ["0", "1", "2", "3+"]
     assert fig.layout.yaxis.title.text.startswith("LS mean")
+    # adjusted: the plotted points are the LS means of the dose-response table
+    np.testing.assert_allclose(np.asarray(fig.data[0].y, dtype=float),
+                               dose.table["ls_mean"].to_numpy(float), rtol=1e-12)
     raw = figures.make_dose_response_figure(dose, outcome="delta_pav")
     zero = small.loc[small["n_spotty"] == 0, "delta_pav"].dropna()
     assert raw.data[0].y[0] == pytest.approx(zero.mean())  # independent: pandas mean
@@ -121,6 +124,9 @@ def test_forest_figure(small):
     ticks = fig.layout.yaxis.ticktext
     assert len(fig.data[0].y) == len(ticks) == len(sub.table)  # one labelled row each
     assert ticks[0] == "Overall"
+    # the plotted points are the table's estimates, row for row (NaN for a row not estimated)
+    np.testing.assert_allclose(np.asarray(fig.data[0].x, dtype=float),
+                               sub.table["estimate"].to_numpy(float), rtol=1e-12)
     assert any("p int." in label for label in ticks)
 
 
@@ -129,11 +135,18 @@ def test_interaction_figures(small):
     fig = figures.make_interaction_figure(res, outcome="delta_pav", modifier_label="LDL-C")
     assert len(fig.data) == 2
     assert set(fig.data[0].x) == set(res.cells["modifier_level"].astype(str))
+    # each group's line goes through its cell LS means, at the right modifier level
+    cells = res.cells.set_index(["group", "modifier_level"])["ls_mean"]
+    for trace, level in zip(fig.data, ("none", "spotty"), strict=True):
+        for x, y in zip(trace.x, trace.y, strict=True):
+            assert y == pytest.approx(cells[(level, x)], rel=1e-12)
     cont = continuous_interaction(small, "delta_pav", "ldl_c")
     fig = figures.make_continuous_interaction_figure(cont, outcome="delta_pav",
                                                      modifier="ldl_c", cut=70.0)
     assert len(fig.data) == 4  # a CI band and a line per group
     assert fig.layout.shapes[0].x0 == 70.0  # the cut-point line
+    # the band is the 'none' colour (Okabe-Ito blue #0072B2 = 0, 114, 178) made translucent
+    assert GROUP_COLORS["none"] == "#0072B2"
     assert fig.data[0].fillcolor == "rgba(0, 114, 178, 0.18)"
     assert fig.layout.xaxis.title.text == "LDL-C (mg/dl)"
 
