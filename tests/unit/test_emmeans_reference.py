@@ -1,4 +1,4 @@
-"""LS means, contrasts and interaction results agree with R's emmeans to 6 significant digits.
+"""LS means, contrasts and interaction results agree with R's emmeans to 10 significant digits.
 
 The reference numbers are committed CSV files written by
 ``tests/reference/emmeans_reference.R`` (run ``Rscript tests/reference/emmeans_reference.R``
@@ -10,7 +10,7 @@ tests/reference/emmeans_meta.csv) from ``lm()`` fits of the same data:
 * ``tests/reference/emmeans_small_cohort.csv`` (63 patients, unbalanced trials, one
   missing value in each of hdl_c / pav_followup / tav_baseline, 2 "other" rows).
 
-Every comparison is relative, ``pytest.approx(rel=1e-6)``. Each test names the R call
+Every comparison is relative, ``pytest.approx(rel=1e-10)``. Each test names the R call
 that produced its numbers; ``model`` in the CSV files holds the exact formula.
 """
 
@@ -27,7 +27,7 @@ from analysis.loader import load_bundled, load_dataset
 from analysis.models import ancova
 
 REF_DIR = Path(__file__).resolve().parents[1] / "reference"
-REL = 1e-6  # 6 significant digits
+REL = 1e-10  # 10 significant digits (they agree to 12 here; margin for other BLAS builds)
 
 
 def _read(name: str) -> pd.DataFrame:
@@ -140,7 +140,9 @@ def test_proportional_is_emmeans_proportional_and_outer_not_cells(datasets, case
                   diagnostics=False).ls_means.set_index("level").loc[outer["level"]]
     assert ours["ls_mean"].to_numpy() == _approx(outer["emmean"])
     assert ours["se"].to_numpy() == _approx(outer["SE"])
-    assert ours["ls_mean"].to_numpy() != _approx(cells["emmean"])
+    # "cells" differs by 0.15 % (cohort_tav_short) to 130 % (cohort_pav_default) relative
+    # (emmeans_lsmeans.csv): a fixed 0.1 % bound, not REL, so a tighter REL cannot weaken it
+    assert ours["ls_mean"].to_numpy() != pytest.approx(cells["emmean"].to_numpy(float), rel=1e-3)
 
 
 @pytest.mark.parametrize("weights", list(OURS_TO_EMMEANS))
