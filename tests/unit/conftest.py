@@ -4,7 +4,7 @@
 and adds the derived columns (analysis.derive), as a validated frame would have them.
 ``tiny_cohort`` is small enough to check by hand; ``random_cohort`` is a larger
 seeded frame for invariance tests; ``sim_cohort`` is the bundled simulated cohort
-(skipped while data/simulated_cohort.csv does not exist).
+(committed; the tests fail, not skip, if it is missing).
 """
 
 from __future__ import annotations
@@ -134,8 +134,8 @@ def random_cohort() -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def sim_cohort() -> pd.DataFrame:
     """The bundled simulated cohort (data/simulated_cohort.csv) with dictionary dtypes."""
-    if not BUNDLED_COHORT.exists():
-        pytest.skip("data/simulated_cohort.csv does not exist yet")
+    # committed with the repository: a missing file is a failure, never a silent skip
+    assert BUNDLED_COHORT.exists(), f"{BUNDLED_COHORT} is missing"
     raw = pd.read_csv(BUNDLED_COHORT, dtype="str", keep_default_na=True)
     known = [c for c in raw.columns if c in schema.VARIABLES and not schema.get(c).derived]
     return make_frame({c: raw[c].where(raw[c].notna(), None).tolist() for c in known})

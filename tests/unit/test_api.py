@@ -32,8 +32,7 @@ def simple_cache():
 @pytest.fixture(scope="module")
 def bundled() -> str:
     """Fingerprint of the bundled simulated cohort, registered in this process."""
-    if not BUNDLED_COHORT.exists():
-        pytest.skip("data/simulated_cohort.csv does not exist yet")
+    assert BUNDLED_COHORT.exists(), f"{BUNDLED_COHORT} is missing (it is committed)"
     from analysis.loader import load_bundled
 
     return registry.register(load_bundled())

@@ -268,9 +268,7 @@ def test_registry_remembers_load_failure(tmp_path, clean_registry):
 
 @pytest.mark.parametrize("fmt,ext", [("csv", ".csv"), ("parquet", ".parquet"), ("sav", ".sav")])
 def test_bundled_cohort_round_trip(tmp_path, fmt, ext):
-    if not settings.BUNDLED_COHORT.exists():
-        pytest.skip("data/simulated_cohort.csv does not exist yet")
-    ds = load_bundled()
+    ds = load_bundled()  # committed: a missing file fails here rather than skipping
     assert ds.provenance.simulated is True
     base = ds.frame[[c for c in CANON if c in ds.frame.columns]]
     canon = {c: [None if pd.isna(v) else v for v in base[c].astype(object)] for c in base}
