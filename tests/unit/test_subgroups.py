@@ -155,6 +155,31 @@ def test_dose_response_raw_summaries_and_trend(counted):
     assert res.n_used == int(ref.nobs) and f"n = {int(ref.nobs)}" in res.method
 
 
+@pytest.mark.parametrize("weights", ["proportional", "equal"])
+def test_dose_response_ls_means_match_patsy_reference_grid(counted, weights):
+    res = dose_response(counted, "delta_pav", covar=COVS, weights=weights)
+    rows = counted[counted["calcification"].isin(["none", "spotty"])]
+    data = pd.DataFrame({
+        "y": rows["delta_pav"],
+        "cat": np.minimum(rows["n_spotty"].astype(float), 3).astype("Int64").astype(str),
+        "pav": rows["pav_baseline"], "age": rows["age"], "sex": rows["sex"].astype(str),
+        "dm": rows["diabetes"].map({True: "yes", False: "no"}).astype(object)}).dropna()
+    ref = smf.ols("y ~ C(cat) + pav + age + C(sex) + C(dm)", data=data).fit()
+    if weights == "proportional":
+        # reference (emmeans "proportional", main-effects model): mean patsy prediction over
+        # the analysed rows with the category set
+        grid = data
+    else:
+        # reference (emmeans "equal"): every sex x diabetes cell once, numeric covariates at
+        # their mean over the analysed rows
+        grid = pd.DataFrame([{"sex": s, "dm": m, "pav": data["pav"].mean(),
+                              "age": data["age"].mean()}
+                             for s in ("female", "male") for m in ("no", "yes")])
+    expected = [ref.predict(grid.assign(cat=k)).mean() for k in ("0", "1", "2", "3")]
+    np.testing.assert_allclose(res.table["ls_mean"], expected, rtol=0, atol=1e-10)
+    assert res.n_used == int(ref.nobs)  # reference: patsy's complete-case count
+
+
 def test_dose_response_default_covariates_and_other_excluded(counted):
     res = dose_response(counted, "delta_pav")
     n_other = int((counted["calcification"] == "other").sum())
