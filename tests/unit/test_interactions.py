@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import patsy
 import pytest
 import statsmodels.formula.api as smf
+from scipy import stats
 
 from analysis.derive import add_derived
 from analysis.errors import AnalysisError
@@ -150,6 +152,15 @@ def test_continuous_interaction_matches_patsy(cohort):
     x = curve["x"].iloc[3]
     pred = ref.predict(rows.assign(calcification="spotty", ldl_c=x)).mean()
     assert curve["fit"].iloc[3] == pytest.approx(pred, abs=1e-10)
+    # reference: CI of that average prediction, L = mean patsy design row, SE = sqrt(L V L'),
+    # half-width t(0.975, residual df) x SE
+    X = patsy.build_design_matrices([ref.model.data.model_spec],
+                                    rows.assign(calcification="spotty", ldl_c=x))[0]
+    L = np.asarray(X).mean(axis=0)
+    se = np.sqrt(L @ ref.cov_params().to_numpy() @ L)
+    half = stats.t.ppf(0.975, ref.df_resid) * se
+    assert curve["ci_low"].iloc[3] == pytest.approx(pred - half, abs=1e-9)
+    assert curve["ci_high"].iloc[3] == pytest.approx(pred + half, abs=1e-9)
     assert (curve["ci_low"] < curve["fit"]).all() and (curve["fit"] < curve["ci_high"]).all()
     assert len(res.curve) == 14
     # the p names its test; the method names model, covariates, weighting and n

@@ -71,6 +71,10 @@ def test_coefficients_match_statsmodels_formula(fitted):
     np.testing.assert_allclose(res.coefficients["estimate"], ref.params[names], atol=1e-8)
     np.testing.assert_allclose(res.coefficients["se"], ref.bse[names], atol=1e-8)
     np.testing.assert_allclose(res.coefficients["p"], ref.pvalues[names], atol=1e-8)
+    np.testing.assert_allclose(res.coefficients["t"], ref.tvalues[names], rtol=1e-8)
+    ci = ref.conf_int(alpha=0.05).loc[names]  # reference: statsmodels t-based 95% CI
+    np.testing.assert_allclose(res.coefficients["ci_low"], ci[0], rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(res.coefficients["ci_high"], ci[1], rtol=1e-8, atol=1e-10)
     assert res.n_used == int(ref.nobs)  # reference: patsy's complete-case row count
     assert res.df_resid == ref.df_resid
 
