@@ -23,6 +23,7 @@ from dash_callback_client import (  # noqa: F401
 
 from analysis.filters import FilterSpec, apply_filters
 from analysis.schema import GROUP_COLORS, SIMULATED_LABEL
+from analysis.settings import DATA_DIR
 from components import ids
 from components.downloads import PARQUET_KEY
 from components.filter_panel import category_names, domain_from_frame, range_names
@@ -101,6 +102,28 @@ def test_overview_raw_switch_changes_model(caller, dataset):
     # differ from the raw means: the switch must change the plotted model
     assert [_y(t) for t in fa["data"]] == pytest.approx([0.02, 0.43], abs=0.03)
     assert _y(fa["data"][1]) != pytest.approx(_y(fr["data"][1]), abs=1e-3)
+
+
+def test_overview_headline_reproduces_the_published_numbers_and_names_its_model(caller):
+    # published_summary.json (data/): progression delta_pav LS mean ± SE spotty [0.43, 0.07],
+    # none [0.02, 0.11], p 0.002; groups spotty n 922, none n 425
+    published = json.loads((DATA_DIR / "published_summary.json").read_text())
+    pav = next(r for r in published["progression"] if r["outcome"] == "delta_pav")
+    groups = published["groups"]
+    status, data, _ = caller.call("ov-ls-means.figure", {STORE: {}, PRESENT: False,
+                                                         MEANS: "adjusted"})
+    assert status == 200
+    text = _text(_response(data, "ov-headline", "children"))
+    assert f"No calcification (n = {groups['none']['n']})" in text
+    assert f"Spotty calcification (n = {groups['spotty']['n']})" in text
+    assert f"+{pav['none'][0]:.2f} % LS mean" in text
+    assert f"+{pav['spotty'][0]:.2f} % LS mean" in text
+    # the p names its test; the adjusted means name model, covariates, weighting and n
+    assert f"p = {pav['p']:.3f} (t-test of LS-mean difference (ANCOVA))" in text
+    assert ("ANCOVA (OLS): delta_pav ~ calcification + pav_baseline + trial + age + sex + "
+            "diabetes + prior_mi + hdl_c") in text
+    assert "proportional weights" in text
+    assert f"n = {groups['none']['n'] + groups['spotty']['n']}" in text
 
 
 def test_empty_selection_shows_message_not_traceback(caller):
