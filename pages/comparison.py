@@ -12,6 +12,7 @@ from analysis.schema import GROUP, GROUP_LABELS, PATIENT_VARIABLES, get, outcome
 from components import ids
 from components.figures import graph, make_forest_figure, make_ls_means_figure
 from components.page_context import error_alert, error_figure, page_context, small_n_warning
+from components.page_options import outcome_radio
 from components.tables import fmt_num, fmt_p, frame_table
 from components.url_state import model_weights, option, option_list
 
@@ -39,12 +40,7 @@ def layout(**query):
     return html.Div([
         html.H1("Group comparison"),
         dbc.Row([
-            dbc.Col(html.Div([
-                html.Div("Outcome", id="cmp-outcome-label", className="form-label"),
-                dbc.RadioItems(id=ids.option_id("outcome"), value=outcome, inline=True,
-                               options=[{"label": get(o).axis_label, "value": o}
-                                        for o in OUTCOMES]),
-            ], role="radiogroup", **{"aria-labelledby": "cmp-outcome-label"}), md=4),
+            dbc.Col(outcome_radio(outcome, OUTCOMES, page="cmp"), md=4),
             dbc.Col(html.Div([
                 html.Div("Adjust for (the outcome's baseline value is always included)",
                          id="cmp-covar-label", className="form-label"),

@@ -20,6 +20,7 @@ from components.figures import (
     make_regression_figure,
 )
 from components.page_context import error_alert, error_figure, page_context, small_n_warning
+from components.page_options import option_radio, outcome_radio
 from components.tables import fmt_num, fmt_p, frame_table
 from components.url_state import model_weights, option
 
@@ -51,17 +52,8 @@ def layout(**query):
     return html.Div([
         html.H1("Progression"),
         dbc.Row([
-            dbc.Col(html.Div([
-                html.Div("Outcome", id="pr-outcome-label", className="form-label"),
-                dbc.RadioItems(id=ids.option_id("outcome"), value=outcome, inline=True,
-                               options=[{"label": get(o).axis_label, "value": o}
-                                        for o in OUTCOMES]),
-            ], role="radiogroup", **{"aria-labelledby": "pr-outcome-label"}), md=6),
-            dbc.Col(html.Div([
-                html.Div("Distribution chart", id="pr-chart-label", className="form-label"),
-                dbc.RadioItems(id=ids.option_id("chart"), value=chart, inline=True,
-                               options=[{"label": v, "value": k} for k, v in CHARTS.items()]),
-            ], role="radiogroup", **{"aria-labelledby": "pr-chart-label"}), md=6),
+            dbc.Col(outcome_radio(outcome, OUTCOMES, page="pr"), md=6),
+            dbc.Col(option_radio("chart", "Distribution chart", chart, CHARTS, page="pr"), md=6),
         ], className="mb-2"),
         html.Div(id=WARNING),
         dbc.Row([

@@ -13,6 +13,7 @@ from analysis.schema import get, outcomes
 from components import ids
 from components.figures import graph, make_continuous_interaction_figure, make_interaction_figure
 from components.page_context import error_alert, error_figure, page_context, small_n_warning
+from components.page_options import outcome_radio
 from components.tables import fmt_p, frame_table
 from components.url_state import model_weights, option
 
@@ -44,12 +45,7 @@ def layout(**query):
     return html.Div([
         html.H1("Therapy interactions"),
         dbc.Row([
-            dbc.Col(html.Div([
-                html.Div("Outcome", id="th-outcome-label", className="form-label"),
-                dbc.RadioItems(id=ids.option_id("outcome"), value=outcome, inline=True,
-                               options=[{"label": get(o).axis_label, "value": o}
-                                        for o in OUTCOMES]),
-            ], role="radiogroup", **{"aria-labelledby": "th-outcome-label"}), md=5),
+            dbc.Col(outcome_radio(outcome, OUTCOMES, page="th"), md=5),
             dbc.Col(html.P(id=CUTS, className="method-note"), md=7),
         ]),
         html.Div(id=WARNING),
