@@ -1,8 +1,13 @@
 """The documented public API (README, "Use from Python") resolves and works."""
 
+import importlib
+import subprocess
+import sys
+
 import pytest
 
 import analysis
+from analysis.settings import ROOT
 
 
 @pytest.mark.parametrize("name", analysis.__all__)
@@ -34,3 +39,38 @@ def test_readme_example_runs_end_to_end():
     # the API answer is the documented ancova() on exactly those rows
     direct = analysis.ancova(sel, "delta_pav")
     assert ls["ls_mean"].tolist() == pytest.approx(direct.ls_means["ls_mean"].tolist(), abs=1e-12)
+
+
+README_STATISTICS = """
+import analysis
+ds = analysis.load_bundled()
+frame = ds.frame
+first = analysis.table_one(frame).formatted            # README line
+again = analysis.table_one(frame).formatted            # the same cell run a second time
+fp = analysis.registry.register(ds)                    # README line
+print(first.equals(again))
+print(analysis.dose_response(frame, "delta_pav").p_trend < 1)
+"""
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Bug in analysis/__init__.py: the lazy exports table_one and dose_response share their "
+    "names with the submodules analysis/table_one.py and analysis/dose_response.py; the "
+    "first access imports the submodule, Python then sets the package attribute to the "
+    "module and __getattr__ is no longer consulted, so a second analysis.table_one(frame) "
+    "(or analysis.dose_response after analysis.registry / analysis.api are used) raises "
+    "TypeError: 'module' object is not callable"))
+def test_readme_statistics_functions_are_callable_after_loading():
+    # a fresh interpreter running the README's "Use from Python" lines in their order
+    result = subprocess.run([sys.executable, "-c", README_STATISTICS], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["True", "True"]
+
+
+@pytest.mark.xfail(strict=True, reason="same bug: analysis.table_one / analysis.dose_response "
+                   "resolve to modules once their submodules are imported")
+@pytest.mark.parametrize("name", ["table_one", "dose_response"])
+def test_exported_function_is_not_shadowed_by_its_submodule(name):
+    importlib.import_module(f"analysis.{name}")  # what any caller of the package may do
+    assert callable(getattr(analysis, name)), type(getattr(analysis, name))
