@@ -96,6 +96,11 @@ def test_paired_and_regression(small):
     paired = distributions.paired_summary(small, "pav_baseline", "pav_followup")
     fig = figures.make_paired_figure(paired, variable="pav_baseline")
     assert [list(t.x) for t in fig.data] == [["baseline", "follow-up"]] * 2
+    # independent: pandas means of complete baseline/follow-up pairs per group
+    for trace, rows in zip(fig.data, _groups(small).values(), strict=True):
+        pairs = rows[["pav_baseline", "pav_followup"]].dropna()
+        assert list(trace.y) == pytest.approx(
+            [pairs["pav_baseline"].mean(), pairs["pav_followup"].mean()], rel=1e-12)
     assert "PAV (%)" in fig.layout.yaxis.title.text
     summary = progression_summary(small, "delta_pav")
     fig = figures.make_regression_figure(summary)
