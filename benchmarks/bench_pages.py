@@ -56,11 +56,11 @@ CALLS = {
         "filter-store.data": {}, f"{_OPT('outcome')}.value": "delta_pav",
         f"{_OPT('means')}.value": "adjusted", f"{_OPT('present')}.value": False}),
     "data grid": ("data-grid-holder.children", {"filter-store.data": {},
-                                                "data-columns.value": None}),
+                                                f"{_OPT('columns')}.value": None}),
     "data rows 0-100": ("data-grid.getRowsResponse", {
         "data-grid.getRowsRequest": {"startRow": 0, "endRow": 100, "sortModel": [],
                                      "filterModel": {}},
-        "filter-store.data": {}, "data-columns.value": None}),
+        "filter-store.data": {}, f"{_OPT('columns')}.value": None}),
 }
 PAGES = {
     "overview": ("/", "#ov-ls-means .js-plotly-plot"),

@@ -13,6 +13,13 @@ from urllib.parse import parse_qsl, quote
 
 from analysis.schema import DEFAULT_COVARIATES
 
+#: Columns the Data page's grid shows unless the link chooses others.
+DEFAULT_DATA_COLUMNS = ("patient_id", "trial", "calcification", "n_spotty", "age", "sex",
+                        "diabetes", "prior_mi", "hdl_c", "ldl_c", "sbp", "pav_baseline",
+                        "pav_followup", "delta_pav", "delta_tav")
+#: Options whose value is a list (comma-joined in the query).
+LIST_OPTIONS = ("covar", "columns")
+
 #: Page options kept in the URL and their defaults (written as text in the query).
 OPTION_DEFAULTS: dict[str, str] = {
     "outcome": "delta_pav",            # progression, comparison, therapy
@@ -21,6 +28,7 @@ OPTION_DEFAULTS: dict[str, str] = {
     "weights": "proportional",         # LS-mean weighting of every model: proportional | equal
     "covar": ",".join(DEFAULT_COVARIATES),  # comparison: adjustment set (besides baseline)
     "modifier": "ldl_c",               # therapy: continuous modifier
+    "columns": ",".join(DEFAULT_DATA_COLUMNS),  # data: grid columns shown
     "present": "0",                    # presentation mode (1 = on)
 }
 OPTION_KEYS = tuple(OPTION_DEFAULTS)
@@ -59,7 +67,7 @@ def encode_option(value) -> str:
 
 
 def decode_option(key: str, text: str | None):
-    """Query text -> control value (present: bool, covar: list, else the text).
+    """Query text -> control value (present: bool, covar/columns: list, else the text).
 
     A value outside :data:`OPTION_CHOICES` gives the default.
     """
@@ -68,7 +76,7 @@ def decode_option(key: str, text: str | None):
         return OPTION_DEFAULTS[key]
     if key == "present":
         return text == "1"
-    if key == "covar":
+    if key in LIST_OPTIONS:
         return [v for v in text.split(",") if v]
     return text
 

@@ -20,13 +20,14 @@ from components.downloads import (
 )
 from components.grid import BLOCK_SIZE, column_defs, rows_block
 from components.page_context import error_alert, page_context
+from components.url_state import DEFAULT_DATA_COLUMNS, option_list
 
 dash.register_page(__name__, path="/data", name="Data", title="Data · IVUS study explorer",
                    order=5)
 
 GRID = "data-grid"
 GRID_HOLDER = "data-grid-holder"
-COLUMNS = "data-columns"
+COLUMNS = ids.option_id("columns")  # a page option: the choice is kept in the URL
 COUNT = "data-count"
 CSV = "data-csv"
 XLSX = "data-xlsx"
@@ -35,18 +36,17 @@ DOWNLOAD = "data-download"
 DICTIONARY = "data-dictionary"
 
 ALL_COLUMNS = tuple(v.name for v in PATIENT_VARIABLES)
-DEFAULT_COLUMNS = ("patient_id", "trial", "calcification", "n_spotty", "age", "sex", "diabetes",
-                   "prior_mi", "hdl_c", "ldl_c", "sbp", "pav_baseline", "pav_followup",
-                   "delta_pav", "delta_tav")
+DEFAULT_COLUMNS = DEFAULT_DATA_COLUMNS
 
 
-def layout(**_query):
-    """Page layout."""
+def layout(**query):
+    """Page layout; the columns shown come from the URL."""
     return html.Div([
         html.H1("Data"),
         html.P(id=COUNT, className="fw-semibold", **{"aria-live": "polite"}),
-        html.Label("Columns shown", htmlFor=COLUMNS, className="form-label"),
-        dcc.Dropdown(id=COLUMNS, multi=True, value=list(DEFAULT_COLUMNS),
+        html.Label("Columns shown", id="data-columns-label", className="form-label"),
+        dcc.Dropdown(id=COLUMNS, multi=True,
+                     value=option_list(query, "columns", ALL_COLUMNS) or list(DEFAULT_COLUMNS),
                      options=[{"label": v.axis_label, "value": v.name} for v in PATIENT_VARIABLES]),
         html.Div([
             html.Span("Download the filtered rows (all columns, with provenance): ",

@@ -239,7 +239,7 @@ def test_grid_block_is_small_and_counts_filtered_rows(caller, dataset):
         key("data-grid", "getRowsRequest"): {"startRow": 0, "endRow": 100, "sortModel":
                                              [{"colId": "age", "sort": "desc"}],
                                              "filterModel": {}},
-        STORE: AGE_SPEC.to_dict(), key("data-columns", "value"): ["patient_id", "age"]})
+        STORE: AGE_SPEC.to_dict(), key(ids.option_id("columns"), "value"): ["patient_id", "age"]})
     assert status == 200
     resp = _response(data, "data-grid", "getRowsResponse")
     assert resp["rowCount"] == expected
@@ -304,6 +304,24 @@ def test_page_option_goes_to_url_with_the_filters(caller):
     status, data, _ = caller.call("url.search@", values)
     assert status == 200
     assert _response(data, ids.URL, "search") == "?age=50-70&outcome=delta_tav&means=raw"
+
+
+def test_data_columns_live_in_the_url(caller):
+    # a non-default column choice is written to the link ...
+    opt = key({"key": ["ALL"], "type": ids.PAGE_OPTION}, "value")
+    col_id = ids.option_id("columns")
+    values = {opt: [(col_id, ["patient_id", "age", "delta_pav"])],
+              key({"key": ["ALL"], "type": ids.PAGE_OPTION}, "id"): [(col_id, col_id)],
+              key(ids.URL, "search"): ""}
+    status, data, _ = caller.call("url.search@", values)
+    assert status == 200
+    assert _response(data, ids.URL, "search") == "?columns=patient_id,age,delta_pav"
+    # ... and a link with it builds the Data page with those columns chosen
+    status, data, _ = caller.call("page-content.children", {
+        key(ids.URL, "pathname"): "/data",
+        key(ids.URL, "search"): "?columns=patient_id,age,nonsense"})
+    page = json.dumps(_response(data, ids.PAGE_CONTENT, "children"))
+    assert '"value": ["patient_id", "age"]' in page  # the unknown name is dropped
 
 
 def test_load_failure_shows_the_validation_report(dash_app, caller, client, tmp_path):
