@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+import statsmodels.formula.api as smf
 from dash_callback_client import (  # noqa: F401
     caller,
     client,
@@ -162,14 +163,30 @@ def test_comparison_formula_lists_chosen_covariates(caller):
     assert forest["layout"]["yaxis"]["ticktext"][0] == "Overall"
 
 
-def test_therapy_cut_point_from_filter_spec(caller):
+def test_therapy_cut_point_from_filter_spec(caller, dataset):
     spec = FilterSpec(ldl_cut=80.0)
     status, data, _ = caller.call("th-cells-ldl_intensive.figure", {
         STORE: spec.to_dict(), OUTCOME: "delta_pav", MEANS: "adjusted", PRESENT: False})
     assert status == 200
     fig = _response(data, "th-cells-ldl_intensive", "figure")
     assert "< 80 mg/dl" in fig["layout"]["xaxis"]["title"]["text"]
-    assert "Interaction p" in _footnote(fig)
+    # reference: patsy OLS with the default covariates and LDL-C < 80 as the modifier;
+    # the interaction p is the t-test of the group x modifier product term
+    f = dataset.frame
+    f = f[f["calcification"].isin(["none", "spotty"])]
+    rows = pd.DataFrame({
+        "y": f["delta_pav"], "g": f["calcification"].astype(str),
+        "ldl": (f["ldl_c"] < 80).map({True: "intensive", False: "standard"}).astype(object),
+        "pav": f["pav_baseline"], "trial": f["trial"].astype(str), "age": f["age"],
+        "sex": f["sex"].astype(str), "hdl": f["hdl_c"],
+        "dm": f["diabetes"].map({True: "yes", False: "no"}).astype(object),
+        "mi": f["prior_mi"].map({True: "yes", False: "no"}).astype(object)}).dropna()
+    ref = smf.ols("y ~ C(g) * C(ldl, Treatment('standard')) + pav + C(trial) + age + C(sex)"
+                  " + C(dm) + C(mi) + hdl", data=rows).fit()
+    p_ref = ref.pvalues["C(g)[T.spotty]:C(ldl, Treatment('standard'))[T.intensive]"]
+    note = _footnote(fig)
+    assert f"Interaction p = {p_ref:.3f} (t-test of the calcification × ldl_intensive" in note
+    assert f"n = {int(ref.nobs)}" in note
 
 
 def _sync_values(domain, search, *, groups=None, stored=None):
