@@ -21,6 +21,7 @@ from dash_callback_client import (  # noqa: F401
     dependencies,
     key,
 )
+from scipy import stats
 
 from analysis.filters import FilterSpec, apply_filters
 from analysis.schema import GROUP_COLORS, SIMULATED_LABEL
@@ -125,6 +126,46 @@ def test_overview_headline_reproduces_the_published_numbers_and_names_its_model(
             "diabetes + prior_mi + hdl_c") in text
     assert "proportional weights" in text
     assert f"n = {groups['none']['n'] + groups['spotty']['n']}" in text
+
+
+def _table_rows(node) -> list[list[str]]:
+    """Rows (header first) of the first serialised html table under ``node``."""
+    found: list[list[str]] = []
+
+    def walk(n):
+        if isinstance(n, list):
+            for child in n:
+                walk(child)
+        elif isinstance(n, dict):
+            if n.get("type") == "Tr":
+                found.append([_text(c) for c in n["props"]["children"]])
+            else:
+                walk(n.get("props", {}).get("children"))
+
+    walk(node)
+    return found
+
+
+def test_baseline_table_against_pandas_and_scipy(caller, dataset):
+    spec = FilterSpec(ranges=(("age", 50.0, 70.0),), categories=(("sex", ("male",)),))
+    status, data, _ = caller.call("bl-table.children", {STORE: spec.to_dict()})
+    assert status == 200
+    rows = _table_rows(_response(data, "bl-table", "children"))
+    header = rows[0]
+    frame = apply_filters(dataset.frame, spec).frame  # independent: the filter itself
+    none = frame.loc[frame["calcification"] == "none", "hdl_c"].dropna()
+    spotty = frame.loc[frame["calcification"] == "spotty", "hdl_c"].dropna()
+    assert header[2:4] == [f"No calcification (n={(frame['calcification'] == 'none').sum()})",
+                           f"Spotty calcification (n={(frame['calcification'] == 'spotty').sum()})"]
+    hdl = next(r for r in rows if r[0].startswith("HDL-C"))
+    cell = dict(zip(header, hdl, strict=True))
+    # reference: pandas mean ± SD (ddof 1), one decimal
+    assert hdl[2] == f"{none.mean():.1f} ± {none.std(ddof=1):.1f}"
+    assert hdl[3] == f"{spotty.mean():.1f} ± {spotty.std(ddof=1):.1f}"
+    # reference: scipy.stats.ttest_ind(equal_var=False), shown with three decimals
+    p = stats.ttest_ind(spotty, none, equal_var=False).pvalue
+    assert cell["Test"] == "Welch t-test"
+    assert cell["p"] == ("<0.001" if p < 0.001 else f"{p:.3f}")
 
 
 def test_empty_selection_shows_message_not_traceback(caller):
