@@ -193,6 +193,24 @@ def test_progression_sends_summaries_not_rows(caller, dataset):
     assert {t["name"] for t in paired["data"]} == {"No calcification", "Spotty calcification"}
 
 
+def test_progression_summary_p_values_against_scipy(caller, dataset):
+    status, data, _ = caller.call("pr-summary.children", {
+        STORE: {}, OUTCOME: "delta_pav", key(ids.option_id("chart"), "value"): "histogram",
+        PRESENT: False, MEANS: "adjusted"})
+    assert status == 200
+    text = _text(_response(data, "pr-summary", "children"))
+    f = dataset.frame
+    spotty = f.loc[f["calcification"] == "spotty", "delta_pav"].dropna()
+    none = f.loc[f["calcification"] == "none", "delta_pav"].dropna()
+    # reference: scipy Welch t-test of the unadjusted difference
+    welch = stats.ttest_ind(spotty, none, equal_var=False).pvalue
+    assert f"p = {welch:.3f} (Welch t-test)" in text
+    # reference: scipy chi-square (no Yates) on regressed (ΔPAV < 0) x group counts
+    table = [[(spotty < 0).sum(), (spotty >= 0).sum()], [(none < 0).sum(), (none >= 0).sum()]]
+    chi = stats.chi2_contingency(table, correction=False).pvalue
+    assert f"p = {chi:.3f} (chi-square)" in text
+
+
 def test_comparison_formula_lists_chosen_covariates(caller):
     status, data, _ = caller.call("cmp-ls-means.figure", {
         STORE: {}, OUTCOME: "delta_tav", key(ids.option_id("covar"), "value"): ["age", "sex"],
