@@ -1,7 +1,6 @@
 """Analysis layer of the IVUS study explorer: pure Python, no dash or flask.
 
-The public API below is stable (README, "Use from Python"). Names are imported on
-first use, so ``import analysis.schema`` stays light.
+The public API below is stable (README, "Use from Python").
 
 Data
     load_dataset, load_bundled, Dataset, Provenance, ValidationReport, read_mapping,
@@ -13,47 +12,39 @@ Statistics (take a DataFrame; return frozen results holding tidy frames)
     subgroup_effects, dose_response, histogram, box_summary, kde, ecdf, paired_summary
 Cached entry points (take a dataset fingerprint and a filter query string)
     api
+
+The names are imported here, not on first use: ``table_one`` and ``dose_response``
+are also submodule names, and importing a submodule rebinds the package attribute
+of the same name, so a lazy export would turn into the module after first use.
+Only ``simulate_cohort`` is imported on first use, so that ``python -m analysis.simulate``
+does not find its own module already imported by the package.
 """
 
-from __future__ import annotations
+from analysis import api, errors, registry, schema, settings
+from analysis.distributions import box_summary, ecdf, histogram, kde, paired_summary
+from analysis.dose_response import dose_response
+from analysis.filters import FilterSpec, apply_filters
+from analysis.interactions import continuous_interaction, interaction
+from analysis.loader import Dataset, Provenance, load_bundled, load_dataset
+from analysis.mapping import read_mapping
+from analysis.models import ancova
+from analysis.progression import progression_summary
+from analysis.subgroups import subgroup_effects
+from analysis.table_one import table_one
+from analysis.validation import ValidationReport
 
-import importlib
-
-_EXPORTS = {
-    "load_dataset": "analysis.loader",
-    "load_bundled": "analysis.loader",
-    "Dataset": "analysis.loader",
-    "Provenance": "analysis.loader",
-    "ValidationReport": "analysis.validation",
-    "read_mapping": "analysis.mapping",
-    "simulate_cohort": "analysis.simulate",
-    "FilterSpec": "analysis.filters",
-    "apply_filters": "analysis.filters",
-    "table_one": "analysis.table_one",
-    "progression_summary": "analysis.progression",
-    "ancova": "analysis.models",
-    "interaction": "analysis.interactions",
-    "continuous_interaction": "analysis.interactions",
-    "subgroup_effects": "analysis.subgroups",
-    "dose_response": "analysis.dose_response",
-    "histogram": "analysis.distributions",
-    "box_summary": "analysis.distributions",
-    "kde": "analysis.distributions",
-    "ecdf": "analysis.distributions",
-    "paired_summary": "analysis.distributions",
-}
-_MODULES = ("api", "registry", "schema", "settings", "errors")
-
-__all__ = sorted([*_EXPORTS, *_MODULES])
+__all__ = [
+    "Dataset", "FilterSpec", "Provenance", "ValidationReport", "ancova", "api",
+    "apply_filters", "box_summary", "continuous_interaction", "dose_response", "ecdf",
+    "errors", "histogram", "interaction", "kde", "load_bundled", "load_dataset",
+    "paired_summary", "progression_summary", "read_mapping", "registry", "schema",
+    "settings", "simulate_cohort", "subgroup_effects", "table_one",
+]
 
 
 def __getattr__(name: str):
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    if name in _MODULES:
-        return importlib.import_module(f"analysis.{name}")
+    if name == "simulate_cohort":
+        from analysis.simulate import simulate_cohort
+
+        return simulate_cohort
     raise AttributeError(f"module 'analysis' has no attribute '{name}'")
-
-
-def __dir__() -> list[str]:
-    return __all__

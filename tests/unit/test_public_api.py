@@ -53,13 +53,6 @@ print(analysis.dose_response(frame, "delta_pav").p_trend < 1)
 """
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Bug in analysis/__init__.py: the lazy exports table_one and dose_response share their "
-    "names with the submodules analysis/table_one.py and analysis/dose_response.py; the "
-    "first access imports the submodule, Python then sets the package attribute to the "
-    "module and __getattr__ is no longer consulted, so a second analysis.table_one(frame) "
-    "(or analysis.dose_response after analysis.registry / analysis.api are used) raises "
-    "TypeError: 'module' object is not callable"))
 def test_readme_statistics_functions_are_callable_after_loading():
     # a fresh interpreter running the README's "Use from Python" lines in their order
     result = subprocess.run([sys.executable, "-c", README_STATISTICS], cwd=ROOT,
@@ -68,8 +61,6 @@ def test_readme_statistics_functions_are_callable_after_loading():
     assert result.stdout.split() == ["True", "True"]
 
 
-@pytest.mark.xfail(strict=True, reason="same bug: analysis.table_one / analysis.dose_response "
-                   "resolve to modules once their submodules are imported")
 @pytest.mark.parametrize("name", ["table_one", "dose_response"])
 def test_exported_function_is_not_shadowed_by_its_submodule(name):
     importlib.import_module(f"analysis.{name}")  # what any caller of the package may do
