@@ -27,8 +27,9 @@ def fmt_num(x, digits: int = 2) -> str:
 
 
 def _cell(value, column: str) -> str:
+    """Display text of one value; ``column`` (or a statistic's name) picks the format."""
     if isinstance(value, float):
-        if column == "p" or column.startswith("p_") or column.endswith("_p"):
+        if column == "p" or column.startswith("p_") or column.endswith(("_p", " p")):
             return fmt_p(value)
         if pd.isna(value):
             return ""
@@ -46,8 +47,13 @@ def frame_table(frame: pd.DataFrame, *, table_id: str | None = None,
     columns = columns or {c: c for c in frame.columns}
     cols = [c for c in columns if c in frame.columns]
     head = html.Thead(html.Tr([html.Th(columns[c], scope="col") for c in cols]))
+    # a statistic/value table (model diagnostics): each value is formatted by its
+    # statistic's name, so p-values read "<0.001" and counts have no decimals
+    def key(row, c: str) -> str:
+        return str(row["statistic"]) if c == "value" and "statistic" in frame.columns else c
+
     body = html.Tbody([
-        html.Tr([html.Td(_cell(row[c], c)) for c in cols])
+        html.Tr([html.Td(_cell(row[c], key(row, c))) for c in cols])
         for _, row in frame.head(max_rows).iterrows()
     ])
     kwargs = {"id": table_id} if table_id else {}

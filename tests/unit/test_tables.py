@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from analysis.models import ancova
 from components.tables import fmt_p, frame_table
@@ -20,11 +19,6 @@ def test_fmt_p_by_hand():
     assert fmt_p(0.0004) == "<0.001" and fmt_p(0.0123) == "0.012" and fmt_p(None) == ""
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Bug in components/tables._cell: the ANCOVA diagnostics table (pages/comparison.py, "
-    "frame_table(fit.diagnostics)) keeps its p-values in the 'value' column, so they go "
-    "through fmt_num instead of fmt_p and a p below 0.0005 is shown as '0.000'; the count "
-    "'n influential' is shown with decimals ('74.00')"))
 def test_diagnostics_table_shows_small_p_and_counts_correctly(random_cohort):
     rng = np.random.default_rng(3)
     # a heavily skewed outcome: residual normality is rejected with a tiny p
