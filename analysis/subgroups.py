@@ -204,5 +204,6 @@ def subgroup_effects(data: pd.DataFrame, dv: str, *,
     method = (f"Adjusted spotty - none difference (ANCOVA, OLS) within each subgroup level, "
               f"the subgroup variable removed from the covariates ({', '.join(names)}); "
               f"{weighting_text(weights)}; interaction p from the full model with a "
-              f"calcification × subgroup term; overall n = {md.n}")
+              f"calcification × subgroup term (t-test of the product term for a two-level "
+              f"subgroup, F-test of the product terms for more levels); overall n = {md.n}")
     return SubgroupResult(table=table, method=method, notes=tuple(notes) + md.notes)

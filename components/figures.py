@@ -377,13 +377,21 @@ def make_forest_figure(result, *, outcome: str, footnote: Footnote | None = None
     """Spotty - none difference (95% CI) overall and per subgroup, with interaction p."""
     d = _frame(result, "table").reset_index(drop=True)
     var = get(outcome)
+    # the interaction test of each subgroup variable (named on its first row):
+    # "t-test" for a two-level subgroup, "F-test" for more levels
+    tests = {}
+    if "interaction_test" in d.columns:
+        tests = {v: str(t).split(" ")[0] for v, t in zip(d["variable"], d["interaction_test"],
+                                                         strict=True) if isinstance(t, str) and t}
     labels = []
     for _, r in d.iterrows():
         lvl = "" if pd.isna(r.get("level")) else str(r.get("level"))
         base = str(r.get("label") or r.get("variable"))
         name = base if not lvl or lvl == base else f"{base}: {lvl}"
         pint = _fmt_p(r.get("p_interaction"))
-        labels.append(f"{name}" + (f"  (p int. {pint})" if pint else ""))
+        test = tests.get(r.get("variable"), "")
+        labels.append(f"{name}" + (f"  (p int. {pint}{', ' + test if test else ''})"
+                                   if pint else ""))
     hi, lo = _ci_arrays(d, "estimate")
     fig = go.Figure(go.Scatter(
         x=d["estimate"].to_numpy(float), y=list(range(len(labels))), text=labels,

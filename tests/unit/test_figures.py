@@ -179,11 +179,6 @@ def test_graph_wrapper_export_config():
     assert button.value == opts["filename"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Bug in components/figures.make_forest_figure and analysis/subgroups (method): the "
-    "forest plot shows 'p int.' values but neither the tick labels, the hover text nor the "
-    "footnote (SubgroupResult.method) names the test, a t-test of the product term for two "
-    "levels and an F-test for three or more (SubgroupResult.table.interaction_test)"))
 def test_forest_interaction_p_names_its_test(small):
     sub = subgroup_effects(small, "delta_pav", subgroups=("sex", "statin"))
     named = sub.table[sub.table["interaction_test"] != ""]  # first row of each subgroup
