@@ -122,3 +122,23 @@ def dependencies(client):
 @pytest.fixture(scope="session")
 def caller(client, dependencies):
     return CallbackCaller(client, dependencies)
+
+
+# ----------------------------------------------------------------- reading answers
+def text_of(node) -> str:
+    """All text in a serialised component tree."""
+    if node is None:
+        return ""
+    if isinstance(node, str | int | float):
+        return str(node)
+    if isinstance(node, list):
+        return " ".join(text_of(n) for n in node)
+    if isinstance(node, dict):
+        return text_of(node.get("props", {}).get("children"))
+    return ""
+
+
+def footnote_of(fig) -> str:
+    """A figure's footnote text with line breaks and bold tags removed."""
+    text = " ".join(a.get("text", "") for a in fig["layout"].get("annotations", []))
+    return text.replace("<b>", "").replace("</b>", "").replace("<br>", " ")

@@ -19,7 +19,9 @@ from dash_callback_client import (  # noqa: F401
     dash_app,
     dataset,
     dependencies,
+    footnote_of,
     key,
+    text_of,
 )
 from scipy import stats
 
@@ -41,23 +43,6 @@ def _response(data, component, prop):
     return data["response"][component][prop]
 
 
-def _text(node) -> str:
-    """All text in a serialised component tree."""
-    if node is None:
-        return ""
-    if isinstance(node, str | int | float):
-        return str(node)
-    if isinstance(node, list):
-        return " ".join(_text(n) for n in node)
-    if isinstance(node, dict):
-        return _text(node.get("props", {}).get("children"))
-    return ""
-
-
-def _footnote(fig) -> str:
-    """Footnote text with the line breaks and bold tags removed."""
-    text = " ".join(a.get("text", "") for a in fig["layout"].get("annotations", []))
-    return text.replace("</b><br><b>", " ").replace("<br>", " ")
 
 
 def test_overview_headline_follows_filters(caller, dataset):
@@ -68,13 +53,13 @@ def test_overview_headline_follows_filters(caller, dataset):
     fig = _response(data, "ov-ls-means", "figure")
     assert [t["marker"]["color"] for t in fig["data"]] == [GROUP_COLORS["none"],
                                                            GROUP_COLORS["spotty"]]
-    note = _footnote(fig)
+    note = footnote_of(fig)
     assert "Age 50-70 years" in note
     assert SIMULATED_LABEL in note
-    counts = _text(_response(data, "ov-counts", "children"))
+    counts = text_of(_response(data, "ov-counts", "children"))
     assert f"n = {expected.n_by_group['none']:,}" in counts
     assert f"n = {expected.n_by_group['spotty']:,}" in counts
-    attrition = _text(_response(data, "ov-attrition", "children"))
+    attrition = text_of(_response(data, "ov-attrition", "children"))
     assert "Complete cases for the ANCOVA" in attrition
 
 
@@ -115,7 +100,7 @@ def test_overview_headline_reproduces_the_published_numbers_and_names_its_model(
     status, data, _ = caller.call("ov-ls-means.figure", {STORE: {}, PRESENT: False,
                                                          MEANS: "adjusted"})
     assert status == 200
-    text = _text(_response(data, "ov-headline", "children"))
+    text = text_of(_response(data, "ov-headline", "children"))
     assert f"No calcification (n = {groups['none']['n']})" in text
     assert f"Spotty calcification (n = {groups['spotty']['n']})" in text
     assert f"+{pav['none'][0]:.2f} % LS mean" in text
@@ -138,7 +123,7 @@ def _table_rows(node) -> list[list[str]]:
                 walk(child)
         elif isinstance(n, dict):
             if n.get("type") == "Tr":
-                found.append([_text(c) for c in n["props"]["children"]])
+                found.append([text_of(c) for c in n["props"]["children"]])
             else:
                 walk(n.get("props", {}).get("children"))
 
@@ -198,7 +183,7 @@ def test_progression_summary_p_values_against_scipy(caller, dataset):
         STORE: {}, OUTCOME: "delta_pav", key(ids.option_id("chart"), "value"): "histogram",
         PRESENT: False, MEANS: "adjusted"})
     assert status == 200
-    text = _text(_response(data, "pr-summary", "children"))
+    text = text_of(_response(data, "pr-summary", "children"))
     f = dataset.frame
     spotty = f.loc[f["calcification"] == "spotty", "delta_pav"].dropna()
     none = f.loc[f["calcification"] == "none", "delta_pav"].dropna()
@@ -216,7 +201,7 @@ def test_comparison_formula_lists_chosen_covariates(caller):
         STORE: {}, OUTCOME: "delta_tav", key(ids.option_id("covar"), "value"): ["age", "sex"],
         MEANS: "adjusted", PRESENT: False})
     assert status == 200
-    formula = _text(_response(data, "cmp-formula", "children"))
+    formula = text_of(_response(data, "cmp-formula", "children"))
     assert "delta_tav ~ calcification + tav_baseline + age + sex" in formula
     forest = _response(data, "cmp-forest", "figure")
     assert forest["layout"]["yaxis"]["ticktext"][0] == "Overall"
@@ -243,7 +228,7 @@ def test_therapy_cut_point_from_filter_spec(caller, dataset):
     ref = smf.ols("y ~ C(g) * C(ldl, Treatment('standard')) + pav + C(trial) + age + C(sex)"
                   " + C(dm) + C(mi) + hdl", data=rows).fit()
     p_ref = ref.pvalues["C(g)[T.spotty]:C(ldl, Treatment('standard'))[T.intensive]"]
-    note = _footnote(fig)
+    note = footnote_of(fig)
     assert f"Interaction p = {p_ref:.3f} (t-test of the calcification × ldl_intensive" in note
     assert f"n = {int(ref.nobs)}" in note
 
@@ -305,7 +290,7 @@ def test_bad_link_falls_back_with_message(caller, dataset):
     values = _sync_values(domain, "?age=old")
     status, data, _ = caller.call("filter-store.data", values, changed=["url.search"])
     assert status == 200
-    assert "not understood" in _text(_response(data, ids.FILTER_MESSAGE, "children"))
+    assert "not understood" in text_of(_response(data, ids.FILTER_MESSAGE, "children"))
     assert FilterSpec.from_dict(_response(data, ids.FILTER_STORE, "data")).is_empty
 
 
@@ -412,7 +397,7 @@ def test_load_failure_shows_the_validation_report(dash_app, caller, client, tmp_
         status, data, _ = caller.call("ov-ls-means.figure", {
             STORE: {}, PRESENT: False, MEANS: "adjusted"})
         assert status == 200
-        text = _text(_response(data, "ov-provenance", "children"))
+        text = text_of(_response(data, "ov-provenance", "children"))
         assert "could not be loaded" in text
         assert "calcification" in text  # the report names the missing required column
         fig = _response(data, "ov-ls-means", "figure")
@@ -443,7 +428,7 @@ def test_route_builds_the_page_with_url_options(caller):
     assert '"value": "delta_tav"' in page and '"value": ["age", "sex"]' in page
     status, data, _ = caller.call("page-content.children", {
         key(ids.URL, "pathname"): "/nowhere", key(ids.URL, "search"): ""})
-    assert "Page not found" in _text(_response(data, ids.PAGE_CONTENT, "children"))
+    assert "Page not found" in text_of(_response(data, ids.PAGE_CONTENT, "children"))
 
 
 def test_back_to_an_older_url_resets_page_options(caller, dataset):
@@ -471,7 +456,7 @@ def test_small_groups_get_a_warning(caller, dataset):
     status, data, _ = caller.call("ov-ls-means.figure", {STORE: spec.to_dict(),
                                                          PRESENT: False, MEANS: "adjusted"})
     assert status == 200
-    assert "Small groups" in _text(_response(data, "ov-warning", "children"))
+    assert "Small groups" in text_of(_response(data, "ov-warning", "children"))
 
 
 def test_reset_clears_filters_and_keeps_page_options(caller, dataset):

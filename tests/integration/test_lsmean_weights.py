@@ -19,7 +19,9 @@ from dash_callback_client import (  # noqa: F401
     dash_app,
     dataset,
     dependencies,
+    footnote_of,
     key,
+    text_of,
 )
 
 from analysis.dose_response import dose_response
@@ -48,21 +50,6 @@ def _array(value) -> np.ndarray:
     return np.asarray(value, dtype=float)
 
 
-def _footnote(fig) -> str:
-    text = " ".join(a.get("text", "") for a in fig["layout"].get("annotations", []))
-    return text.replace("<b>", "").replace("</b>", "").replace("<br>", " ")
-
-
-def _text(node) -> str:
-    if node is None:
-        return ""
-    if isinstance(node, str | int | float):
-        return str(node)
-    if isinstance(node, list):
-        return " ".join(_text(n) for n in node)
-    if isinstance(node, dict):
-        return _text(node.get("props", {}).get("children"))
-    return ""
 
 
 def _figure(data, component):
@@ -101,9 +88,9 @@ def test_equal_weights_reach_the_overview_model(caller, dataset):
     # the weighting matters on this cohort (trial, sex, ... are unbalanced factors)
     diff = [abs(_ls_by_group(fig_eq)[g] - _ls_by_group(fig_pr)[g]) for g in _ls_by_group(fig_eq)]
     assert min(diff) > 0.01
-    assert "equal weights" in _footnote(fig_eq)
-    assert "proportional weights" in _footnote(fig_pr)
-    headline = _text(_overview(caller, "equal")["response"]["ov-headline"]["children"])
+    assert "equal weights" in footnote_of(fig_eq)
+    assert "proportional weights" in footnote_of(fig_pr)
+    headline = text_of(_overview(caller, "equal")["response"]["ov-headline"]["children"])
     assert "LS means with equal weights" in headline
 
 
@@ -118,8 +105,8 @@ def test_equal_weights_reach_comparison_and_subgroups(caller, dataset):
     assert status == 200
     fig = _figure(data, "cmp-ls-means")
     assert _ls_by_group(fig) == pytest.approx(_expected_ls(expected), abs=1e-9)
-    assert "equal weights" in _text(data["response"]["cmp-formula"]["children"])
-    assert "LS means with equal weights" in _footnote(_figure(data, "cmp-forest"))
+    assert "equal weights" in text_of(data["response"]["cmp-formula"]["children"])
+    assert "LS means with equal weights" in footnote_of(_figure(data, "cmp-forest"))
 
 
 def test_equal_weights_reach_therapy_curves_and_dose_response(caller, dataset):
@@ -128,9 +115,9 @@ def test_equal_weights_reach_therapy_curves_and_dose_response(caller, dataset):
         STORE: {}, OUTCOME: "delta_pav", MEANS: "adjusted", PRESENT: False,
         WEIGHTS: "equal"})
     assert status == 200
-    assert "equal weights" in _footnote(_figure(data, "th-cells-ldl_intensive"))
+    assert "equal weights" in footnote_of(_figure(data, "th-cells-ldl_intensive"))
     curve_fig = _figure(data, "th-curve-ldl_intensive")
-    assert "(equal weights)" in _footnote(curve_fig)
+    assert "(equal weights)" in footnote_of(curve_fig)
     curve = continuous_interaction(frame, "delta_pav", "ldl_c", weights="equal").curve
     fitted = {t["name"]: _array(t["y"]) for t in curve_fig["data"] if t.get("mode") == "lines"}
     for level in ("none", "spotty"):
@@ -144,7 +131,7 @@ def test_equal_weights_reach_therapy_curves_and_dose_response(caller, dataset):
     dose_fig = _figure(data, "pr-dose")
     ref = dose_response(frame, "delta_pav", weights="equal").table["ls_mean"].to_numpy()
     assert _array(dose_fig["data"][0]["y"]) == pytest.approx(ref, abs=1e-9)
-    assert "(equal weights)" in _footnote(dose_fig)
+    assert "(equal weights)" in footnote_of(dose_fig)
 
 
 def test_raw_means_ignore_the_weighting(caller, dataset):
