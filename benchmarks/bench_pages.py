@@ -30,6 +30,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from components import ids
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 OUT = HERE / "out"
@@ -38,7 +40,8 @@ SIZE_LIMIT = 300_000
 DRAW_LIMIT_S = 2.0
 
 #: page -> (callback output to call, input values by "id.prop"); {} store = no filters.
-_OPT = lambda k: json.dumps({"key": k, "type": "page-opt"}, separators=(",", ":"))  # noqa: E731
+def _OPT(key: str) -> str:  # noqa: N802 - reads like the id constant it builds
+    return json.dumps(ids.option_id(key), sort_keys=True, separators=(",", ":"))
 CALLS = {
     "shell counts": ("flt-group-counts.children", {"filter-store.data": {}}),
     "overview": ("ov-ls-means.figure", {"filter-store.data": {}, f"{_OPT('present')}.value": False,
@@ -62,14 +65,7 @@ CALLS = {
                                      "filterModel": {}},
         "filter-store.data": {}, f"{_OPT('columns')}.value": None}),
 }
-PAGES = {
-    "overview": ("/", "#ov-ls-means .js-plotly-plot"),
-    "baseline": ("/baseline", "#bl-table-1"),
-    "progression": ("/progression", "#pr-dose .js-plotly-plot"),
-    "comparison": ("/comparison", "#cmp-forest .js-plotly-plot"),
-    "therapy": ("/therapy", "#th-curve-sbp_intensive .js-plotly-plot"),
-    "data": ("/data", "#data-grid .ag-row"),
-}
+PAGES = ids.PAGE_READY
 
 
 def _request(deps: list[dict], output_part: str, values: dict) -> dict:

@@ -49,3 +49,15 @@ def category_id(name: str) -> dict[str, str]:
 def option_id(key: str) -> dict[str, str]:
     """Id of a page option that lives in the URL query string under ``key``."""
     return {"type": PAGE_OPTION, "key": key}
+
+
+#: Per page: its path and a CSS selector that exists once the page's main result is
+#: drawn (browser tests and the navigation benchmark wait for it).
+PAGE_READY: dict[str, tuple[str, str]] = {
+    "overview": ("/", "#ov-ls-means .js-plotly-plot"),
+    "baseline": ("/baseline", "#bl-table-1"),
+    "progression": ("/progression", "#pr-dose .js-plotly-plot"),
+    "comparison": ("/comparison", "#cmp-forest .js-plotly-plot"),
+    "therapy": ("/therapy", "#th-curve-sbp_intensive .js-plotly-plot"),
+    "data": ("/data", "#data-grid .ag-row"),
+}

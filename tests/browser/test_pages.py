@@ -20,18 +20,12 @@ from selenium.webdriver.common.keys import Keys
 from analysis import registry
 from analysis import settings as settings_mod
 from analysis.filters import FilterSpec, apply_filters
+from components import ids
 
 pytestmark = pytest.mark.browser
 
 SHOTS = Path(__file__).resolve().parent / "screenshots"
-PAGES = {
-    "overview": ("/", "#ov-ls-means .js-plotly-plot"),
-    "baseline": ("/baseline", "#bl-table-1"),
-    "progression": ("/progression", "#pr-dose .js-plotly-plot"),
-    "comparison": ("/comparison", "#cmp-forest .js-plotly-plot"),
-    "therapy": ("/therapy", "#th-curve-sbp_intensive .js-plotly-plot"),
-    "data": ("/data", "#data-grid .ag-row"),
-}
+PAGES = ids.PAGE_READY
 COUNTS = "#flt-group-counts"
 
 

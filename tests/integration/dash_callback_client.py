@@ -142,3 +142,16 @@ def footnote_of(fig) -> str:
     """A figure's footnote text with line breaks and bold tags removed."""
     text = " ".join(a.get("text", "") for a in fig["layout"].get("annotations", []))
     return text.replace("<b>", "").replace("</b>", "").replace("<br>", " ")
+
+
+# ----------------------------------------------------------------- shared inputs
+from analysis.filters import FilterSpec  # noqa: E402
+from components import ids  # noqa: E402
+
+#: A selection used across tests: patients aged 50-70.
+AGE_SPEC = FilterSpec(ranges=(("age", 50.0, 70.0),))
+STORE = key(ids.FILTER_STORE, "data")
+PRESENT = key(ids.option_id("present"), "value")
+MEANS = key(ids.option_id("means"), "value")
+WEIGHTS = key(ids.option_id("weights"), "value")
+OUTCOME = key(ids.option_id("outcome"), "value")

@@ -14,6 +14,12 @@ import pyarrow.parquet as pq
 import pytest
 import statsmodels.formula.api as smf
 from dash_callback_client import (  # noqa: F401
+    AGE_SPEC,
+    MEANS,
+    OUTCOME,
+    PRESENT,
+    STORE,
+    WEIGHTS,
     caller,
     client,
     dash_app,
@@ -31,12 +37,6 @@ from analysis.settings import DATA_DIR
 from components import ids
 from components.downloads import PARQUET_KEY
 from components.filter_panel import category_names, domain_from_frame, range_names
-
-AGE_SPEC = FilterSpec(ranges=(("age", 50.0, 70.0),))
-STORE = key(ids.FILTER_STORE, "data")
-PRESENT = key(ids.option_id("present"), "value")
-MEANS = key(ids.option_id("means"), "value")
-OUTCOME = key(ids.option_id("outcome"), "value")
 
 
 def _response(data, component, prop):

@@ -14,6 +14,12 @@ import json
 import numpy as np
 import pytest
 from dash_callback_client import (  # noqa: F401
+    AGE_SPEC,
+    MEANS,
+    OUTCOME,
+    PRESENT,
+    STORE,
+    WEIGHTS,
     caller,
     client,
     dash_app,
@@ -33,12 +39,6 @@ from components import ids
 from components.filter_panel import category_names, domain_from_frame, range_names
 from components.url_state import decode_option, merge_query, model_weights, split_query
 
-AGE_SPEC = FilterSpec(ranges=(("age", 50.0, 70.0),))
-STORE = key(ids.FILTER_STORE, "data")
-PRESENT = key(ids.option_id("present"), "value")
-MEANS = key(ids.option_id("means"), "value")
-WEIGHTS = key(ids.option_id("weights"), "value")
-OUTCOME = key(ids.option_id("outcome"), "value")
 OPT_VALUES = key({"key": ["ALL"], "type": ids.PAGE_OPTION}, "value")
 OPT_IDS = key({"key": ["ALL"], "type": ids.PAGE_OPTION}, "id")
 
