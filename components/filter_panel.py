@@ -62,6 +62,24 @@ def _nice_step(span: float) -> float:
     return float(10 * power)
 
 
+def _category_levels(frame: pd.DataFrame | None) -> dict[str, tuple[str, ...]]:
+    """Checklist values: yes/no, the dictionary's levels, or (open sets such as trial)
+    the values present in ``frame`` when one is given."""
+    levels = {}
+    for name in CATEGORY_VARIABLES:
+        var = VARIABLES[name]
+        if var.is_binary:
+            levels[name] = BOOL_LEVELS
+        elif var.levels:
+            levels[name] = tuple(var.levels)
+        elif frame is not None and name in frame.columns:
+            col = frame[name]
+            present = (list(col.cat.categories) if isinstance(col.dtype, pd.CategoricalDtype)
+                       else sorted(col.dropna().astype(str).unique()))
+            levels[name] = tuple(str(v) for v in present)
+    return levels
+
+
 def domain_from_frame(frame: pd.DataFrame) -> PanelDomain:
     """Slider bounds (data min/max, rounded outwards to the step) and checklist values.
 
@@ -70,7 +88,7 @@ def domain_from_frame(frame: pd.DataFrame) -> PanelDomain:
     frame : DataFrame
         The validated patient frame; it is not modified.
     """
-    bounds, steps, levels = {}, {}, {}
+    bounds, steps = {}, {}
     for name in RANGE_VARIABLES:
         if name not in frame.columns:
             continue
@@ -85,23 +103,12 @@ def domain_from_frame(frame: pd.DataFrame) -> PanelDomain:
             hi = lo + step
         bounds[name] = (round(lo, 10), round(hi, 10))
         steps[name] = step
-    for name in CATEGORY_VARIABLES:
-        var = VARIABLES[name]
-        if var.is_binary:
-            levels[name] = BOOL_LEVELS
-        elif var.levels:
-            levels[name] = tuple(var.levels)
-        elif name in frame.columns:
-            col = frame[name]
-            present = (list(col.cat.categories) if isinstance(col.dtype, pd.CategoricalDtype)
-                       else sorted(col.dropna().astype(str).unique()))
-            levels[name] = tuple(str(v) for v in present)
-    return PanelDomain(bounds=bounds, steps=steps, levels=levels)
+    return PanelDomain(bounds=bounds, steps=steps, levels=_category_levels(frame))
 
 
 def domain_from_dictionary() -> PanelDomain:
     """Bounds from the dictionary's plausible ranges (used when no dataset is loaded)."""
-    bounds, steps, levels = {}, {}, {}
+    bounds, steps = {}, {}
     for name in RANGE_VARIABLES:
         var = VARIABLES[name]
         rng = var.plausible_range or var.valid_range
@@ -110,13 +117,7 @@ def domain_from_dictionary() -> PanelDomain:
         step = _nice_step(rng[1] - rng[0])
         bounds[name] = (max(0.0, float(rng[0])), float(rng[1]))
         steps[name] = step
-    for name in CATEGORY_VARIABLES:
-        var = VARIABLES[name]
-        if var.is_binary:
-            levels[name] = BOOL_LEVELS
-        elif var.levels:
-            levels[name] = tuple(var.levels)
-    return PanelDomain(bounds=bounds, steps=steps, levels=levels)
+    return PanelDomain(bounds=bounds, steps=steps, levels=_category_levels(None))
 
 
 # ---------------------------------------------------------------------------- mapping
