@@ -87,7 +87,8 @@ def graph_config(filename: str) -> dict:
     }
 
 
-def graph(graph_id: str, stem: str, *, height: int = 480, figure: go.Figure | None = None):
+def graph(graph_id: str, stem: str, *, height: int | None = 480,
+          figure: go.Figure | None = None):
     """A figure on a page: dcc.Graph (PNG and SVG export in the modebar) + an SVG button.
 
     The button below the figure is the keyboard-reachable way to the SVG export.
@@ -98,6 +99,9 @@ def graph(graph_id: str, stem: str, *, height: int = 480, figure: go.Figure | No
         Id of the dcc.Graph (the page callback writes its ``figure``).
     stem : str
         File-name stem of the exports, e.g. ``"dpav_ls_means"`` (the date is appended).
+    height : int or None
+        Height in px; None lets the figure's own ``layout.height`` decide (figures whose
+        height grows with their number of rows, such as the forest plot).
     """
     filename = export_filename(stem)
     fig = figure if figure is not None else message_figure("Computing…")
@@ -105,7 +109,7 @@ def graph(graph_id: str, stem: str, *, height: int = 480, figure: go.Figure | No
         [
             dcc.Loading(
                 dcc.Graph(id=graph_id, figure=fig, config=graph_config(filename),
-                          style={"height": f"{height}px"}),
+                          style={"height": f"{height}px"} if height else {}),
                 type="default", delay_show=300,
             ),
             html.Div(
@@ -149,7 +153,8 @@ def _finish(fig: go.Figure, footnote: Footnote | None, presentation: bool,
     if left is not None:
         fig.update_layout(margin=dict(l=left), yaxis=dict(automargin=False))
     if footnote is not None:
-        text = footnote.text(width=56 if presentation else 64)
+        # presentation fonts are larger and figures may sit in a narrow column
+        text = footnote.text(width=46 if presentation else 64)
         nlines = text.count("<br>") + 1
         shift = 110 if presentation else 82
         fig.add_annotation(text=text, xref="paper", yref="paper", x=0.0, y=0.0,
@@ -405,13 +410,20 @@ def make_forest_figure(result, *, outcome: str, footnote: Footnote | None = None
         name="spotty - none",
     ))
     fig.add_vline(x=0, line_dash="dash", line_color="#777")
-    left = int(min(460, 40 + (9 if presentation else 7) * max(len(x) for x in labels)))
+    # room for the longest label and a row height that keeps labels apart at either
+    # font size (the presentation template uses 20 px text)
+    char_px, row_px = (11, 34) if presentation else (7, 26)
+    left = int(min(600, 40 + char_px * max(len(x) for x in labels)))
     fig.update_layout(xaxis_title=f"Difference in {var.axis_label}, spotty - none (95% CI)",
                       yaxis=dict(autorange="reversed", title="", tickmode="array",
                                  tickvals=list(range(len(labels))), ticktext=labels,
                                  zeroline=False, showgrid=False),
                       showlegend=False)
-    return _finish(fig, footnote, presentation, left=left)
+    fig = _finish(fig, footnote, presentation, left=left)
+    top = 40
+    fig.update_layout(margin=dict(t=top),
+                      height=top + row_px * len(labels) + int(fig.layout.margin.b or 80))
+    return fig
 
 
 def make_interaction_figure(result, *, outcome: str, modifier_label: str,

@@ -57,7 +57,7 @@ def layout(**query):
                      dcc.Loading(html.Div(id=MODEL), delay_show=300)], lg=7),
         ]),
         html.H2("Subgroups: spotty - none difference and interaction p"),
-        graph(FOREST, "subgroup_forest", height=900),
+        graph(FOREST, "subgroup_forest", height=None),
         html.H2("Diagnostics"),
         dcc.Loading(html.Div(id=DIAGNOSTICS), delay_show=300),
     ])
