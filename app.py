@@ -5,7 +5,7 @@ Run ``python app.py [--data FILE --mapping M --sheet S --lesions L --host H --po
 variables of :mod:`analysis.settings`), or serve ``app:server`` with gunicorn.
 
 Nothing is loaded at import: the dataset is opened through
-``analysis.registry.active()`` when the first page is drawn.
+``analysis.data.registry.active()`` when the first page is drawn.
 """
 
 from __future__ import annotations
@@ -30,11 +30,12 @@ from dash import (
     set_props,
 )
 
-from analysis import api, registry
-from analysis import cache as analysis_cache
 from analysis import settings as settings_mod
+from analysis.data import registry
 from analysis.errors import DataLoadError, ExplorerError, FilterSpecError
-from analysis.filters import FilterSpec
+from analysis.selection.filters import FilterSpec
+from analysis.service import api
+from analysis.service import cache as analysis_cache
 from components import ids, theme
 from components.figures import SVG_BUTTON
 from components.filter_panel import (

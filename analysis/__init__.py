@@ -16,22 +16,24 @@ Cached entry points (take a dataset fingerprint and a filter query string)
 The names are imported here, not on first use: ``table_one`` and ``dose_response``
 are also submodule names, and importing a submodule rebinds the package attribute
 of the same name, so a lazy export would turn into the module after first use.
-Only ``simulate_cohort`` is imported on first use, so that ``python -m analysis.simulate``
+Only ``simulate_cohort`` is imported on first use, so that ``python -m analysis.cohort.simulate``
 does not find its own module already imported by the package.
 """
 
-from analysis import api, errors, registry, schema, settings
-from analysis.distributions import box_summary, ecdf, histogram, kde, paired_summary
-from analysis.dose_response import dose_response
-from analysis.filters import FilterSpec, apply_filters
-from analysis.interactions import continuous_interaction, interaction
-from analysis.loader import Dataset, Provenance, load_bundled, load_dataset
-from analysis.mapping import read_mapping
-from analysis.models import ancova
-from analysis.progression import progression_summary
-from analysis.subgroups import subgroup_effects
-from analysis.table_one import table_one
-from analysis.validation import ValidationReport
+from analysis import errors, settings
+from analysis.data import registry, schema
+from analysis.data.loader import Dataset, Provenance, load_bundled, load_dataset
+from analysis.data.mapping import read_mapping
+from analysis.data.validation import ValidationReport
+from analysis.selection.filters import FilterSpec, apply_filters
+from analysis.service import api
+from analysis.stats.distributions import box_summary, ecdf, histogram, kde, paired_summary
+from analysis.stats.linear.dose_response import dose_response
+from analysis.stats.linear.interactions import continuous_interaction, interaction
+from analysis.stats.linear.models import ancova
+from analysis.stats.linear.subgroups import subgroup_effects
+from analysis.stats.progression import progression_summary
+from analysis.stats.table_one import table_one
 
 __all__ = [
     "Dataset", "FilterSpec", "Provenance", "ValidationReport", "ancova", "api",
@@ -44,7 +46,7 @@ __all__ = [
 
 def __getattr__(name: str):
     if name == "simulate_cohort":
-        from analysis.simulate import simulate_cohort
+        from analysis.cohort.simulate import simulate_cohort
 
         return simulate_cohort
     raise AttributeError(f"module 'analysis' has no attribute '{name}'")

@@ -12,9 +12,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from analysis.data.loader import Dataset, load_dataset
+from analysis.data.schema import GROUP
 from analysis.errors import DataLoadError
-from analysis.loader import Dataset, load_dataset
-from analysis.schema import GROUP
 
 
 def summary(dataset: Dataset) -> str:

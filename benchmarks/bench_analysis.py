@@ -1,4 +1,4 @@
-"""Speed of the cached analysis entry points (analysis.api), page by page.
+"""Speed of the cached analysis entry points (analysis.service.api), page by page.
 
 Measured (wall time, median of several runs):
 
@@ -32,9 +32,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import api, cache, registry
-from analysis.derive import add_derived
-from analysis.loader import Dataset, Provenance, fingerprint
+from analysis.data import registry
+from analysis.data.derive import add_derived
+from analysis.data.loader import Dataset, Provenance, fingerprint
+from analysis.service import api, cache
 from analysis.settings import Settings
 from benchmarks.run_all import markdown_table
 
@@ -59,7 +60,7 @@ PAGES: dict[str, Callable[[str], list]] = {
 
 def simulated_dataset(n: int, seed: int = SEED) -> Dataset:
     """A registered-ready Dataset of ``n`` simulated patients (no file, no validation)."""
-    from analysis.simulate import simulate_cohort
+    from analysis.cohort.simulate import simulate_cohort
 
     patients, _lesions = simulate_cohort(n, seed)
     frame = add_derived(patients)
@@ -164,7 +165,7 @@ def run(*, quick: bool = False) -> dict:
 
 def to_markdown(res: dict) -> str:
     """A markdown section for benchmarks/results/latest.md."""
-    lines = ["## Analysis entry points (analysis.api)", "",
+    lines = ["## Analysis entry points (analysis.service.api)", "",
              f"Bundled cohort (1,347): cold target < {TARGET_COLD_MS:g} ms, cached < "
              f"{TARGET_CACHED_MS:g} ms (median; SimpleCache).", "",
              markdown_table(res["bundled"], 1), "",

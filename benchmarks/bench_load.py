@@ -1,14 +1,14 @@
 """Speed and memory of loading and validating patient files.
 
 Measures the bundled cohort, then N simulated patients (default 1,000,000, from
-``analysis.simulate.simulate_cohort``) written in each format: CSV, TSV, a mapped CSV
+``analysis.cohort.simulate.simulate_cohort``) written in each format: CSV, TSV, a mapped CSV
 (renamed columns, sex 1/2, Y/N, lipids in mmol/L), Parquet, SAS XPORT (v8), Stata,
 SPSS, and Excel (capped at ``--excel-rows``, since writing and reading .xlsx with
 openpyxl is far slower and a sheet holds at most 1,048,576 rows). SAS .sas7bdat is
 not measured: nothing in the stack can write one.
 
 Each file is loaded in a fresh process (so memory figures do not mix):
-``read_s`` is reading raw cells (``analysis.readers.read_raw``), ``load_s`` the full
+``read_s`` is reading raw cells (``analysis.data.readers.read_raw``), ``load_s`` the full
 ``load_dataset`` (read + map + validate + derive + fingerprint), ``validate_s`` their
 difference, ``peak_mb`` the peak resident memory of the process during the loads
 minus its resident memory just before (after imports; /proc VmHWM - VmRSS). Files go to ``benchmarks/out/`` (not committed).
@@ -56,8 +56,8 @@ def _measure(path: str, mapping: dict | None, bundled: bool) -> dict:
     import pyarrow  # noqa: F401 - imported before the baseline, like the other readers
     import pyreadstat  # noqa: F401
 
-    from analysis.loader import load_bundled, load_dataset
-    from analysis.readers import read_raw
+    from analysis.data.loader import load_bundled, load_dataset
+    from analysis.data.readers import read_raw
 
     gc.collect()
     base = _rss_mb("VmRSS")
@@ -110,7 +110,7 @@ def write_files(n: int, excel_rows: int, formats: tuple[str, ...]) -> dict[str, 
     """Generate ``n`` patients and write one file per format; returns path, mapping, rows."""
     import pyreadstat
 
-    from analysis.simulate import simulate_cohort
+    from analysis.cohort.simulate import simulate_cohort
 
     OUT.mkdir(parents=True, exist_ok=True)
     patients, _ = simulate_cohort(n)

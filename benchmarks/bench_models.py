@@ -27,9 +27,9 @@ import pandas as pd
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
 
-from analysis.derive import add_derived
-from analysis.models import ancova, column, prepare, resolve_covariates
-from analysis.subgroups import subgroup_effects
+from analysis.data.derive import add_derived
+from analysis.stats.linear.models import ancova, column, prepare, resolve_covariates
+from analysis.stats.linear.subgroups import subgroup_effects
 
 FORMULA = "y ~ C(g) + b + C(trial) + age + C(sex) + C(dm) + C(mi) + hdl"
 
@@ -103,7 +103,7 @@ def run(sizes: tuple[int, ...] = (1347, 100_000), repeat: int = 15) -> pd.DataFr
 def run_subgroups(sizes: tuple[int, ...] = (1347, 100_000)) -> pd.DataFrame:
     """ancova + subgroup_effects (default subgroups) on simulated cohorts: first call
     on the frame (cold, imports done) and the best of three."""
-    from analysis.simulate import simulate_cohort
+    from analysis.cohort.simulate import simulate_cohort
 
     rows = []
     for n in sizes:

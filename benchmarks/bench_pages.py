@@ -6,7 +6,7 @@ Measured:
   (POST ``/_dash-update-component`` as the browser sends it), cold (analysis cache
   emptied first) and warm (second call), on the bundled cohort and on 100,000
   simulated patients (``benchmarks/out/cohort_100000.csv``, generated with
-  ``python -m analysis.simulate`` when missing and loaded as ``EXPLORER_DATA``);
+  ``python -m analysis.cohort.simulate`` when missing and loaded as ``EXPLORER_DATA``);
 * time from navigation to a fully drawn page (ready element present, no loading
   spinner) in headless Chromium (selenium) on the bundled cohort.
 
@@ -94,7 +94,7 @@ def large_cohort() -> Path:
     path = OUT / f"cohort_{N_LARGE}.csv"
     if not path.exists():
         OUT.mkdir(exist_ok=True)
-        subprocess.run([sys.executable, "-m", "analysis.simulate", "--n", str(N_LARGE),
+        subprocess.run([sys.executable, "-m", "analysis.cohort.simulate", "--n", str(N_LARGE),
                         "--seed", "7", "--out", str(path)], check=True, cwd=ROOT)
     return path
 
@@ -102,7 +102,8 @@ def large_cohort() -> Path:
 def bench_callbacks(label: str, data: str | None) -> list[dict]:
     """Cold and warm server time and response size of every page callback."""
     import app as app_module
-    from analysis import api, registry
+    from analysis.data import registry
+    from analysis.service import api
     from analysis.settings import Settings
 
     app_module.configure(Settings(data=data, cache_type="SimpleCache"))

@@ -17,7 +17,7 @@ import tracemalloc
 
 import numpy as np
 
-from analysis.simulate import SEED, simulate_cohort
+from analysis.cohort.simulate import SEED, simulate_cohort
 
 SIZES = (1347, 100_000, 1_000_000)
 

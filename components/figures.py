@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from analysis.schema import get
+from analysis.data.schema import get
 from components import theme
 
 #: Scale factor of the PNG written by the modebar camera button (4 x 700 px wide ≈ 2800 px).

@@ -11,7 +11,7 @@ Controls (ids in :mod:`components.ids`):
 A slider pushed to both ends of the data means "no limit"; ticking every value of a
 checklist means "no restriction". :func:`spec_from_controls` and
 :func:`control_values` convert between the controls and an
-:class:`analysis.filters.FilterSpec` (the one source of truth, kept in the URL).
+:class:`analysis.selection.filters.FilterSpec` (the one source of truth, kept in the URL).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
-from analysis.filters import (
+from analysis.data.schema import GROUP_LABELS, VARIABLES
+from analysis.selection.filters import (
     ALL_GROUPS,
     BOOL_LEVELS,
     CATEGORY_VARIABLES,
@@ -33,7 +34,6 @@ from analysis.filters import (
     THERAPY_OPTIONS,
     FilterSpec,
 )
-from analysis.schema import GROUP_LABELS, VARIABLES
 from components import ids
 
 _THERAPY_LABELS = {"any": "Any", "intensive": "Intensive (below cut)",

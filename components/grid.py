@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.schema import VARIABLES
+from analysis.data.schema import VARIABLES
 
 #: Rows per block the grid requests.
 BLOCK_SIZE = 100

@@ -1,7 +1,7 @@
 """What every page callback needs first: the active dataset and the filter spec.
 
 ``page_context(store_data)`` turns the cross-page store (the filter spec JSON) into
-the dataset fingerprint and canonical query that the cached ``analysis.api`` entry
+the dataset fingerprint and canonical query that the cached ``analysis.service.api`` entry
 points take. Errors the user can act on (a load failure, a bad filter) become
 messages through :func:`error_alert` / :func:`error_figure`, never a traceback.
 """
@@ -14,10 +14,10 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import html
 
-from analysis import registry
 from analysis import settings as settings_mod
+from analysis.data import registry
 from analysis.errors import DataLoadError, ExplorerError
-from analysis.filters import FilterSpec
+from analysis.selection.filters import FilterSpec
 from components.figures import Footnote, message_figure
 from components.tables import frame_table
 

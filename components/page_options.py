@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
-from analysis.schema import get
+from analysis.data.schema import get
 from components import ids
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from analysis.schema import GROUP_COLORS, GROUP_LABELS
+from analysis.data.schema import GROUP_COLORS, GROUP_LABELS
 
 TEMPLATE = "explorer"
 PRESENTATION_TEMPLATE = "explorer_presentation"

@@ -1,6 +1,6 @@
 """The URL query string: the filter spec plus a few page options.
 
-The filter part is :meth:`analysis.filters.FilterSpec.to_query` (owned by the filters
+The filter part is :meth:`analysis.selection.filters.FilterSpec.to_query` (owned by the filters
 module). Page options use their own keys (:data:`OPTION_DEFAULTS`) and are left out
 when at their default, so the default view has an empty query string. A copied
 link therefore restores filters and page options in a fresh browser.
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import parse_qsl, quote
 
-from analysis.schema import DEFAULT_COVARIATES
+from analysis.data.schema import DEFAULT_COVARIATES
 
 #: Columns the Data page's grid shows unless the link chooses others.
 DEFAULT_DATA_COLUMNS = ("patient_id", "trial", "calcification", "n_spotty", "age", "sex",

@@ -6,8 +6,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
-from analysis import api
 from analysis.errors import ExplorerError
+from analysis.service import api
 from components import ids
 from components.downloads import csv_zip_bytes, excel_bytes, file_stem, provenance_record
 from components.page_context import error_alert, page_context, small_n_warning

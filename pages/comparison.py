@@ -6,9 +6,9 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
-from analysis import api
+from analysis.data.schema import GROUP, GROUP_LABELS, PATIENT_VARIABLES, get, outcomes
 from analysis.errors import ExplorerError
-from analysis.schema import GROUP, GROUP_LABELS, PATIENT_VARIABLES, get, outcomes
+from analysis.service import api
 from components import ids
 from components.figures import graph, make_forest_figure, make_ls_means_figure
 from components.page_context import error_alert, error_figure, page_context, small_n_warning

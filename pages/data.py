@@ -7,9 +7,9 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
-from analysis import api
+from analysis.data.schema import PATIENT_VARIABLES, dictionary_frame
 from analysis.errors import ExplorerError
-from analysis.schema import PATIENT_VARIABLES, dictionary_frame
+from analysis.service import api
 from components import ids
 from components.downloads import (
     csv_zip_bytes,

@@ -6,10 +6,10 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, html
 
-from analysis import api
+from analysis.data.schema import get, outcomes
 from analysis.errors import ExplorerError
-from analysis.filters import format_number
-from analysis.schema import get, outcomes
+from analysis.selection.filters import format_number
+from analysis.service import api
 from components import ids
 from components.figures import graph, make_continuous_interaction_figure, make_interaction_figure
 from components.page_context import error_alert, error_figure, page_context, small_n_warning

@@ -17,9 +17,9 @@ from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from analysis import registry
 from analysis import settings as settings_mod
-from analysis.filters import FilterSpec, apply_filters
+from analysis.data import registry
+from analysis.selection.filters import FilterSpec, apply_filters
 from components import ids
 
 pytestmark = pytest.mark.browser

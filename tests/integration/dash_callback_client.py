@@ -13,8 +13,8 @@ import json
 
 import pytest
 
-from analysis import registry
 from analysis import settings as settings_mod
+from analysis.data import registry
 
 
 def key(ident, prop: str) -> str:
@@ -145,7 +145,7 @@ def footnote_of(fig) -> str:
 
 
 # ----------------------------------------------------------------- shared inputs
-from analysis.filters import FilterSpec  # noqa: E402
+from analysis.selection.filters import FilterSpec  # noqa: E402
 from components import ids  # noqa: E402
 
 #: A selection used across tests: patients aged 50-70.

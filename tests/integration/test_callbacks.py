@@ -31,8 +31,8 @@ from dash_callback_client import (  # noqa: F401
 )
 from scipy import stats
 
-from analysis.filters import FilterSpec, apply_filters
-from analysis.schema import GROUP_COLORS, SIMULATED_LABEL
+from analysis.data.schema import GROUP_COLORS, SIMULATED_LABEL
+from analysis.selection.filters import FilterSpec, apply_filters
 from analysis.settings import DATA_DIR
 from components import ids
 from components.downloads import PARQUET_KEY
@@ -474,7 +474,7 @@ def test_reset_clears_filters_and_keeps_page_options(caller, dataset):
 
 
 def test_unexpected_error_becomes_a_message(caller, monkeypatch):
-    from analysis import api
+    from analysis.service import api
 
     def broken(*args, **kwargs):
         raise RuntimeError("simulated failure")

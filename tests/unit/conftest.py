@@ -1,7 +1,7 @@
 """Shared fixtures for the unit tests.
 
-``make_frame`` casts plain Python columns to the dictionary dtypes (analysis.schema)
-and adds the derived columns (analysis.derive), as a validated frame would have them.
+``make_frame`` casts plain Python columns to the dictionary dtypes (analysis.data.schema)
+and adds the derived columns (analysis.data.derive), as a validated frame would have them.
 ``tiny_cohort`` is small enough to check by hand; ``random_cohort`` is a larger
 seeded frame for invariance tests; ``sim_cohort`` is the bundled simulated cohort
 (committed; the tests fail, not skip, if it is missing).
@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import schema
-from analysis.derive import add_derived
+from analysis.data import schema
+from analysis.data.derive import add_derived
 from analysis.settings import BUNDLED_COHORT
 
 _TRUE = {"1", "true", "yes", "y", "t"}

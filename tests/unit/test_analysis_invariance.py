@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.loader import load_bundled, load_dataset
-from analysis.models import ancova
-from analysis.subgroups import subgroup_effects
-from analysis.table_one import table_one
+from analysis.data.loader import load_bundled, load_dataset
+from analysis.stats.linear.models import ancova
+from analysis.stats.linear.subgroups import subgroup_effects
+from analysis.stats.table_one import table_one
 
 RENAME = {"patient_id": "SUBJID", "trial": "STUDY", "sex": "GENDER", "diabetes": "DM",
           "ldl_c": "LDL_MMOL", "pav_baseline": "PAV_BL", "pav_followup": "PAV_FU",

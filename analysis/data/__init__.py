@@ -1,0 +1,1 @@
+"""Study data: the data dictionary, readers, column mapping, validation, loader, registry."""

@@ -1,0 +1,334 @@
+"""Load an investigator's file (or the bundled simulated cohort) into a validated dataset.
+
+One path for every source: read raw cells -> match columns through the mapping ->
+parse and check every column against the data dictionary -> optional lesion file ->
+derived columns (always recomputed) -> fingerprint. Any error stops the load with a
+:class:`~analysis.errors.DataLoadError` carrying the full report; warnings travel with
+the dataset. Rows are never dropped, reordered or changed; the source file is only read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import settings as settings_mod
+from analysis.data.derive import add_derived, group_from_lesions
+from analysis.data.mapping import ColumnMapping, MappingFileError, as_mapping, resolve_columns
+from analysis.data.readers import RawTable, read_raw
+from analysis.data.schema import GROUP, LESIONS, SIMULATED_LABEL, VARIABLES, required_columns
+from analysis.data.validation import (
+    ROW_NOTE,
+    ColumnContext,
+    Issue,
+    ValidationReport,
+    row_numbers,
+    rows_text,
+    validate_table,
+)
+from analysis.errors import DataLoadError
+
+PathLike = str | Path
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a dataset came from and how it was read.
+
+    ``fingerprint`` is a sha256 hex digest of the validated frame (values, column
+    names, dtypes) and lesion table: equal data give equal fingerprints, so it is the
+    cache key for everything computed from the dataset.
+    """
+
+    source: str
+    format: str
+    rows: int
+    columns: tuple[str, ...]
+    fingerprint: str
+    simulated: bool
+    sheet: str | None
+    mapping: str | None
+    loaded_at: str
+    encoding: str | None = None
+    delimiter: str | None = None
+    #: File columns not used (not in the dictionary, or derived and recomputed).
+    ignored_columns: tuple[str, ...] = ()
+    lesions_source: str | None = None
+    lesion_rows: int | None = None
+    #: Contents of the FILE.meta.json sidecar, if any (seed, n, generator).
+    meta: dict | None = None
+
+    @property
+    def label(self) -> str:
+        """The simulated-data label to show, or ``""`` for real data."""
+        return SIMULATED_LABEL if self.simulated else ""
+
+    @property
+    def n_columns(self) -> int:
+        return len(self.columns)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A validated patient table with its lesions (if any), provenance and report."""
+
+    frame: pd.DataFrame
+    lesions: pd.DataFrame | None
+    provenance: Provenance
+    report: ValidationReport
+
+    @property
+    def fingerprint(self) -> str:
+        return self.provenance.fingerprint
+
+
+# --- helpers --------------------------------------------------------------------------
+
+def _dtype_text(s: pd.Series) -> str:
+    dt = s.dtype
+    if isinstance(dt, pd.CategoricalDtype):
+        return f"category{list(map(str, dt.categories))}{'ordered' if dt.ordered else ''}"
+    return str(dt)
+
+
+def fingerprint(frame: pd.DataFrame, lesions: pd.DataFrame | None = None) -> str:
+    """Stable sha256 hex digest of a frame (and lesion table): values, names, dtypes, order."""
+    h = hashlib.sha256()
+    for part in (frame, lesions):
+        if part is None:
+            h.update(b"<none>")
+            continue
+        h.update(json.dumps([[str(c), _dtype_text(part[c])] for c in part.columns]).encode())
+        h.update(str(len(part)).encode())
+        if len(part.columns):
+            h.update(pd.util.hash_pandas_object(part, index=True).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def read_sidecar(path: Path) -> tuple[dict | None, list[Issue]]:
+    """The FILE.meta.json next to ``path`` (``None`` if absent) and any issue reading it."""
+    side = path.with_name(path.name + ".meta.json")
+    if not side.is_file():
+        return None, []
+    try:
+        meta = json.loads(side.read_text(encoding="utf-8"))
+        if not isinstance(meta, dict):
+            raise ValueError("not a JSON object")
+        return meta, []
+    except (ValueError, UnicodeDecodeError) as err:
+        return None, [Issue("warning", "bad_sidecar", None,
+                            f"{side.name} could not be read ({err}); the data are not marked "
+                            "as simulated.")]
+
+
+def _prefixed(issues: list[Issue], prefix: str) -> list[Issue]:
+    return [replace(i, message=f"{prefix}{i.message}") for i in issues]
+
+
+def _raise_if_errors(issues: list[Issue], source: str) -> ValidationReport:
+    report = ValidationReport.of(issues)
+    if not report.ok:
+        errs = report.errors
+        lines = [f"could not load '{source}': {len(errs)} problem(s) to fix."]
+        lines += [f"- {e.message}" for e in errs[:8]]
+        if len(errs) > 8:
+            lines.append(f"- ... and {len(errs) - 8} more (see the full report).")
+        if any(e.rows for e in errs):
+            lines.append(ROW_NOTE)
+        raise DataLoadError("\n".join(lines), report=report)
+    return report
+
+
+def _read(source: PathLike | pd.DataFrame, sheet: str | None, limit: float) -> RawTable:
+    if isinstance(source, pd.DataFrame):
+        frame = source.copy(deep=True).reset_index(drop=True)
+        frame.columns = [str(c) for c in frame.columns]
+        return RawTable(frame, "frame")
+    return read_raw(source, sheet=sheet, max_file_mb=limit)
+
+
+def _contexts(resolution_rename: dict[str, str], cmap_codes: dict, cmap: ColumnMapping | None,
+              raw: RawTable, *, unique_ids: bool = True) -> dict[str, ColumnContext]:
+    out = {}
+    for col, name in resolution_rename.items():
+        out[name] = ColumnContext(
+            file_column=col, codes=cmap_codes.get(name, {}),
+            value_labels=raw.value_labels.get(col, {}),
+            factor=cmap.factor(name) if cmap is not None else 1.0,
+            unit=cmap.units.get(name) if cmap is not None else None,
+            unique=unique_ids)
+    return out
+
+
+def _load_lesions(source: PathLike | pd.DataFrame, cmap: ColumnMapping, limit: float,
+                  patient_ids: pd.Series | None) -> tuple[pd.DataFrame | None, list[Issue]]:
+    raw = _read(source, None, limit)
+    res = resolve_columns(raw.frame.columns, cmap.lesion_columns, LESIONS,
+                          what="lesion file", section="lesion_columns")
+    renamed = raw.frame[list(res.rename)].rename(columns=res.rename)
+    absent = {i.column for i in res.issues if i.code == "mapped_column_absent"}
+    frame, issues = validate_table(
+        renamed, LESIONS, contexts=_contexts(res.rename, {}, None, raw, unique_ids=False),
+        required=[n for n in LESIONS if n not in absent],
+        file_columns=[c for c in raw.frame.columns if c not in res.rename],
+        what="lesion file", section="lesion_columns")
+    issues = list(raw.issues) + list(res.issues) + issues
+    for name in ("arc_deg", "length_mm"):
+        if name in frame.columns and frame[name].isna().any():
+            rows, n = row_numbers(frame[name].isna())
+            issues.append(Issue("error", "missing_lesion_value", name,
+                                f"{n} lesion(s) have no '{name}', {rows_text(rows, n)}; a "
+                                "deposit cannot be classified without it.", tuple(rows), n))
+    if patient_ids is not None and "patient_id" in frame.columns:
+        unknown = frame["patient_id"].notna() & ~frame["patient_id"].isin(set(patient_ids.dropna()))
+        if unknown.any():
+            rows, n = row_numbers(unknown)
+            ids = frame.loc[unknown, "patient_id"].unique().tolist()[:5]
+            issues.append(Issue(
+                "error", "unknown_lesion_patient", "patient_id",
+                f"{n} lesion(s) belong to patient IDs that are not in the patient file, "
+                f"{rows_text(rows, n)}: {', '.join(repr(i) for i in ids)}. Check that both "
+                "files use the same IDs.", tuple(rows), n))
+    issues = [i for i in issues if not (i.code == "missing_values" and i.column == "patient_id")]
+    return frame, _prefixed(issues, "lesion file: ")
+
+
+def _group_mismatch(frame: pd.DataFrame, lesions: pd.DataFrame) -> list[Issue]:
+    """Warn where the file's calcification group disagrees with the lesion file."""
+    derived = group_from_lesions(frame["patient_id"], lesions)[GROUP]
+    given = frame[GROUP]
+    differ = given.notna() & (given.astype("str") != derived.astype("str"))
+    if not differ.any():
+        return []
+    rows, n = row_numbers(differ)
+    return [Issue("warning", "group_mismatch", GROUP,
+                  f"{n} patient(s) have a 'calcification' group that differs from the one the "
+                  f"lesion file gives, {rows_text(rows, n)}. The patient file's group is used; "
+                  "check both files.", tuple(rows), n)]
+
+
+def _order(frame: pd.DataFrame) -> pd.DataFrame:
+    cols = [c for c in VARIABLES if c in frame.columns]
+    return frame[cols]
+
+
+# --- entry points ------------------------------------------------------------------------
+
+def load_dataset(path: PathLike | pd.DataFrame, mapping: ColumnMapping | dict | PathLike | None = None,
+                 *, sheet: str | None = None, lesions: PathLike | pd.DataFrame | None = None,
+                 max_file_mb: float | None = None, simulated: bool | None = None) -> Dataset:
+    """Load, map and validate a patient file.
+
+    Parameters
+    ----------
+    path : str, Path or DataFrame
+        The patient file (CSV/TSV, .xlsx, Parquet, .sas7bdat, .xpt, .dta, .sav), or a
+        DataFrame of raw values (never modified).
+    mapping : ColumnMapping, dict, str or Path, optional
+        Column mapping (a TOML file path, or its parsed dict); see docs/mapping-example.toml.
+    sheet : str, optional
+        Excel sheet name (default: the first sheet).
+    lesions : str, Path or DataFrame, optional
+        Lesion table (patient_id, arc_deg, length_mm). If the patient file has no
+        ``calcification`` column, the group and ``n_spotty`` are derived from it.
+    max_file_mb : float, optional
+        Size limit per file (default ``settings.current().max_file_mb``).
+    simulated : bool, optional
+        Force the simulated flag; by default it comes from a FILE.meta.json sidecar.
+
+    Returns
+    -------
+    Dataset
+        ``frame`` has dictionary dtypes, dictionary column order, index 0..n-1, the
+        derived columns computed with the default cut-points, and every row of the file
+        in file order.
+
+    Raises
+    ------
+    DataLoadError
+        On any error; ``err.report`` is the full :class:`ValidationReport`. Mapping
+        problems raise :class:`~analysis.data.mapping.MappingFileError`, which is both a
+        DataLoadError and a MappingError.
+    """
+    limit = settings_mod.current().max_file_mb if max_file_mb is None else max_file_mb
+    is_frame = isinstance(path, pd.DataFrame)
+    source = "<DataFrame>" if is_frame else str(path)
+    try:
+        cmap = as_mapping(mapping)
+    except MappingFileError as err:
+        if err.report is None:
+            err.report = ValidationReport.of([Issue("error", "mapping", None, str(err))])
+        raise
+    raw = _read(path, sheet, limit)
+    issues: list[Issue] = list(raw.issues)
+    if sheet is not None and raw.format != "excel":
+        issues.append(Issue("warning", "sheet_ignored", None,
+                            f"a sheet name ('{sheet}') was given but {raw.format} files have no "
+                            "sheets; it is ignored."))
+    meta, side_issues = (None, []) if is_frame else read_sidecar(Path(path))
+    issues += side_issues
+
+    res = resolve_columns(raw.frame.columns, cmap.columns, VARIABLES)
+    issues += res.issues
+    renamed = raw.frame[list(res.rename)].rename(columns=res.rename)
+    absent = {i.column for i in res.issues if i.code == "mapped_column_absent"}
+    derive_group = lesions is not None and GROUP not in renamed.columns
+    required = [n for n in required_columns() if n not in absent
+                and not (derive_group and n == GROUP)]
+    if derive_group and "n_spotty" in renamed.columns:
+        issues.append(Issue("warning", "n_spotty_replaced", "n_spotty",
+                            "'n_spotty' in the patient file is ignored: it is counted from the "
+                            "lesion file together with the calcification group."))
+        renamed = renamed.drop(columns="n_spotty")
+    frame, col_issues = validate_table(
+        renamed, VARIABLES, contexts=_contexts(res.rename, cmap.codes, cmap, raw),
+        required=required, file_columns=[c for c in raw.frame.columns if c not in res.rename])
+    issues += col_issues
+
+    lesion_frame = None
+    if lesions is not None:
+        ids = frame["patient_id"] if "patient_id" in frame.columns else None
+        lesion_frame, les_issues = _load_lesions(lesions, cmap, limit, ids)
+        issues += les_issues
+        les_ok = not any(i.severity == "error" for i in les_issues)
+        if derive_group and les_ok and ids is not None:
+            derived = group_from_lesions(frame["patient_id"], lesion_frame)
+            frame = frame.assign(**{GROUP: derived[GROUP], "n_spotty": derived["n_spotty"]})
+            issues.append(Issue("info", "group_from_lesions", GROUP,
+                                "'calcification' and 'n_spotty' were derived from the lesion "
+                                "file (spotty: deposit 1-4 mm long with arc < 90 degrees)."))
+        elif not derive_group and les_ok and ids is not None and GROUP in frame.columns:
+            issues.append(Issue("info", "lesions_not_used_for_group", GROUP,
+                                "the patient file has 'calcification', so the lesion file is "
+                                "kept for display but not used to assign groups."))
+            issues += _group_mismatch(frame, lesion_frame)
+
+    report = _raise_if_errors(issues, source)
+    frame = _order(add_derived(frame)).reset_index(drop=True)
+    fp = fingerprint(frame, lesion_frame)
+    is_sim = bool(meta.get("simulated")) if meta else False
+    prov = Provenance(
+        source=source, format=raw.format, rows=len(frame), columns=tuple(frame.columns),
+        fingerprint=fp, simulated=is_sim if simulated is None else simulated,
+        sheet=raw.sheet, mapping=cmap.source or (None if mapping is None else "<mapping>"),
+        loaded_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        encoding=raw.encoding, delimiter=raw.delimiter, ignored_columns=res.ignored,
+        lesions_source=None if lesions is None else (
+            "<DataFrame>" if isinstance(lesions, pd.DataFrame) else str(lesions)),
+        lesion_rows=None if lesion_frame is None else len(lesion_frame), meta=meta)
+    return Dataset(frame=frame, lesions=lesion_frame, provenance=prov, report=report)
+
+
+def load_bundled() -> Dataset:
+    """The bundled simulated cohort (``data/simulated_cohort.csv`` + lesions if present).
+
+    Loaded through :func:`load_dataset` like any file, and always marked simulated.
+    """
+    cohort = settings_mod.BUNDLED_COHORT
+    lesions = settings_mod.BUNDLED_LESIONS if settings_mod.BUNDLED_LESIONS.is_file() else None
+    return load_dataset(cohort, lesions=lesions, simulated=True)

@@ -1,0 +1,563 @@
+"""Validation of a loaded table against the data dictionary.
+
+Every problem becomes an :class:`Issue` naming the column, the first few row numbers
+and how many rows are affected, so the user knows what to fix. Row numbers count
+data rows from 1: row 1 is the first row below the header (in a spreadsheet that is
+line 2). Nothing is dropped or changed silently: a value that cannot be read is an
+error, a missing value stays missing and is counted.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+
+from analysis.data.schema import Variable
+
+#: How row numbers in messages are counted (shown with every report).
+ROW_NOTE = ("Row numbers count data rows from 1: row 1 is the first row below the header "
+            "(spreadsheet line 2).")
+#: How many row numbers / example values a message shows.
+MAX_ROWS_SHOWN = 5
+#: Cell texts read as a missing value (any case, spaces trimmed). "none" is a level, not missing.
+MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", ".", "<na>"})
+#: Boolean codes understood without a ``[codes]`` entry (any case).
+TRUE_TOKENS = frozenset({"1", "true", "yes", "y", "t"})
+FALSE_TOKENS = frozenset({"0", "false", "no", "n", "f"})
+#: Extra spellings of category levels understood without a ``[codes]`` entry (any case).
+LEVEL_SYNONYMS: dict[str, dict[str, str]] = {
+    "sex": {"m": "male", "f": "female", "man": "male", "woman": "female",
+            "men": "male", "women": "female"},
+}
+
+#: Lipid columns often exported in mmol/L instead of the dictionary's mg/dl.
+MMOL_LIKELY = frozenset({"ldl_c", "ldl_c_baseline", "hdl_c", "triglycerides"})
+
+Severity = str  # "error" | "warning" | "info"
+_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem found in a file.
+
+    Attributes
+    ----------
+    severity : {"error", "warning", "info"}
+        An error stops the load; a warning is shown and the value kept; info is a note.
+    code : str
+        Machine-readable kind, e.g. ``"not_a_number"``, ``"missing_column"``.
+    column : str or None
+        Dictionary column (or file column) concerned.
+    message : str
+        What is wrong and what to do, in plain words.
+    rows : tuple of int
+        The first few affected data rows, 1-based (see :data:`ROW_NOTE`).
+    count : int
+        How many rows (or values) are affected.
+    """
+
+    severity: Severity
+    code: str
+    column: str | None
+    message: str
+    rows: tuple[int, ...] = ()
+    count: int = 0
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """All issues found while loading one file (errors first)."""
+
+    issues: tuple[Issue, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def of(cls, issues: Iterable[Issue]) -> ValidationReport:
+        """A report holding ``issues`` sorted by severity (stable within a severity)."""
+        return cls(tuple(sorted(issues, key=lambda i: _ORDER.get(i.severity, 3))))
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no error."""
+        return not self.errors
+
+    @property
+    def errors(self) -> tuple[Issue, ...]:
+        return tuple(i for i in self.issues if i.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Issue, ...]:
+        return tuple(i for i in self.issues if i.severity == "warning")
+
+    @property
+    def infos(self) -> tuple[Issue, ...]:
+        return tuple(i for i in self.issues if i.severity == "info")
+
+    def to_text(self) -> str:
+        """The report as plain text, one line per issue, errors first."""
+        if not self.issues:
+            return "No problems found."
+        head = (f"{len(self.errors)} error(s), {len(self.warnings)} warning(s), "
+                f"{len(self.infos)} note(s). {ROW_NOTE}")
+        lines = [head]
+        lines += [f"{i.severity.upper():7s} {i.message}" for i in self.issues]
+        return "\n".join(lines)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The issues as a table: severity, code, column, message, rows, count."""
+        return pd.DataFrame(
+            {"severity": [i.severity for i in self.issues],
+             "code": [i.code for i in self.issues],
+             "column": [i.column or "" for i in self.issues],
+             "message": [i.message for i in self.issues],
+             "rows": [", ".join(map(str, i.rows)) for i in self.issues],
+             "count": [i.count for i in self.issues]},
+            columns=["severity", "code", "column", "message", "rows", "count"])
+
+
+# --- small helpers ------------------------------------------------------------------
+
+def suggest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
+    """Near-miss spellings of ``name`` among ``candidates`` (case-insensitive)."""
+    cands = list(candidates)
+    lower = {c.lower(): c for c in cands}
+    hits = difflib.get_close_matches(name.lower(), list(lower), n=n, cutoff=0.6)
+    return [lower[h] for h in hits]
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` or ``""``."""
+    hits = suggest(name, candidates)
+    if not hits:
+        return ""
+    return "; did you mean " + " or ".join(f"'{h}'" for h in hits) + "?"
+
+
+def row_numbers(mask: pd.Series | np.ndarray) -> tuple[list[int], int]:
+    """First :data:`MAX_ROWS_SHOWN` 1-based row numbers where ``mask`` is true, and the count."""
+    arr = np.asarray(mask, dtype=bool)
+    idx = np.flatnonzero(arr)
+    return [int(i) + 1 for i in idx[:MAX_ROWS_SHOWN]], int(idx.size)
+
+
+def rows_text(rows: list[int], count: int) -> str:
+    """``"rows 4, 9, 12"`` or ``"rows 4, 9, 12, 15, 20, ... (first 5 of 12)"``."""
+    word = "row" if count == 1 else "rows"
+    text = f"{word} " + ", ".join(map(str, rows))
+    if count > len(rows):
+        text += f", ... (first {len(rows)} of {count})"
+    return text
+
+
+def _examples(values: Iterable[object]) -> str:
+    vals = list(values)[:MAX_ROWS_SHOWN]
+    return ", ".join(repr(str(v)) for v in vals)
+
+
+def describe_column(name: str, file_column: str | None) -> str:
+    """``"'age'"`` or ``"'age' (file column 'AGE')"``."""
+    if file_column and file_column != name:
+        return f"'{name}' (file column '{file_column}')"
+    return f"'{name}'"
+
+
+def cell_text(v: object) -> object:
+    """One raw cell as trimmed text; ``None`` for a missing cell."""
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, bool | np.bool_):
+        return "true" if v else "false"
+    if isinstance(v, int | np.integer):
+        return str(int(v))
+    if isinstance(v, float | np.floating):
+        f = float(v)
+        if math.isnan(f):
+            return None
+        if f.is_integer() and abs(f) < 1e15:
+            return str(int(f))
+        return repr(f)
+    if isinstance(v, datetime | date):
+        return v.isoformat()
+    if isinstance(v, bytes):
+        v = v.decode("utf-8", errors="replace")
+    return str(v).strip()
+
+
+def as_text(raw: pd.Series) -> pd.Series:
+    """Raw cells as trimmed text (``str`` dtype); missing tokens become missing.
+
+    Whole-number floats print without ``.0`` (``1.0`` -> ``"1"``) so codes read the
+    same from a CSV and from a SAS/Stata/Parquet file.
+    """
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        cats = [cell_text(c) for c in raw.cat.categories] + [None]
+        text = pd.Series(np.array(cats, dtype=object)[raw.cat.codes.to_numpy()],
+                         index=raw.index, dtype="str")
+    elif pd.api.types.is_bool_dtype(raw.dtype) and raw.dtype != object:
+        missing = raw.isna().to_numpy()
+        flags = raw.fillna(False).to_numpy(dtype=bool)
+        out = np.where(flags, "true", "false").astype(object)
+        out[missing] = None
+        text = pd.Series(out, index=raw.index, dtype="str")
+    elif pd.api.types.is_numeric_dtype(raw.dtype):
+        arr = raw.to_numpy(dtype="float64", na_value=np.nan)
+        integral = np.isfinite(arr) & (np.abs(arr) < 1e15)
+        integral &= np.where(integral, arr, 0.0) == np.round(np.where(integral, arr, 0.0))
+        out = np.where(integral, np.where(integral, arr, 0).astype("int64").astype(str),
+                       arr.astype(str)).astype(object)
+        out[np.isnan(arr)] = None
+        text = pd.Series(out, index=raw.index, dtype="str")
+    elif isinstance(raw.dtype, pd.StringDtype):
+        text = raw.str.strip()
+    elif pd.api.types.infer_dtype(raw, skipna=True) in ("string", "empty"):
+        # object column holding only text (SAS/Stata/SPSS strings): vectorised path
+        text = raw.astype("str").str.strip()
+    else:
+        text = pd.Series(raw.map(cell_text).to_numpy(dtype=object), index=raw.index,
+                         dtype="str")
+    missing = text.isna() | text.str.lower().isin(MISSING_TOKENS)
+    return text.where(~missing)
+
+
+# --- one column ----------------------------------------------------------------------
+
+@dataclass
+class ColumnContext:
+    """What the parser needs to know about where a column came from."""
+
+    file_column: str | None = None
+    codes: Mapping[str, object] = field(default_factory=dict)
+    value_labels: Mapping[str, str] = field(default_factory=dict)
+    factor: float = 1.0
+    unit: str | None = None
+    #: Identifier columns: must every value be unique (patients) or not (lesions)?
+    unique: bool = True
+
+
+def _range_issues(values: pd.Series, var: Variable, ctx: ColumnContext) -> list[Issue]:
+    issues: list[Issue] = []
+    col = describe_column(var.name, ctx.file_column)
+    unit = f" {var.unit}" if var.unit else ""
+    note = f" (after converting from {ctx.unit})" if ctx.unit and ctx.factor != 1.0 else ""
+    present = values.notna()
+    if var.valid_range is not None:
+        lo, hi = var.valid_range
+        bad = present & ~values.between(lo, hi)
+        if bad.any():
+            rows, n = row_numbers(bad)
+            issues.append(Issue(
+                "error", "out_of_range", var.name,
+                f"{n} value(s) in {col} are outside the valid range {lo:g} to {hi:g}{unit}"
+                f"{note}, {rows_text(rows, n)}: {_examples(values[bad].tolist())}. "
+                "Correct them, mark them missing, or declare the unit in [units].",
+                tuple(rows), n))
+    if var.plausible_range is not None:
+        lo, hi = var.plausible_range
+        odd = present & ~values.between(lo, hi)
+        if var.valid_range is not None:
+            odd &= values.between(*var.valid_range)
+        if odd.any():
+            rows, n = row_numbers(odd)
+            hint = ""
+            if (var.name in MMOL_LIKELY and ctx.unit is None
+                    and values.median() < var.plausible_range[0]):
+                hint = (f" Most values are below {lo:g}{unit}: if the file holds mmol/L, "
+                        f"declare it in [units] ({var.name} = \"mmol/L\").")
+            issues.append(Issue(
+                "warning", "implausible", var.name,
+                f"{n} value(s) in {col} are outside the plausible range {lo:g} to {hi:g}"
+                f"{unit}{note}, {rows_text(rows, n)}: {_examples(values[odd].tolist())}. "
+                f"They are kept; check them.{hint}", tuple(rows), n))
+    return issues
+
+
+def _to_float(text: pd.Series) -> pd.Series:
+    """Text to float64; unreadable text becomes NaN (the caller reports it).
+
+    pyarrow's cast (correctly rounded, like Python's ``float``) is tried first for
+    speed; if any cell does not parse, ``pandas.to_numeric`` sorts out which.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = pc.cast(pa.array(text.array, from_pandas=True), pa.float64())
+        return pd.Series(arr.to_numpy(zero_copy_only=False), index=text.index, dtype="float64")
+    except Exception:  # noqa: BLE001 - any failure falls back to the per-cell parser
+        return pd.to_numeric(text, errors="coerce").astype("float64")
+
+
+def _decimal_comma(text: pd.Series, bad: pd.Series) -> pd.Series | None:
+    """Numbers written with a decimal comma, if every unreadable value is one."""
+    cand = text[bad]
+    if cand.str.fullmatch(r"[-+]?\d+,\d+").all():
+        fixed = text.where(~bad, text.str.replace(",", ".", regex=False))
+        return pd.to_numeric(fixed, errors="coerce")
+    return None
+
+
+def parse_numeric(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple[pd.Series, list[Issue]]:
+    """Parse a float or int column; report unreadable, non-whole and out-of-range values."""
+    issues: list[Issue] = []
+    col = describe_column(var.name, ctx.file_column)
+    if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
+        values = pd.Series(raw.to_numpy(dtype="float64", na_value=np.nan), index=raw.index)
+    else:
+        text = as_text(raw)
+        values = _to_float(text)
+        bad = text.notna() & values.isna()
+        if bad.any():
+            fixed = _decimal_comma(text, bad)
+            if fixed is not None:
+                values = fixed.astype("float64")
+                rows, n = row_numbers(bad)
+                issues.append(Issue("info", "decimal_comma", var.name,
+                                    f"{n} value(s) in {col} use a decimal comma and were read "
+                                    f"as decimal numbers, {rows_text(rows, n)}.", tuple(rows), n))
+            else:
+                rows, n = row_numbers(bad)
+                issues.append(Issue(
+                    "error", "not_a_number", var.name,
+                    f"{n} value(s) in {col} are not numbers, {rows_text(rows, n)}: "
+                    f"{_examples(text[bad].tolist())}. Correct them or leave the cells empty "
+                    "for a missing value.", tuple(rows), n))
+                values = values.where(~bad)
+    if ctx.factor != 1.0:
+        values = values * ctx.factor
+    if var.dtype == "int":
+        frac = values.notna() & (values != values.round())
+        if frac.any():
+            rows, n = row_numbers(frac)
+            issues.append(Issue(
+                "error", "not_whole_number", var.name,
+                f"{n} value(s) in {col} are not whole numbers, {rows_text(rows, n)}: "
+                f"{_examples(values[frac].tolist())}.", tuple(rows), n))
+            values = values.where(~frac)
+    issues += _range_issues(values, var, ctx)
+    if var.dtype == "int":
+        return values.round().astype("Int64"), issues
+    return values, issues
+
+
+def factorize_text(raw: pd.Series) -> tuple[np.ndarray, list[str | None]]:
+    """Distinct raw values as trimmed text, and each row's position among them.
+
+    Works on the distinct values only (a million rows with three codes convert three
+    values). Missing cells and missing tokens get position -1.
+    """
+    factor, uniques = pd.factorize(raw, use_na_sentinel=True)
+    texts: list[str | None] = []
+    for u in uniques:
+        t = cell_text(u)
+        texts.append(None if t is None or t.lower() in MISSING_TOKENS else t)
+    idx = np.array([i if t is not None else -1 for i, t in enumerate(texts)] + [-1],
+                   dtype="int64")
+    return idx[np.asarray(factor)], texts
+
+
+def _resolve(texts: list[str | None], ctx: ColumnContext, builtin: Mapping[str, object]
+             ) -> list[object]:
+    """Resolve each distinct text: explicit ``[codes]``, then the file's value labels,
+    then the built-in codes (all case-insensitive); ``None`` if unknown."""
+    codes_map = {str(k).strip().lower(): v for k, v in ctx.codes.items()}
+    labels = {str(k).strip().lower(): str(v).strip().lower() for k, v in ctx.value_labels.items()}
+    resolved: list[object] = []
+    for u in texts:
+        if u is None:
+            resolved.append(None)
+            continue
+        key = u.lower()
+        label = labels.get(key)
+        if key in codes_map:
+            resolved.append(codes_map[key])
+        elif label is not None and label in codes_map:
+            resolved.append(codes_map[label])
+        elif key in builtin:
+            resolved.append(builtin[key])
+        elif label is not None and label in builtin:
+            resolved.append(builtin[label])
+        else:
+            resolved.append(None)
+    return resolved
+
+
+def _code_counts(factor: np.ndarray, texts: list[str | None], bad: pd.Series) -> str:
+    counts = pd.Series(factor[bad.to_numpy()]).value_counts()
+    shown = [f"'{texts[k]}' ({v}x)" for k, v in list(counts.items())[:10]]
+    more = f" and {len(counts) - 10} more" if len(counts) > 10 else ""
+    return ", ".join(shown) + more
+
+
+def parse_bool(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple[pd.Series, list[Issue]]:
+    """Parse a yes/no column into pandas ``boolean``."""
+    builtin = {t: True for t in TRUE_TOKENS} | {t: False for t in FALSE_TOKENS}
+    factor, texts = factorize_text(raw)
+    resolved = _resolve(texts, ctx, builtin)
+    known = np.array([r is not None for r in resolved] + [False], dtype=bool)
+    truth = np.array([bool(r) if r is not None else False for r in resolved] + [False], dtype=bool)
+    bad = pd.Series((factor != -1) & ~known[factor], index=raw.index)
+    issues: list[Issue] = []
+    if bad.any():
+        rows, n = row_numbers(bad)
+        col = describe_column(var.name, ctx.file_column)
+        issues.append(Issue(
+            "error", "unknown_code", var.name,
+            f"{n} value(s) in {col} are not yes/no codes, {rows_text(rows, n)}; codes found: "
+            f"{_code_counts(factor, texts, bad)}. Allowed without a mapping: 1/0, true/false, yes/no, "
+            f"y/n (any case); map other codes in [codes.{var.name}] (e.g. \"J\" = true).",
+            tuple(rows), n))
+    out = pd.arrays.BooleanArray(truth[factor], ~known[factor])
+    return pd.Series(out, index=raw.index), issues
+
+
+def parse_category(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple[pd.Series, list[Issue]]:
+    """Parse a category column into the dictionary's levels (any case)."""
+    issues: list[Issue] = []
+    factor, texts = factorize_text(raw)
+    if var.levels is None:
+        # Open set (e.g. trial names): levels come from the data; codes may rename them.
+        codes_map = {str(k).strip().lower(): str(v) for k, v in ctx.codes.items()}
+        names = [None if t is None else codes_map.get(t.lower(), t) for t in texts]
+        levels = sorted({nm for nm in names if nm is not None})
+        position = {lv: i for i, lv in enumerate(levels)}
+        idx = np.array([-1 if nm is None else position[nm] for nm in names] + [-1],
+                       dtype="int64")
+        cat = pd.Categorical.from_codes(idx[factor],
+                                        dtype=pd.CategoricalDtype(levels, ordered=False))
+        return pd.Series(cat, index=raw.index), issues
+    level_of = {lv.lower(): i for i, lv in enumerate(var.levels)}
+    builtin = {lv.lower(): lv for lv in var.levels} | LEVEL_SYNONYMS.get(var.name, {})
+    resolved = _resolve(texts, ctx, builtin)
+    idx = np.array([level_of.get(str(r).lower(), -1) if r is not None else -1
+                    for r in resolved] + [-1], dtype="int64")
+    cat_codes = idx[factor]
+    bad = pd.Series((factor != -1) & (cat_codes == -1), index=raw.index)
+    if bad.any():
+        rows, n = row_numbers(bad)
+        col = describe_column(var.name, ctx.file_column)
+        issues.append(Issue(
+            "error", "unknown_code", var.name,
+            f"{n} value(s) in {col} are not allowed codes, {rows_text(rows, n)}; codes found: "
+            f"{_code_counts(factor, texts, bad)}. Allowed values: {', '.join(var.levels)} (any case); "
+            f"map other codes in [codes.{var.name}] (e.g. \"1\" = \"{var.levels[-1]}\").",
+            tuple(rows), n))
+    cat = pd.Categorical.from_codes(cat_codes, dtype=var.pandas_dtype())
+    return pd.Series(cat, index=raw.index), issues
+
+
+def parse_identifier(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple[pd.Series, list[Issue]]:
+    """Patient IDs as text; missing and duplicate IDs are errors."""
+    text = as_text(raw)
+    issues: list[Issue] = []
+    col = describe_column(var.name, ctx.file_column)
+    missing = text.isna()
+    if missing.any():
+        rows, n = row_numbers(missing)
+        issues.append(Issue("error", "missing_id", var.name,
+                            f"{n} row(s) have no patient ID in {col}, {rows_text(rows, n)}. "
+                            "Every row needs a unique ID.", tuple(rows), n))
+    dup = text.notna() & text.duplicated(keep=False)
+    if ctx.unique and dup.any():
+        rows, n = row_numbers(dup)
+        ids = text[dup].unique().tolist()
+        issues.append(Issue(
+            "error", "duplicate_id", var.name,
+            f"{len(ids)} patient ID(s) in {col} occur more than once ({n} rows), "
+            f"{rows_text(rows, n)}: {_examples(ids)}. Each patient must have one row.",
+            tuple(rows), n))
+    return text.astype("str"), issues
+
+
+def _raw_missing(raw: pd.Series) -> np.ndarray:
+    """Cells missing in the file itself (empty or a missing token), not unreadable ones."""
+    if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
+        return raw.isna().to_numpy()
+    return factorize_text(raw)[0] == -1
+
+
+def parse_column(raw: pd.Series, var: Variable, ctx: ColumnContext | None = None
+                 ) -> tuple[pd.Series, list[Issue]]:
+    """Parse one raw column into the dictionary dtype, with its issues."""
+    ctx = ctx or ColumnContext()
+    if var.dtype in ("float", "int"):
+        out, issues = parse_numeric(raw, var, ctx)
+    elif var.dtype == "bool":
+        out, issues = parse_bool(raw, var, ctx)
+    elif var.dtype == "category":
+        out, issues = parse_category(raw, var, ctx)
+    elif var.role == "identifier":
+        out, issues = parse_identifier(raw, var, ctx)
+    else:
+        out, issues = as_text(raw).astype("str"), []
+    missing = _raw_missing(raw) if out.isna().any() else None
+    if missing is not None and missing.any() and var.role != "identifier":
+        rows, n = row_numbers(missing)
+        col = describe_column(var.name, ctx.file_column)
+        issues.append(Issue("info", "missing_values", var.name,
+                            f"{n} missing value(s) in {col} ({100 * n / len(out):.1f}%), "
+                            f"{rows_text(rows, n)}; they stay missing.", tuple(rows), n))
+    return out, issues
+
+
+def validate_table(raw: pd.DataFrame, variables: Mapping[str, Variable], *,
+                   contexts: Mapping[str, ColumnContext] | None = None,
+                   required: Iterable[str] | None = None,
+                   file_columns: Iterable[str] | None = None,
+                   what: str = "file", section: str = "columns"
+                   ) -> tuple[pd.DataFrame, list[Issue]]:
+    """Parse every dictionary column present in ``raw`` (already renamed to dictionary names).
+
+    Parameters
+    ----------
+    raw : DataFrame
+        Raw cells, columns already named as in the dictionary; other columns are ignored.
+    variables : mapping of name to Variable
+        The dictionary to check against (patients or lesions).
+    contexts : mapping of name to ColumnContext, optional
+        File column name, codes, value labels and unit factor per column.
+    required : iterable of str, optional
+        Columns that must be present (default: those marked required).
+    file_columns : iterable of str, optional
+        The file's columns not matched to the dictionary, for near-miss suggestions.
+    what : str
+        Word for the table in messages ("file", "lesion file").
+    section : str
+        Mapping section to point to in messages ("columns", "lesion_columns").
+
+    Returns
+    -------
+    frame, issues
+        Columns in dictionary order with dictionary dtypes, index 0..n-1.
+    """
+    contexts = contexts or {}
+    required = list(required) if required is not None else [
+        v.name for v in variables.values() if v.required]
+    candidates = list(file_columns) if file_columns is not None else list(raw.columns)
+    issues: list[Issue] = []
+    for name in required:
+        if name not in raw.columns:
+            hint = did_you_mean(name, candidates)
+            example = (suggest(name, candidates) or ["<name in your file>"])[0]
+            issues.append(Issue(
+                "error", "missing_column", name,
+                f"missing required column '{name}' in the {what}{hint or '.'} "
+                f"Map it in [{section}] ({name} = \"{example}\").", (), 0))
+    if len(raw) == 0:
+        issues.append(Issue("error", "no_rows", None,
+                            f"the {what} has no data rows (only a header, or nothing).", (), 0))
+    out: dict[str, pd.Series] = {}
+    for name, var in variables.items():
+        if name not in raw.columns or var.derived:
+            continue
+        col, col_issues = parse_column(raw[name].reset_index(drop=True), var,
+                                       contexts.get(name))
+        out[name] = col
+        issues += col_issues
+    frame = pd.DataFrame(out, index=pd.RangeIndex(len(raw)))
+    return frame, issues

@@ -1,0 +1,1 @@
+"""Which patients are analysed: the canonical filter spec, its query string, attrition."""

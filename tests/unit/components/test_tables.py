@@ -1,0 +1,33 @@
+"""Result tables (components/tables.py): p-values and counts as they are displayed."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analysis.stats.linear.models import ancova
+from components.tables import fmt_p, frame_table
+
+
+def _cells(table) -> dict[str, str]:
+    """statistic -> displayed value of a two-column (statistic, value) HTML table."""
+    body = table.children[1].children
+    return {row.children[0].children: row.children[1].children for row in body}
+
+
+def test_fmt_p_by_hand():
+    # the display rule (README / Table 1): three decimals, "<0.001" below 0.001
+    assert fmt_p(0.0004) == "<0.001" and fmt_p(0.0123) == "0.012" and fmt_p(None) == ""
+
+
+def test_diagnostics_table_shows_small_p_and_counts_correctly(random_cohort):
+    rng = np.random.default_rng(3)
+    # a heavily skewed outcome: residual normality is rejected with a tiny p
+    skewed = random_cohort.assign(delta_pav=rng.exponential(2.0, len(random_cohort)) ** 2)
+    fit = ancova(skewed, "delta_pav", covar=["pav_baseline", "age"])
+    d = fit.diagnostics.set_index("statistic")["value"]
+    # precondition (Jarque-Bera, checked against scipy in test_models.py): far below 0.001
+    assert d["normality p"] < 1e-6
+    shown = _cells(frame_table(fit.diagnostics[["statistic", "value"]]))
+    assert shown["normality p"] == "<0.001"
+    n_infl = int(d["n influential"])
+    assert shown["n influential"] == f"{n_infl:,}"
