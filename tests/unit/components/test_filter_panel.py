@@ -7,12 +7,12 @@ import pytest
 from dash import dcc
 
 from analysis.errors import FilterSpecError
+from analysis.selection.domain import domain_from_frame
 from analysis.selection.filters import CATEGORY_VARIABLES, RANGE_VARIABLES, FilterSpec
 from components import ids
 from components.filter_panel import (
     category_names,
     control_values,
-    domain_from_frame,
     filter_panel,
     range_names,
     spec_from_controls,
