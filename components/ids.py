@@ -6,11 +6,9 @@ filter controls use dict ids (matched with ``ALL``): ``{"type": RANGE, "name": v
 
 from __future__ import annotations
 
-# --- shell (app.py) ------------------------------------------------------------------
+# --- shell (app.py, shell/) ------------------------------------------------------------------
 URL = "url"
-FILTER_STORE = "filter-store"          # the filter spec as JSON (never patient rows)
-PRESENTATION = "presentation-switch"
-PRESENTATION_STORE = "presentation-store"
+FILTER_STORE = "filter-store"          # the canonical filter query (never patient rows)
 NAV_LINK = "nav-link"                  # dict id {"type": NAV_LINK, "path": "/..."}
 DATA_STATUS = "data-status"            # dataset line in the navbar / load report
 LOAD_REPORT = "load-report"

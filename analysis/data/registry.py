@@ -61,12 +61,6 @@ def get(fingerprint: str) -> Dataset:
     return ds
 
 
-def fingerprints() -> list[str]:
-    """Fingerprints of all registered datasets."""
-    with _lock:
-        return list(_datasets)
-
-
 def load_active() -> Dataset:
     """Load the dataset the current settings name (no registry side effects)."""
     s = settings_mod.current()
@@ -97,15 +91,6 @@ def active() -> Dataset:
             raise
         _active = register(ds)
         return ds
-
-
-def set_active(dataset: Dataset) -> str:
-    """Register ``dataset`` and make it the active one (e.g. after an upload)."""
-    global _active, _active_error
-    with _lock:
-        _active = register(dataset)
-        _active_error = None
-        return _active
 
 
 def reset() -> None:
