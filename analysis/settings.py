@@ -16,6 +16,8 @@ EXPLORER_DEBUG             Dash debug mode (1/0)                        0
 EXPLORER_MAX_FILE_MB       largest file accepted                        500
 EXPLORER_MIN_GROUP_N       smallest group a model is fitted on          10
 EXPLORER_SMALL_N_WARNING   show a small-n warning below this n          30
+EXPLORER_STUDY_DIR         where studies opened in the browser are kept .cache/studies
+EXPLORER_RETENTION_DAYS    days an opened study's files are kept        30 (0 = forever)
 CACHE_TYPE                 SimpleCache, FileSystemCache or RedisCache   FileSystemCache
 CACHE_DIR                  FileSystemCache folder                       .cache/analysis
 CACHE_REDIS_URL            RedisCache URL                               redis://127.0.0.1:6379/0
@@ -51,6 +53,8 @@ class Settings:
     max_file_mb: float = 500.0
     min_group_n: int = 10
     small_n_warning: int = 30
+    study_dir: str = str(ROOT / ".cache" / "studies")
+    retention_days: float = 30.0
     cache_type: str = "FileSystemCache"
     cache_dir: str = str(ROOT / ".cache" / "analysis")
     cache_redis_url: str = "redis://127.0.0.1:6379/0"
@@ -76,6 +80,8 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         max_file_mb=float(env.get("EXPLORER_MAX_FILE_MB", d.max_file_mb)),
         min_group_n=int(env.get("EXPLORER_MIN_GROUP_N", d.min_group_n)),
         small_n_warning=int(env.get("EXPLORER_SMALL_N_WARNING", d.small_n_warning)),
+        study_dir=env.get("EXPLORER_STUDY_DIR") or d.study_dir,
+        retention_days=float(env.get("EXPLORER_RETENTION_DAYS", d.retention_days)),
         cache_type=env.get("CACHE_TYPE", d.cache_type),
         cache_dir=env.get("CACHE_DIR", d.cache_dir),
         cache_redis_url=env.get("CACHE_REDIS_URL", d.cache_redis_url),

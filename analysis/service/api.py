@@ -88,7 +88,7 @@ def canonical_query(query: str | None) -> str:
 @cache.local_memo(LOCAL_FRAMES)
 def _selected(fingerprint: str, query: str) -> tuple[FilterResult, Selection]:
     """(filter result, selection summary) of a canonical query, in this process only."""
-    dataset = registry.get(fingerprint)
+    dataset = registry.ensure(fingerprint)
     spec = _parsed(query)[0]
     result = apply_filters(dataset.frame, spec)
     label = getattr(getattr(dataset, "provenance", None), "label", "") or ""
@@ -158,13 +158,13 @@ def selection(fingerprint: str, query: str) -> Computed[Selection]:
 
 def provenance(fingerprint: str) -> Provenance:
     """Where the dataset came from (source file name, rows, mapping, label)."""
-    return registry.get(fingerprint).provenance
+    return registry.ensure(fingerprint).provenance
 
 
 @cache.memoize("api.filter_domain")
 def filter_domain(fingerprint: str) -> FilterDomain:
     """Slider bounds and checklist values of a dataset (raises for an unknown one)."""
-    return domain_from_frame(registry.get(fingerprint).frame)
+    return domain_from_frame(registry.ensure(fingerprint).frame)
 
 
 # --------------------------------------------------------------------------- descriptive
