@@ -30,6 +30,7 @@ OPTION_DEFAULTS: dict[str, str] = {
     "modifier": "ldl_c",               # therapy: continuous modifier
     "columns": ",".join(DEFAULT_DATA_COLUMNS),  # data: grid columns shown
     "present": "0",                    # presentation mode (1 = on)
+    "ds": "",                          # the study (dataset fingerprint); "" = the default
 }
 OPTION_KEYS = tuple(OPTION_DEFAULTS)
 #: Options with a closed set of values: anything else in a link means the default.

@@ -53,17 +53,22 @@ def _options() -> html.Div:
     return html.Div([means, weights], className="navbar-options text-light me-2")
 
 
-def navbar(status: list[str]) -> dbc.Navbar:
-    """The navbar; ``status`` is the dataset line (file name, patients)."""
+def navbar(status: list[str], own_study: bool = False) -> dbc.Navbar:
+    """The navbar; ``status`` is the study line (file name, patients); ``own_study``
+    adds the way back to the default dataset."""
     links = [dbc.NavItem(dbc.NavLink(label, href=path, active="exact",
                                      id={"type": ids.NAV_LINK, "path": path}))
              for path, label in nav_pages()]
+    back = ([html.A("Back to the default dataset", href="/?ds=default", id=ids.BACK_TO_DEFAULT,
+                    className="text-light small me-2", title="Close this study for this "
+                    "browser session and show the dataset everyone sees")] if own_study else [])
     return dbc.Navbar(
         dbc.Container([
             dbc.NavbarBrand("IVUS study explorer", href="/"),
             dbc.Nav(links, navbar=True, className="me-auto"),
             html.Span([html.Span(line) for line in status], id=ids.DATA_STATUS,
                       title=" · ".join(status), className="text-light me-2"),
+            *back,
             _options(),
             dbc.Switch(id=ids.option_id("present"), label="Presentation", value=False,
                        className="text-light mb-0", label_class_name="text-light",
