@@ -5,7 +5,7 @@ The deposit count is grouped as in :mod:`analysis.stats.linear.dose_response`
 a factor in place of the calcification group. The trend is the linear contrast of the
 category LS means with the centred category scores, scaled to a slope:
 ``c_j = (s_j - mean(s)) / sum((s - mean(s))²)`` with ``s = 0, 1, 2, 3``, i.e. the
-weights ``(-3, -1, 1, 3) / 20`` when all four categories occur. ``c'μ`` is then the
+weights ``(-3, -1, 1, 3) / 10`` when all four categories occur. ``c'μ`` is then the
 least-squares slope of the LS means on the category score: the adjusted change in the
 outcome per deposit category.
 """
@@ -37,7 +37,7 @@ def trend_weights(present: Sequence[int]) -> np.ndarray:
     """Centred scores of the present categories, scaled so that ``c'μ`` is the slope.
 
     ``present`` holds the category scores (0-3) that occur; with all four the weights
-    are ``(-3, -1, 1, 3) / 20``.
+    are ``(-3, -1, 1, 3) / 10``.
     """
     s = np.asarray(present, dtype=float)
     d = s - s.mean()
