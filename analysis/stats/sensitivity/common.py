@@ -140,6 +140,8 @@ def full_rank_columns(X: np.ndarray, required: int = 2) -> np.ndarray:
     selection) are left out. The first ``required`` columns (intercept and the focal
     factor's columns) must all be kept, or the comparison is not estimable.
     """
+    if np.linalg.matrix_rank(X) == X.shape[1]:  # the usual case: one decomposition
+        return np.arange(X.shape[1])
     keep: list[int] = []
     for j in range(X.shape[1]):
         trial = keep + [j]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import statsmodels.formula.api as smf
 
@@ -70,3 +71,13 @@ def test_input_is_not_modified(datasets):
     before = frame.copy()
     robust_hc3(frame, "delta_pav")
     assert frame.equals(before)
+
+
+def test_aliased_design_column_is_left_out():
+    from analysis.stats.sensitivity.common import full_rank_columns
+
+    X = [[1, 0, 2.0, 4.0], [1, 1, 3.0, 6.0], [1, 0, 5.0, 10.0], [1, 1, 7.0, 14.0]]
+    # column 3 = 2 x column 2: dropped; the others kept
+    assert full_rank_columns(np.array(X)).tolist() == [0, 1, 2]
+    with pytest.raises(AnalysisError, match="cannot be separated"):
+        full_rank_columns(np.array([[1, 1.0], [1, 1.0], [1, 1.0]]))
