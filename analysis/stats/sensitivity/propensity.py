@@ -38,6 +38,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from statsmodels.tools.sm_exceptions import (
+    ConvergenceWarning,
+    PerfectSeparationError,
+    PerfectSeparationWarning,
+)
 
 from analysis import settings
 from analysis.errors import AnalysisError
@@ -46,6 +51,7 @@ from analysis.stats.sensitivity.common import (
     covariate_names,
     covariate_text,
     design_and_contrast,
+    full_rank_columns,
     model_data,
 )
 
@@ -127,22 +133,42 @@ def balance_table(Z: np.ndarray, names: Sequence[str], treated: np.ndarray,
 
 
 def _propensity(Z: np.ndarray, treated: np.ndarray) -> np.ndarray:
-    """Fitted P(spotty) of the logistic model on ``[1, Z]``."""
+    """Fitted P(spotty) of the logistic model on ``[1, Z]``.
+
+    Perfect separation (an error or a warning of statsmodels) and non-convergence
+    raise :class:`AnalysisError`; other warnings are ignored.
+    """
     exog = np.column_stack([np.ones(len(treated)), Z])
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
+    advice = "Use fewer covariates or widen the filters."
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         try:
             fit = sm.GLM(treated.astype(float), exog, family=sm.families.Binomial()).fit()
-        except Exception as err:  # perfect separation, non-convergence (warnings as errors)
-            raise AnalysisError(
-                "The propensity-score model could not be fitted on this selection "
-                f"({type(err).__name__}: a covariate may separate the groups perfectly). "
-                "Use fewer covariates or widen the filters.") from None
+        except (PerfectSeparationError, np.linalg.LinAlgError):
+            fit = None
+    bad = [w for w in caught if issubclass(w.category, (PerfectSeparationWarning,
+                                                         ConvergenceWarning))]
+    if fit is None or bad:
+        raise AnalysisError("The propensity-score model could not be fitted on this "
+                            "selection (a covariate may separate the groups perfectly). "
+                            + advice)
     ps = np.asarray(fit.fittedvalues, dtype=float)
-    if np.any(ps <= 0) or np.any(ps >= 1):
-        raise AnalysisError("Some propensity scores are 0 or 1 (the groups do not overlap); "
-                            "use fewer covariates or widen the filters.")
+    if np.any(ps <= 1e-12) or np.any(ps >= 1 - 1e-12):
+        raise AnalysisError("Some propensity scores are 0 or 1 (the groups do not overlap). "
+                            + advice)
     return ps
+
+
+def _covariate_columns(md) -> tuple[np.ndarray, list[str]]:
+    """The covariate design columns (no intercept, no group), aliased ones left out."""
+    design = md.design()
+    X = np.asarray(design.matrix(), dtype=float)
+    names = list(design.column_names())
+    if X.shape[1] <= 2:
+        raise AnalysisError("Propensity-score weighting needs at least one covariate; "
+                            "choose covariates.")
+    keep = full_rank_columns(np.column_stack([X[:, 0], X[:, 2:]]), required=1)[1:] + 1
+    return X[:, keep], [names[j] for j in keep]
 
 
 def propensity_weighted(data: pd.DataFrame, dv: str, *,
@@ -176,13 +202,10 @@ def propensity_weighted(data: pd.DataFrame, dv: str, *,
     """
     trim = _check_trim(settings.current().ps_trim if trim is None else trim)
     md, _ = model_data(data, dv, covar, weights=weights, alpha=alpha, min_group_n=min_group_n)
-    X, c, cols, notes = design_and_contrast(md, weights)
-    if X.shape[1] <= 2:
-        raise AnalysisError("Propensity-score weighting needs at least one covariate; "
-                            "choose covariates.")
     treated = np.asarray(md.focal.codes, dtype=int)  # 0 = none, 1 = spotty
-    Z = X[:, 2:]
-    ps = _propensity(Z, treated)
+    Z, z_names = _covariate_columns(md)
+    ps = _propensity(Z, treated)  # before the outcome design, which would drop a separator
+    X, c, cols, notes = design_and_contrast(md, weights)
     raw = stabilised_weights(treated, ps)
     w, lo, hi = truncate(raw, trim)
     n_clipped = int(np.sum((raw < lo) | (raw > hi)))
@@ -216,5 +239,5 @@ def propensity_weighted(data: pd.DataFrame, dv: str, *,
         se=float(np.ravel(tt.sd)[0]), ci_low=float(ci[0]), ci_high=float(ci[1]),
         p=float(np.ravel(tt.pvalue)[0]), test=TEST, df=float(res.df_resid), n=md.n,
         method=method, notes=tuple(notes), covariates=covs, dv=dv, weights=weights,
-        alpha=float(alpha), balance=balance_table(Z, cols[2:], treated, w),
+        alpha=float(alpha), balance=balance_table(Z, z_names, treated, w),
         weight_summary=summary, trim=trim)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import AnalysisError
+from analysis.stats.sensitivity import imputation, mixed, propensity, robust, trend
 from analysis.stats.sensitivity.common import CONTRAST, check_options
 from analysis.stats.sensitivity.imputation import multiple_imputation
 from analysis.stats.sensitivity.linear_api import ancova
@@ -23,6 +24,12 @@ MAIN = "Main model (ANCOVA)"
 #: analysis functions of the table, in row order after the main model
 ANALYSES: tuple[Callable, ...] = (robust_hc3, random_trial, propensity_weighted,
                                   multiple_imputation, deposit_trend)
+#: row label of each analysis (used when it cannot be run and has no result to name it)
+LABELS: dict[Callable, str] = {
+    robust_hc3: robust.ANALYSIS, random_trial: mixed.ANALYSIS,
+    propensity_weighted: propensity.ANALYSIS, multiple_imputation: imputation.ANALYSIS,
+    deposit_trend: trend.ANALYSIS,
+}
 
 
 def _main_row(data: pd.DataFrame, dv: str, covar, weights: str, alpha: float,
@@ -80,7 +87,7 @@ def sensitivity_table(data: pd.DataFrame, dv: str, *,
         try:
             r = fn(data, dv, covar=covar, weights=weights, alpha=alpha, min_group_n=min_group_n)
         except AnalysisError as err:
-            name = getattr(fn, "__name__", "analysis").replace("_", " ")
+            name = LABELS.get(fn, getattr(fn, "__name__", "analysis"))
             rows.append({"analysis": name, "estimate": np.nan, "se": np.nan,
                          "ci_low": np.nan, "ci_high": np.nan, "p": np.nan, "test": "",
                          "n": 0, "note": f"not estimated: {err}", "estimand": ""})

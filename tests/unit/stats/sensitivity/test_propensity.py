@@ -123,3 +123,18 @@ def test_bad_trim_is_refused(datasets, trim):
 def test_no_covariates_is_refused(datasets):
     with pytest.raises(AnalysisError, match="needs at least one covariate"):
         propensity_weighted(datasets["small"], "delta_pav", covar=[])
+
+
+def test_separation_is_refused(frame_from):
+    # diabetes present exactly in the spotty patients: the propensity model separates
+    n = 40
+    group = ["none", "spotty"] * (n // 2)
+    frame = frame_from({
+        "patient_id": [f"S{i}" for i in range(n)], "trial": ["A"] * n,
+        "calcification": group, "diabetes": [g == "spotty" for g in group],
+        "pav_baseline": [30.0 + i % 7 for i in range(n)],
+        "pav_followup": [31.0 + (i * 3) % 5 for i in range(n)],
+        "tav_baseline": [100.0] * n, "tav_followup": [100.0] * n,
+    })
+    with pytest.raises(AnalysisError, match="propensity"):
+        propensity_weighted(frame, "delta_pav", covar=["pav_baseline", "diabetes"])

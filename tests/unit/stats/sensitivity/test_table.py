@@ -47,6 +47,7 @@ def test_an_analysis_that_cannot_run_keeps_its_row(datasets):
     assert len(out) == 3
     row = out.iloc[2]
     assert np.isnan(row["estimate"]) and row["note"].startswith("not estimated:")
+    assert row["analysis"] == "Propensity-score weighting (stabilised ATE)"
     assert "covariate" in row["note"]
 
 
