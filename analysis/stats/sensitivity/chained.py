@@ -78,12 +78,14 @@ def impute_chain(data: np.ndarray, cycles: int, rng: np.random.Generator,
     for j in order:
         observed = filled[~missing[:, j], j]
         filled[missing[:, j], j] = rng.choice(observed, size=int(missing[:, j].sum()))
-    ones = np.ones((filled.shape[0], 1))
+    # [1 | columns]: column j + 1 holds column j; it is updated in place as j is imputed
+    full = np.hstack([np.ones((filled.shape[0], 1)), filled])
+    others = {j: [0] + [i + 1 for i in range(filled.shape[1]) if i != j] for j in order}
     for _ in range(cycles):
         for j in order:
             miss = missing[:, j]
-            X = np.hstack([ones, np.delete(filled, j, axis=1)])
-            b, beta = _draw_coefficients(X[~miss], filled[~miss, j], rng)
-            filled[miss, j] = _match(X[~miss] @ b, X[miss] @ beta, filled[~miss, j],
-                                     donors, rng)
-    return filled
+            X = full[:, others[j]]
+            X_obs, y_obs = X[~miss], full[~miss, j + 1]
+            b, beta = _draw_coefficients(X_obs, y_obs, rng)
+            full[miss, j + 1] = _match(X_obs @ b, X[miss] @ beta, y_obs, donors, rng)
+    return full[:, 1:]
