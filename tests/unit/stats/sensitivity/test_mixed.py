@@ -96,3 +96,21 @@ def test_guard_names_each_failure(fit, words):
 
 def test_guard_passes_a_sound_fit():
     assert unreliable_fit(_fake([1.0, 0.3], vc=0.05, scale=4.0), 2) is None
+
+
+def test_guard_flags_statsmodels_own_boundary_fit(no_trial_variance):
+    import warnings
+
+    from statsmodels.regression.mixed_linear_model import MixedLM
+
+    f = no_trial_variance
+    X = np.column_stack([np.ones(len(f)), (f["calcification"] == "spotty").to_numpy(float),
+                         f["pav_baseline"].to_numpy(float)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = MixedLM(f["delta_pav"].to_numpy(float), X,
+                      groups=f["trial"].astype(str).to_numpy()).fit(reml=True, method="lbfgs")
+    # statsmodels puts the trial variance on the boundary here (issue #10239's setting;
+    # with 0.15 it also returns an intercept of ~1e-15 instead of OLS's -1.26)
+    assert float(res.cov_re[0, 0]) < 1e-6 * float(res.scale)
+    assert "about zero" in unreliable_fit(res, 3)
