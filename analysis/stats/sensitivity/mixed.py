@@ -3,10 +3,12 @@
 statsmodels ``MixedLM`` has a known failure (statsmodels issue #10239): when the
 variance component of the grouping factor falls to about zero, the fixed effects of
 regressors that vary only between groups can come back exactly 0.0 while the fit
-reports convergence. :func:`random_trial` checks every fit for it (variance component
-below :data:`MIN_RELATIVE_VARIANCE` (1e-6) of the residual variance, any fixed effect
-exactly 0.0, no convergence, or a non-finite standard error) and then reports the fixed-effect
-model (:func:`ancova` with trial as a factor) instead, saying so in the notes.
+reports convergence. :func:`random_trial` checks every fit for it: a variance
+component below :data:`MIN_RELATIVE_VARIANCE` (1e-6) of the residual variance, a fixed
+effect exactly 0.0, fixed effects that differ from the GLS solution at the fit's own
+variance estimates, no convergence, or a non-finite standard error. It then reports
+the fixed-effect model (:func:`ancova` with trial as a factor) instead, saying so in
+the notes.
 """
 
 from __future__ import annotations
@@ -87,25 +89,49 @@ def _fit(y: np.ndarray, X: np.ndarray, groups: np.ndarray):
     return best
 
 
+def _gls_parts(X: np.ndarray, y: np.ndarray, groups: np.ndarray,
+               gamma: float) -> tuple[np.ndarray, np.ndarray]:
+    """``X' V^-1 X`` and ``X' V^-1 y`` for ``V_g = I + gamma 11'`` (random intercept).
+
+    ``V_g^-1 = I - gamma / (1 + n_g gamma) 11'``, so each group subtracts a rank-one
+    term built from its column sums.
+    """
+    xtvx, xtvy = X.T @ X, X.T @ y
+    for g in np.unique(groups):
+        at = groups == g
+        s, sy, k = X[at].sum(axis=0), float(y[at].sum()), int(at.sum())
+        shrink = gamma / (1.0 + k * gamma)
+        xtvx -= shrink * np.outer(s, s)
+        xtvy -= shrink * s * sy
+    return xtvx, xtvy
+
+
 def gls_covariance(X: np.ndarray, groups: np.ndarray, trial_variance: float,
                    residual_variance: float) -> np.ndarray:
     """Covariance of the fixed effects, ``sigma² (X' V^-1 X)^-1``, at the variance estimates.
 
-    For a random intercept ``V_g = I + gamma 11'`` with ``gamma = tau² / sigma²``, so
-    ``V_g^-1 = I - gamma / (1 + n_g gamma) 11'``. This is what lme4's ``vcov()`` reports
-    (statsmodels' ``cov_params()`` comes from the numerical Hessian of all parameters).
+    ``V_g = I + gamma 11'`` with ``gamma = tau² / sigma²``. This is what lme4's ``vcov()``
+    reports (statsmodels' ``cov_params()`` comes from the numerical Hessian of all
+    parameters and differs from it in the fourth digit on the bundled cohort).
     """
-    gamma = trial_variance / residual_variance
-    xtvx = X.T @ X
-    for g in np.unique(groups):
-        Xg = X[groups == g]
-        s = Xg.sum(axis=0)
-        xtvx -= gamma / (1.0 + len(Xg) * gamma) * np.outer(s, s)
+    xtvx, _ = _gls_parts(X, np.zeros(len(X)), groups, trial_variance / residual_variance)
     return residual_variance * np.linalg.inv(xtvx)
 
 
-def unreliable_fit(res, k_fe: int) -> str | None:
-    """Why a MixedLM fit must not be trusted, or None (the checks of the module docstring)."""
+def gls_fixed_effects(X: np.ndarray, y: np.ndarray, groups: np.ndarray,
+                      trial_variance: float, residual_variance: float) -> np.ndarray:
+    """``(X' V^-1 X)^-1 X' V^-1 y``: the fixed effects implied by the variance estimates."""
+    xtvx, xtvy = _gls_parts(X, y, groups, trial_variance / residual_variance)
+    return np.linalg.solve(xtvx, xtvy)
+
+
+def unreliable_fit(res, k_fe: int, gls: np.ndarray | None = None) -> str | None:
+    """Why a MixedLM fit must not be trusted, or None (the checks of the module docstring).
+
+    ``gls``, when given, holds the fixed effects implied by the fit's own variance
+    estimates (:func:`gls_fixed_effects`); fixed effects that differ from them (beyond
+    1e-6 of their size plus their SE) are the zeroed estimates of issue #10239.
+    """
     if res is None:
         return "no optimiser reached a converged REML fit with a finite likelihood"
     fe = np.asarray(res.fe_params, dtype=float)
@@ -122,6 +148,9 @@ def unreliable_fit(res, k_fe: int) -> str | None:
         return "a fixed effect came back exactly 0.0 (statsmodels issue #10239)"
     if not np.all(np.isfinite(se)):
         return "the fixed-effect standard errors are not finite"
+    if gls is not None and np.any(np.abs(fe - gls) > 1e-6 * (np.abs(gls) + se)):
+        return ("the fixed effects disagree with those implied by the variance estimates "
+                "(statsmodels issue #10239)")
     return None
 
 
@@ -171,7 +200,9 @@ def random_trial(data: pd.DataFrame, dv: str, *, covar: Sequence[str] | str | No
     X, c = X[:, fe_cols], c[fe_cols]
     try:
         res = _fit(md.y, X, trial)
-        why = unreliable_fit(res, X.shape[1])
+        gls = None if res is None else gls_fixed_effects(
+            X, md.y, trial, float(np.asarray(res.cov_re)[0, 0]), float(res.scale))
+        why = unreliable_fit(res, X.shape[1], gls)
     except (np.linalg.LinAlgError, ValueError) as err:
         why = f"the mixed model could not be fitted ({type(err).__name__})"
     if why is not None:

@@ -114,3 +114,27 @@ def test_guard_flags_statsmodels_own_boundary_fit(no_trial_variance):
     # with 0.15 it also returns an intercept of ~1e-15 instead of OLS's -1.26)
     assert float(res.cov_re[0, 0]) < 1e-6 * float(res.scale)
     assert "about zero" in unreliable_fit(res, 3)
+
+
+def test_guard_flags_fixed_effects_that_disagree_with_gls():
+    fit = _fake([1.0, 0.3], vc=0.05, scale=4.0)
+    assert unreliable_fit(fit, 2, gls=np.array([1.0, 0.3])) is None
+    assert "disagree" in unreliable_fit(fit, 2, gls=np.array([-1.26, 0.3]))
+
+
+def test_gls_fixed_effects_by_hand():
+    from analysis.stats.sensitivity.mixed import gls_covariance, gls_fixed_effects
+
+    rng = np.random.default_rng(5)
+    groups = np.repeat([0, 1, 2], [3, 4, 5])
+    X = np.column_stack([np.ones(12), rng.normal(size=12)])
+    y = rng.normal(size=12)
+    tau2, sigma2 = 0.7, 2.0
+    # reference: the dense V = sigma² I + tau² Z Z' and the textbook GLS formulas
+    Z = (groups[:, None] == np.arange(3)[None, :]).astype(float)
+    V = sigma2 * np.eye(12) + tau2 * Z @ Z.T
+    Vi = np.linalg.inv(V)
+    cov = np.linalg.inv(X.T @ Vi @ X)
+    assert gls_covariance(X, groups, tau2, sigma2) == pytest.approx(cov, rel=1e-12)
+    assert gls_fixed_effects(X, y, groups, tau2, sigma2) == pytest.approx(
+        cov @ X.T @ Vi @ y, rel=1e-12)
