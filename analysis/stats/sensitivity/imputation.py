@@ -178,28 +178,12 @@ def multiple_imputation(data: pd.DataFrame, dv: str, *,
     seed = _check_int(cfg.mi_seed if seed is None else seed, "The imputation seed", 0)
     cycles = _check_int(cycles, "cycles", 1)
     names, _ = resolve_covariates(data, dv, covar, exclude=(GROUP,))
-    positions = _scope(data, dv)
-    scoped = data.iloc[positions]
-    n_missing = {n: int(scoped[n].isna().sum()) for n in names}
-    imputed = pd.DataFrame({"column": list(n_missing), "n_imputed": list(n_missing.values())})
     kw = dict(covar=names, weights=weights, alpha=alpha, min_group_n=min_group_n,
               diagnostics=False)
-    if not any(n_missing.values()):
-        return _complete_case(ancova(data, dv, **kw), dv, weights, alpha, m, seed, imputed)
-
-    enc, info = _encode(scoped, names)
-    notes: list[str] = []
-    for name, kind, _alias, _levels in info:
-        if kind == "factor" and n_missing[name]:
-            notes.append(f"{name} has more than two levels and is not imputed; its "
-                         f"{n_missing[name]} patients with a missing value stay excluded.")
-            imputed.loc[imputed["column"] == name, "n_imputed"] = 0
-    if any(k == "numeric" and scoped[n].notna().sum() < 2 for n, k, _a, _l in info):
-        raise AnalysisError("A covariate has fewer than 2 observed values among the compared "
-                            "patients and cannot be imputed; leave it out.")
-    enc.insert(0, "group", (scoped[GROUP].astype("str") == GROUP_LEVELS[1])
-               .to_numpy(dtype=float))
-    enc.insert(0, "outcome", pd.to_numeric(scoped[dv]).to_numpy(dtype=float))
+    positions, enc, info, imputed, notes = _imputation_input(data, dv, names)
+    if not np.isnan(enc.to_numpy(dtype=float)).any():
+        return _complete_case(ancova(data, dv, **kw), dv, weights, alpha, m, seed, imputed,
+                              notes)
     matrix = enc.to_numpy(dtype=float)
     rng = np.random.default_rng(seed)
     rows = []
@@ -228,18 +212,54 @@ def multiple_imputation(data: pd.DataFrame, dv: str, *,
         pooled=pooled, imputations=per, imputed=imputed, m=m, seed=seed)
 
 
+def _imputation_input(data: pd.DataFrame, dv: str, names: list[str]
+                      ) -> tuple[np.ndarray, pd.DataFrame, list[tuple], pd.DataFrame, list[str]]:
+    """(row positions, imputation matrix, decoding info, ``column, n_imputed``, notes).
+
+    The rows are the compared patients with an observed outcome and every multi-level
+    factor observed (those factors are not imputed, module docstring). The matrix holds
+    the outcome, the group (0/1) and the encoded covariates, NaN where missing.
+    """
+    positions = _scope(data, dv)
+    scoped = data.iloc[positions]
+    enc, info = _encode(scoped, names)
+    notes: list[str] = []
+    keep = np.ones(len(positions), dtype=bool)
+    for name, kind, _alias, _levels in info:
+        miss = scoped[name].isna().to_numpy()
+        if kind == "factor" and miss.any():
+            notes.append(f"{name} has more than two levels and is not imputed; its "
+                         f"{int(miss.sum())} patients with a missing value stay excluded.")
+            keep &= ~miss
+    if not keep.all():
+        positions = positions[keep]
+        scoped = data.iloc[positions]
+        enc, info = _encode(scoped, names)
+    n_missing = [int(scoped[n].isna().sum()) for n in names]
+    imputed = pd.DataFrame({"column": names, "n_imputed": n_missing})
+    if any(k == "numeric" and 0 < scoped[n].notna().sum() < 2 for n, k, _a, _l in info) or \
+            any(n_missing[i] == len(scoped) > 0 for i in range(len(names))):
+        raise AnalysisError("A covariate has fewer than 2 observed values among the compared "
+                            "patients and cannot be imputed; leave it out.")
+    enc.insert(0, "group", (scoped[GROUP].astype("str") == GROUP_LEVELS[1])
+               .to_numpy(dtype=float))
+    enc.insert(0, "outcome", pd.to_numeric(scoped[dv]).to_numpy(dtype=float))
+    return positions, enc, info, imputed, notes
+
+
 def _complete_case(res, dv: str, weights: str, alpha: float, m: int, seed: int,
-                   imputed: pd.DataFrame) -> ImputationResult:
+                   imputed: pd.DataFrame, notes: Sequence[str] = ()) -> ImputationResult:
     """The complete-case ANCOVA as an :class:`ImputationResult` (nothing to impute)."""
     c = res.contrast.iloc[0]
-    note = (f"No covariate value is missing among the {res.n_used} analysed patients: "
+    note = (f"No covariate value to impute among the {res.n_used} analysed patients: "
             "nothing was imputed and this is the complete-case result.")
     return ImputationResult(
         analysis=ANALYSIS, estimate=float(c["estimate"]), se=float(c["se"]),
         ci_low=float(c["ci_low"]), ci_high=float(c["ci_high"]), p=float(c["p"]),
         test=str(c["test"]), df=float(c["df"]), n=int(res.n_used),
         method=f"No imputation needed (no missing covariate values): {res.method}",
-        notes=(note, *res.notes), covariates=tuple(res.covariates), dv=dv, weights=weights,
+        notes=(note, *notes, *res.notes), covariates=tuple(res.covariates), dv=dv,
+        weights=weights,
         alpha=float(alpha), pooled=None,
         imputations=pd.DataFrame(columns=["imputation", "estimate", "se"]),
         imputed=imputed, m=m, seed=seed)

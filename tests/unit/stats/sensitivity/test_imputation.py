@@ -132,3 +132,17 @@ def test_mcar_deletion_recovers_the_full_data_estimate(datasets):
         cc.contrast.iloc[0]["estimate"] - truth["estimate"])
     assert res.se == pytest.approx(truth["se"], rel=0.05)
     assert cc.contrast.iloc[0]["se"] > 1.1 * truth["se"]
+
+
+def test_only_a_multilevel_factor_missing_is_the_complete_case_result(datasets):
+    frame = datasets["cohort"].copy()
+    statin = frame["statin"].copy()
+    statin.iloc[:30] = None
+    frame["statin"] = statin
+    covar = ["pav_baseline", "statin", "age"]
+    res = multiple_imputation(frame, "delta_pav", covar=covar, m=3, seed=2)
+    ref = ancova(frame, "delta_pav", covar=covar, diagnostics=False)
+    # reference: the complete-case ANCOVA (the 30 rows without statin excluded)
+    assert res.estimate == ref.contrast.iloc[0]["estimate"] and res.n == ref.n_used == 1317
+    assert res.pooled is None
+    assert any("statin has more than two levels" in n for n in res.notes)
