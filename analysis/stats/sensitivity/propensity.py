@@ -53,6 +53,7 @@ from analysis.stats.sensitivity.common import (
     design_and_contrast,
     full_rank_columns,
     model_data,
+    weighting_text,
 )
 
 ANALYSIS = "Propensity-score weighting (stabilised ATE)"
@@ -231,7 +232,8 @@ def propensity_weighted(data: pd.DataFrame, dv: str, *,
                else f"{dv} ~ calcification")
     method = (f"Propensity-score weighting: logistic model (GLM binomial) of spotty vs none "
               f"on {covariate_text(covs)}; stabilised ATE weights {trimmed}; weighted least "
-              f"squares {outcome} with HC0 robust SE; n = {md.n} (effective n = {ess:.0f})")
+              f"squares {outcome} with HC0 robust SE; {weighting_text(weights)}; n = {md.n} "
+              f"(effective n = {ess:.0f})")
     notes = [*md.notes, *notes, "The HC0 standard error treats the weights as known (the "
              "propensity model's uncertainty is not propagated)."]
     return PropensityResult(
