@@ -26,9 +26,9 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
+from analysis.stats.linear.models import ancova, column, prepare, resolve_covariates
 
 from analysis.data.derive import add_derived
-from analysis.stats.linear.models import ancova, column, prepare, resolve_covariates
 from analysis.stats.linear.subgroups import subgroup_effects
 
 FORMULA = "y ~ C(g) + b + C(trial) + age + C(sex) + C(dm) + C(mi) + hdl"

@@ -46,9 +46,9 @@ from analysis.errors import AnalysisError, ExplorerError
 from analysis.selection.filters import ATTRITION_COLUMNS, FilterResult, FilterSpec, apply_filters
 from analysis.service import cache
 from analysis.stats import distributions
+from analysis.stats.linear.ancova import ancova
 from analysis.stats.linear.dose_response import dose_response
 from analysis.stats.linear.interactions import continuous_interaction, interaction
-from analysis.stats.linear.models import ancova
 from analysis.stats.linear.subgroups import subgroup_effects
 from analysis.stats.progression import progression_summary
 from analysis.stats.table_one import table_one
@@ -291,7 +291,7 @@ def overview(fingerprint: str, query: str | None = "", outcome: str = "delta_pav
              weights: str = "proportional") -> ApiResult:
     """Headline numbers: group sizes, attrition and the adjusted comparison.
 
-    Parts: ``"ancova"`` (:class:`analysis.stats.linear.models.AncovaResult`, default covariates,
+    Parts: ``"ancova"`` (:class:`analysis.stats.linear.ancova.AncovaResult`, default covariates,
     LS means with ``weights``). The attrition ends with a ``"model"`` step
     (complete cases of that ANCOVA) when the model could be fitted.
     """

@@ -32,9 +32,9 @@ from dash_callback_client import (  # noqa: F401
 
 from analysis.data.schema import GROUP_LABELS
 from analysis.selection.filters import FilterSpec, apply_filters
+from analysis.stats.linear.ancova import ancova
 from analysis.stats.linear.dose_response import dose_response
 from analysis.stats.linear.interactions import continuous_interaction
-from analysis.stats.linear.models import ancova
 from components import ids
 from components.filter_panel import category_names, domain_from_frame, range_names
 from components.url_state import decode_option, merge_query, model_weights, split_query

@@ -24,24 +24,17 @@ import pandas as pd
 
 from analysis.data.schema import GROUP, GROUP_LEVELS, default_covariates
 from analysis.errors import AnalysisError
-from analysis.stats.linear.lsmeans import linear_combinations, selector, wald_f
-from analysis.stats.linear.models import (
-    Column,
-    Fit,
-    ModelData,
+from analysis.stats.linear.checks import (
     check_between,
     check_frame,
     check_options,
     check_outcome,
     check_variable,
-    coefficient_table,
-    column,
-    fit,
-    formula_text,
-    prepare,
     resolve_covariates,
-    weighting_text,
 )
+from analysis.stats.linear.columns import Column, ModelData, column, prepare
+from analysis.stats.linear.describe import formula_text, weighting_text
+from analysis.stats.linear.fit import Fit, coefficient_table, estimates, fit, selector, wald_test
 
 
 @dataclass(frozen=True)
@@ -133,10 +126,10 @@ def interaction_test(f: Fit, focal: str, modifier: str, *, linear: bool = False)
     cols = f.design.interaction_columns()
     kind = "linear " if linear else ""
     if len(cols) == 1:
-        est = linear_combinations(selector(cols, len(f.params)), f.params, f.cov, f.df_resid)
+        est = estimates(f, selector(cols, len(f.params)))
         return float(est.p[0]), (f"t-test of the {focal} × {modifier} {kind}product term "
                                  f"(ANCOVA, df = {f.df_resid:g})")
-    F, p, q = wald_f(selector(cols, len(f.params)), f.params, f.cov, f.df_resid)
+    F, p, q = wald_test(f, cols)
     return p, (f"F-test of the {focal} × {modifier} {kind}interaction terms (ANCOVA, "
                f"F = {F:.3g}, df = {q}, {f.df_resid:g})")
 
@@ -216,8 +209,7 @@ def interaction(data: pd.DataFrame, dv: str, modifier: str, *, between: str = GR
     cell_n = np.bincount(design.focal.codes * km + design.modifier.codes, minlength=kg * km)
 
     keys = list(L)
-    est = linear_combinations(np.vstack([L[k] for k in keys]), f.params, f.cov, f.df_resid,
-                              alpha)
+    est = estimates(f, np.vstack([L[k] for k in keys]), alpha)
     cells = pd.DataFrame({
         "group": [g_levels[g] for g, _ in keys], "modifier_level": [m_levels[m] for _, m in keys],
         "ls_mean": est.estimate, "se": est.se, "ci_low": est.ci_low, "ci_high": est.ci_high,
@@ -233,7 +225,7 @@ def interaction(data: pd.DataFrame, dv: str, modifier: str, *, between: str = GR
         for g in range(1, kg):
             rows.append(("group within therapy", m_levels[m], f"{g_levels[g]} - {g_levels[0]}"))
             Ls.append(L[(g, m)] - L[(0, m)])
-    se_ = linear_combinations(np.vstack(Ls), f.params, f.cov, f.df_resid, alpha)
+    se_ = estimates(f, np.vstack(Ls), alpha)
     simple = pd.DataFrame({
         "effect": [r[0] for r in rows], "within": [r[1] for r in rows],
         "contrast": [r[2] for r in rows], "estimate": se_.estimate, "se": se_.se,
@@ -298,7 +290,7 @@ def continuous_interaction(data: pd.DataFrame, dv: str, modifier: str, *,
         for x in xs:
             Ls.append(design.grid_row(g, x, weights=weights))
             groups.append(level)
-    est = linear_combinations(np.vstack(Ls), f.params, f.cov, f.df_resid, alpha)
+    est = estimates(f, np.vstack(Ls), alpha)
     curve = pd.DataFrame({"group": groups, "x": np.tile(xs, design.focal.k),
                           "fit": est.estimate, "se": est.se, "ci_low": est.ci_low,
                           "ci_high": est.ci_high})

@@ -16,22 +16,18 @@ import pandas as pd
 
 from analysis.data.schema import GROUP, GROUP_LEVELS, VARIABLES
 from analysis.errors import AnalysisError
-from analysis.stats.linear.interactions import interaction_test
-from analysis.stats.linear.lsmeans import linear_combinations
-from analysis.stats.linear.models import (
-    Column,
-    ModelData,
-    ancova_from_model_data,
+from analysis.stats.linear.ancova import ancova_from_model_data
+from analysis.stats.linear.checks import (
     check_frame,
     check_options,
     check_outcome,
     check_variable,
-    column,
-    fit,
-    prepare,
     resolve_covariates,
-    weighting_text,
 )
+from analysis.stats.linear.columns import Column, ModelData, column, prepare
+from analysis.stats.linear.describe import weighting_text
+from analysis.stats.linear.fit import estimates, fit
+from analysis.stats.linear.interactions import interaction_test
 
 DEFAULT_SUBGROUPS: tuple[str, ...] = (
     "sex", "age", "diabetes", "prior_mi", "hypertension", "ldl_intensive", "sbp_intensive",
@@ -88,12 +84,12 @@ def _subgroup_column(data: pd.DataFrame, name: str, age_cut: float) -> Column:
 def _contrast_row(smd: ModelData, weights: str, alpha: float) -> tuple[dict, tuple[str, ...]]:
     """Spotty - none LS-mean difference of one subgroup level (the row's numbers).
 
-    The same fit and LS-means arithmetic as :func:`analysis.stats.linear.models.ancova` (its
+    The same fit and LS-means arithmetic as :func:`analysis.stats.linear.ancova.ancova` (its
     ``contrast`` row), without building its tables.
     """
     f, smd = fit(smd)
     L = f.design.lsmeans_matrix(weights)
-    est = linear_combinations(L[1:2] - L[0], f.params, f.cov, f.df_resid, alpha)
+    est = estimates(f, L[1:2] - L[0], alpha)
     n = dict(zip(f.design.focal.levels, f.design.focal.counts(), strict=True))
     return ({"n_none": int(n.get("none", 0)), "n_spotty": int(n.get("spotty", 0)),
              "estimate": float(est.estimate[0]), "ci_low": float(est.ci_low[0]),

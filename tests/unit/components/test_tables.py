@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from analysis.stats.linear.models import ancova
+from analysis.stats.linear.ancova import ancova
 from components.tables import fmt_p, frame_table
 
 

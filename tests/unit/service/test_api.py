@@ -211,12 +211,12 @@ def test_analysis_error_is_kept_per_part_and_cached(bundled, monkeypatch):
     assert set(res.errors) == {"ancova", "subgroups"} and res.parts == {}
     assert all(msg for msg in res.errors.values())
     assert res.messages()[0].startswith("ancova: ")
-    import analysis.stats.linear.models
+    import analysis.stats.linear.ancova
 
     def boom(*a, **k):
         raise AnalysisError("recomputed")
 
-    monkeypatch.setattr(analysis.stats.linear.models, "ancova", boom)
+    monkeypatch.setattr(analysis.stats.linear.ancova, "ancova", boom)
     again = api.comparison(bundled, "groups=spotty")
     assert again.errors == res.errors  # from the cache, not recomputed
 

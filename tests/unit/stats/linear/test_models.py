@@ -1,7 +1,7 @@
 """ANCOVA: coefficients, LS means, contrast, diagnostics and input handling.
 
 Independent references: statsmodels formula OLS with a patsy formula (a different
-path from the NumPy design used by analysis.stats.linear.models), scipy, hand counts, and the
+path from the NumPy design used by analysis.stats.linear.ancova), scipy, hand counts, and the
 published summary (data/published_summary.json: ΔPAV LS means
 0.43 ± 0.07 spotty, 0.02 ± 0.11 none, p = 0.002).
 The emmeans definitions are verified by hand arithmetic in test_lsmeans.py and against
@@ -22,7 +22,7 @@ from statsmodels.stats.outliers_influence import OLSInfluence
 from analysis import settings
 from analysis.data.schema import default_covariates
 from analysis.errors import AnalysisError
-from analysis.stats.linear.models import ancova
+from analysis.stats.linear.ancova import ancova
 
 FACTORS = ("trial", "sex", "diabetes", "prior_mi")
 NUMERIC = ("pav_baseline", "age", "hdl_c")
@@ -338,46 +338,3 @@ def test_group_level_not_declared_gives_size_message(random_cohort):
 def test_covar_must_be_a_list(random_cohort):
     with pytest.raises(AnalysisError, match="covar must be a list"):
         ancova(random_cohort, "delta_pav", covar=5)
-
-
-# --- least-squares solver ---------------------------------------------------------------
-def test_blocked_qr_matches_lstsq_over_several_blocks():
-    # reference: numpy.linalg.lstsq (SVD) and the inverse of X'X by numpy.linalg.inv.
-    # 3,001 rows of 4 columns: blocks of 1,400 rows, the last one short.
-    from analysis.stats.linear.models import _BLOCK_CELLS, least_squares
-
-    rng = np.random.default_rng(7)
-    n = 3001
-    X = np.column_stack([np.ones(n), rng.normal(50, 10, n), rng.random(n) < 0.3,
-                         rng.normal(0, 1, n)]).astype(float)
-    y = X @ np.array([1.0, 0.05, -0.7, 2.0]) + rng.normal(0, 1.5, n)
-    assert n > 2 * (_BLOCK_CELLS // (X.shape[1] + 1))  # more than two blocks
-    params, xtx_inv, rank, ssr = least_squares(np.asfortranarray(X), y)
-    ref, ref_ssr, ref_rank, _ = np.linalg.lstsq(X, y, rcond=None)
-    assert rank == ref_rank == 4
-    np.testing.assert_allclose(params, ref, rtol=1e-10)
-    assert ssr == pytest.approx(float(ref_ssr[0]), rel=1e-10)
-    np.testing.assert_allclose(xtx_inv, np.linalg.inv(X.T @ X), rtol=1e-8)
-
-
-def test_blocked_qr_reports_rank_deficiency():
-    from analysis.stats.linear.models import least_squares
-
-    rng = np.random.default_rng(8)
-    a = rng.normal(size=500)
-    X = np.column_stack([np.ones(500), a, 2.0 * a])  # third column = 2 x second
-    assert least_squares(np.asfortranarray(X), rng.normal(size=500)) is None
-
-
-def test_back_substitution_matches_scipy():
-    from scipy.linalg import solve_triangular
-
-    from analysis.stats.linear.models import _solve_upper
-
-    rng = np.random.default_rng(9)
-    R = np.triu(rng.normal(size=(6, 6))) + 4.0 * np.eye(6)
-    B = rng.normal(size=(6, 3))
-    # reference: scipy.linalg.solve_triangular (LAPACK dtrtrs)
-    np.testing.assert_allclose(_solve_upper(R, B), solve_triangular(R, B), rtol=1e-12)
-    np.testing.assert_allclose(_solve_upper(R, B[:, 0]), solve_triangular(R, B[:, 0]),
-                               rtol=1e-12)

@@ -10,8 +10,8 @@ from scipy import stats
 
 from analysis.data.schema import default_covariates
 from analysis.errors import AnalysisError
+from analysis.stats.linear.ancova import ancova
 from analysis.stats.linear.dose_response import dose_response
-from analysis.stats.linear.models import ancova
 from analysis.stats.linear.subgroups import subgroup_effects
 
 COVS = ["pav_baseline", "age", "sex", "diabetes"]

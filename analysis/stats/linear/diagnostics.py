@@ -1,0 +1,163 @@
+"""Model diagnostics of an OLS fit: residuals, normality, heteroscedasticity, slopes,
+influence.
+
+Every test is statsmodels': Jarque-Bera (``stats.stattools.jarque_bera``), Koenker's
+studentised Breusch-Pagan (the auxiliary regression of ``het_breuschpagan``, fitted by
+:func:`analysis.stats.linear.fit.ols`), homogeneity of slopes (``compare_f_test`` of the
+models with and without the focal x baseline products) and Cook's distance
+(``OLSResults.get_influence()``).
+
+Undefined Cook's distance: a patient with leverage 1 (e.g. the only patient of a trial
+level) is fitted exactly, whatever their outcome, so their Cook's distance is 0/0.
+R's ``cooks.distance`` reports NaN (or Inf) there; statsmodels returns rounding noise
+or inf. Here it is NaN, left out of the maximum and of the count of influential
+patients, and the note says how many patients it concerns. Leverage counts as 1 within
+:data:`LEVERAGE_ONE_TOL` (R's ``lm.influence`` uses ``10 * .Machine$double.eps`` on its
+QR-based hat values; the hat values here come from ``(X'X)^-1``, so the tolerance is
+looser).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+from statsmodels.regression.linear_model import OLSResults
+from statsmodels.stats.stattools import jarque_bera
+
+from analysis.stats.linear.columns import ModelData
+from analysis.stats.linear.design import NumericTerm
+from analysis.stats.linear.fit import Fit, blas_limit, column_rank, ols, r_factor
+
+#: Leverage within this of 1 is taken as 1 (Cook's distance undefined).
+LEVERAGE_ONE_TOL = 1e-10
+
+COLUMNS = ["statistic", "value", "note"]
+
+
+def full_results(f: Fit) -> OLSResults:
+    """statsmodels OLS results on the full design, with the fitted coefficients.
+
+    The model is built on all rows; its coefficients and ``(X'X)^-1`` are those of
+    the fit (no second solve), so ``get_influence()`` sees the data.
+    """
+    X = f.design.matrix()
+    model = sm.OLS(f.y, X, hasconst=True)
+    model.df_resid = f.df_resid
+    model.df_model = float(X.shape[1] - 1)
+    model.normalized_cov_params = f.xtx_inv
+    model.pinv_wexog = f.xtx_inv @ X.T  # the pseudo-inverse of a full-rank X
+    return OLSResults(model, f.params, normalized_cov_params=f.xtx_inv, scale=f.scale)
+
+
+def cooks_distance(f: Fit) -> tuple[np.ndarray, int]:
+    """Cook's distance per patient (NaN where the leverage is 1) and that NaN count."""
+    infl = full_results(f).get_influence()
+    h = np.asarray(infl.hat_matrix_diag)
+    one = h > 1.0 - LEVERAGE_ONE_TOL
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cooks = np.array(infl.cooks_distance[0], dtype=float)
+    cooks[one] = np.nan
+    return cooks, int(one.sum())
+
+
+def breusch_pagan(f: Fit) -> tuple[float, float, int]:
+    """Koenker's studentised Breusch-Pagan test on the model terms: (LM, p, df).
+
+    statsmodels ``het_breuschpagan(resid, X)`` (robust): LM = n R² of the squared
+    residuals regressed on the design, chi-square with p - 1 df.
+    """
+    X = f.design.matrix()
+    e2 = np.asarray(f.resid) ** 2
+    aux = ols(r_factor(X, e2), len(e2))
+    d = e2 - e2.mean()
+    lm = len(e2) * (1.0 - float(aux.ssr) / float(np.einsum("i,i->", d, d)))
+    df = X.shape[1] - 1
+    return lm, float(stats.chi2.sf(lm, df)), df
+
+
+def slopes_test(f: Fit, data: ModelData, term: NumericTerm) -> tuple[float, float, int, float]:
+    """F-test of adding the focal x ``term`` products to the model: (F, p, df1, df2).
+
+    NaN when the products are aliased with the model (e.g. ``term`` constant within
+    a group).
+    """
+    X = f.design.matrix()
+    prod = data.focal.dummies() * term.values[:, None]
+    r_aug = r_factor(np.hstack([X, prod]), f.y)
+    k = r_aug.shape[1] - 1
+    if column_rank(r_aug[:k, :k]) < k:
+        nan = float("nan")
+        return nan, nan, 0, nan
+    wider = ols(r_aug, f.n)
+    F, p, q = wider.compare_f_test(f.results)
+    return float(F), float(p), int(q), float(wider.df_resid)
+
+
+def _residual_rows(f: Fit) -> list[tuple[str, float, str]]:
+    r = np.asarray(f.resid)
+    q = np.quantile(r, [0.0, 0.25, 0.5, 0.75, 1.0])
+    jb, jb_p, skew, kurt = jarque_bera(r)
+    return [
+        ("residual SD", float(np.sqrt(f.scale)), f"root mean squared error, df = {f.df_resid:g}"),
+        ("residual min", float(q[0]), ""), ("residual Q1", float(q[1]), ""),
+        ("residual median", float(q[2]), ""), ("residual Q3", float(q[3]), ""),
+        ("residual max", float(q[4]), ""),
+        ("R²", f.rsquared, ""), ("adjusted R²", f.rsquared_adj, ""),
+        ("residual skewness", float(skew), "0 for a normal distribution"),
+        ("residual kurtosis", float(kurt), "Pearson kurtosis; 3 for a normal distribution"),
+        ("normality p", float(jb_p), f"Jarque-Bera test of residual normality (JB = {jb:.3g})"),
+    ]
+
+
+def _influence_rows(f: Fit) -> list[tuple[str, float, str]]:
+    cooks, n_undefined = cooks_distance(f)
+    defined = cooks[~np.isnan(cooks)]
+    n = f.n
+    extra = ""
+    if n_undefined:
+        extra = (f"; undefined (leverage 1, e.g. alone in a factor level) for {n_undefined} "
+                 f"patient{'s' if n_undefined > 1 else ''}, left out")
+    return [
+        ("max Cook's distance", float(defined.max()) if defined.size else float("nan"),
+         "largest influence of one patient" + extra),
+        ("n influential", float(np.sum(defined > 4.0 / n)),
+         "patients with Cook's distance > 4/n" + extra),
+    ]
+
+
+def diagnostics_table(f: Fit, data: ModelData, slope_covariate: str | None) -> pd.DataFrame:
+    """Residual summary, fit, normality, heteroscedasticity, slopes, influence.
+
+    Returns ``statistic, value, note`` rows.
+    """
+    with blas_limit(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # leverage 1: handled, see above
+        rows = _residual_rows(f)
+        lm, lm_p, lm_df = breusch_pagan(f)
+        rows.append(("heteroscedasticity p", lm_p,
+                     f"Breusch-Pagan test, studentised (Koenker), on the model terms "
+                     f"(LM = {lm:.3g}, df = {lm_df})"))
+        term = next((t for t in data.covariates
+                     if isinstance(t, NumericTerm) and t.name == slope_covariate), None)
+        if term is None:
+            rows.append(("homogeneity of slopes p", float("nan"),
+                         f"not tested: {slope_covariate or 'no baseline covariate'} "
+                         "is not a numeric covariate of this model"))
+        else:
+            F, p_slopes, q_extra, df_f = slopes_test(f, data, term)
+            rows.append(("homogeneity of slopes p", p_slopes,
+                         f"F-test comparing models with and without the {data.focal.name} x "
+                         f"{term.name} interaction (F = {F:.3g}, df = {q_extra}, {df_f:g})"))
+        rows += _influence_rows(f)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def empty_diagnostics() -> pd.DataFrame:
+    """The diagnostics frame when diagnostics were not requested."""
+    return pd.DataFrame({"statistic": pd.Series(dtype="str"),
+                         "value": pd.Series(dtype=float),
+                         "note": pd.Series(dtype="str")})
