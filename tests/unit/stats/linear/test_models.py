@@ -338,3 +338,56 @@ def test_group_level_not_declared_gives_size_message(random_cohort):
 def test_covar_must_be_a_list(random_cohort):
     with pytest.raises(AnalysisError, match="covar must be a list"):
         ancova(random_cohort, "delta_pav", covar=5)
+
+
+# --- diagnostics where they are undefined, covariates with no values ---------------------
+def _alone_in_a_trial(frame: pd.DataFrame) -> tuple[pd.DataFrame, object]:
+    """``frame`` with one analysed patient moved to a trial level of their own."""
+    complete = frame[["delta_pav", *default_covariates("delta_pav")]].notna().all(axis=1)
+    who = frame.index[complete & frame["calcification"].isin(["none", "spotty"])][0]
+    trial = frame["trial"].cat.add_categories(["Z"])
+    trial.loc[who] = "Z"
+    return frame.assign(trial=trial), who
+
+
+def test_cooks_distance_undefined_at_leverage_one(random_cohort):
+    frame, who = _alone_in_a_trial(random_cohort)
+    res = ancova(frame, "delta_pav")
+    d = res.diagnostics.set_index("statistic")
+    rows = plain(frame, ["delta_pav", "calcification", *default_covariates("delta_pav")])
+    infl = OLSInfluence(smf.ols(FORMULA, data=rows).fit())
+    h = pd.Series(infl.hat_matrix_diag, index=rows.index)
+    # reference: the patsy fit gives the lone patient leverage 1 (R: hatvalues == 1, and
+    # cooks.distance NaN there); the others' Cook's distances are statsmodels'
+    assert h[who] == pytest.approx(1.0, abs=1e-10)
+    with np.errstate(invalid="ignore", divide="ignore"):  # 0/0 at the lone patient
+        others = pd.Series(infl.cooks_distance[0], index=rows.index).drop(who)
+    assert d.loc["max Cook's distance", "value"] == pytest.approx(others.max(), rel=1e-8)
+    assert d.loc["n influential", "value"] == (others > 4 / len(rows)).sum()
+    assert np.isfinite(d.loc["max Cook's distance", "value"])
+    for stat in ("max Cook's distance", "n influential"):
+        assert "undefined (leverage 1" in d.loc[stat, "note"]
+        assert "for 1 patient" in d.loc[stat, "note"]
+
+
+def test_cooks_distance_note_silent_without_leverage_one(fitted):
+    res, _ = fitted
+    assert "undefined" not in " ".join(res.diagnostics["note"])
+
+
+@pytest.mark.parametrize("scope", ["everyone", "compared groups"])
+def test_covariate_with_no_values_is_dropped_and_named(random_cohort, scope):
+    if scope == "everyone":
+        frame = random_cohort.assign(hdl_c=np.nan)
+    else:  # values only in patients outside the spotty / none comparison
+        frame = random_cohort.assign(hdl_c=random_cohort["hdl_c"].where(
+            random_cohort["calcification"] == "other"))
+    res = ancova(frame, "delta_pav")
+    assert "hdl_c" not in res.covariates
+    assert "hdl_c: no values in the selection (all missing)" in res.dropped
+    assert any("hdl_c" in n and "left out" in n for n in res.notes)
+    # reference: the same model with hdl_c simply not requested
+    ref = ancova(random_cohort, "delta_pav",
+                 covar=[c for c in default_covariates("delta_pav") if c != "hdl_c"])
+    np.testing.assert_allclose(res.ls_means["ls_mean"], ref.ls_means["ls_mean"], atol=1e-12)
+    assert res.n_used == ref.n_used
