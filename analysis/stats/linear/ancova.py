@@ -39,7 +39,7 @@ from analysis.stats.linear.describe import (
 )
 from analysis.stats.linear.design import NumericTerm
 from analysis.stats.linear.diagnostics import diagnostics_table, empty_diagnostics
-from analysis.stats.linear.fit import estimates, fit
+from analysis.stats.linear.fit import Fit, estimates, fit
 
 
 @dataclass(frozen=True)
@@ -158,10 +158,18 @@ def ancova_from_model_data(md: ModelData, dv: str, *, weights: str = "proportion
     """The ANCOVA of prepared model data (used by :func:`ancova`, the subgroups and the
     dose-response).
 
-    A result assembled from one fit: LS means, contrasts and coefficients from one
-    ``t_test``; the function is long only because it writes the three tables out.
     """
     f, md = fit(md)
+    return ancova_from_fit(f, md, dv, weights=weights, alpha=alpha, diagnostics=diagnostics)
+
+
+def ancova_from_fit(f: Fit, md: ModelData, dv: str, *, weights: str = "proportional",
+                    alpha: float = 0.05, diagnostics: bool = True) -> AncovaResult:
+    """The ANCOVA result of a fit of ``md`` (:func:`analysis.stats.linear.fit.fit`).
+
+    LS means, contrasts and coefficients come from one ``t_test``; the function is
+    long only because it writes the three tables out.
+    """
     design = f.design
     focal = design.focal
     L = design.lsmeans_matrix(weights)

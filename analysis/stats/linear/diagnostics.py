@@ -4,8 +4,8 @@ influence.
 Every test is statsmodels': Jarque-Bera (``stats.stattools.jarque_bera``), Koenker's
 studentised Breusch-Pagan (the auxiliary regression of ``het_breuschpagan``, fitted by
 :func:`analysis.stats.linear.fit.ols`), homogeneity of slopes (``compare_f_test`` of the
-models with and without the focal x baseline products) and Cook's distance
-(``OLSResults.get_influence()``).
+models with and without the focal x baseline products); Cook's distance is
+``OLSResults.get_influence().cooks_distance`` written out (:func:`cooks_distance`).
 
 Undefined Cook's distance: a patient with leverage 1 (e.g. the only patient of a trial
 level) is fitted exactly, whatever their outcome, so their Cook's distance is 0/0.
@@ -13,8 +13,8 @@ R's ``cooks.distance`` reports NaN (or Inf) there; statsmodels returns rounding 
 or inf. Here it is NaN, left out of the maximum and of the count of influential
 patients, and the note says how many patients it concerns. Leverage counts as 1 within
 :data:`LEVERAGE_ONE_TOL` (R's ``lm.influence`` uses ``10 * .Machine$double.eps`` on its
-QR-based hat values; the hat values here come from ``(X'X)^-1``, so the tolerance is
-looser).
+QR-based hat values; the tolerance here is looser, for the rounding of
+``X R^-1`` over many rows).
 """
 
 from __future__ import annotations
@@ -23,9 +23,8 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
-from statsmodels.regression.linear_model import OLSResults
+from scipy.linalg import solve_triangular
 from statsmodels.stats.stattools import jarque_bera
 
 from analysis.stats.linear.columns import ModelData
@@ -38,28 +37,27 @@ LEVERAGE_ONE_TOL = 1e-10
 COLUMNS = ["statistic", "value", "note"]
 
 
-def full_results(f: Fit) -> OLSResults:
-    """statsmodels OLS results on the full design, with the fitted coefficients.
-
-    The model is built on all rows; its coefficients and ``(X'X)^-1`` are those of
-    the fit (no second solve), so ``get_influence()`` sees the data.
-    """
-    X = f.design.matrix()
-    model = sm.OLS(f.y, X, hasconst=True)
-    model.df_resid = f.df_resid
-    model.df_model = float(X.shape[1] - 1)
-    model.normalized_cov_params = f.xtx_inv
-    model.pinv_wexog = f.xtx_inv @ X.T  # the pseudo-inverse of a full-rank X
-    return OLSResults(model, f.params, normalized_cov_params=f.xtx_inv, scale=f.scale)
+def leverage(f: Fit) -> np.ndarray:
+    """Diagonal of the hat matrix, ``h_i = ||R^-T x_i||²`` with ``R`` the fit's R factor."""
+    p = f.design.matrix().shape[1]
+    r_inv = solve_triangular(f.r_aug[:p, :p], np.eye(p))
+    B = f.design.matrix() @ r_inv
+    return np.einsum("ij,ij->i", B, B)
 
 
 def cooks_distance(f: Fit) -> tuple[np.ndarray, int]:
-    """Cook's distance per patient (NaN where the leverage is 1) and that NaN count."""
-    infl = full_results(f).get_influence()
-    h = np.asarray(infl.hat_matrix_diag)
+    """Cook's distance per patient (NaN where the leverage is 1) and that NaN count.
+
+    ``D_i = e_i² h_i / (p s² (1 - h_i)²)``: statsmodels
+    ``OLSResults.get_influence().cooks_distance[0]`` (Eubank p. 93), written out
+    because ``get_influence`` also computes an n x p pseudo-inverse and an F p-value
+    per patient (seconds at a million rows); the tests check it against statsmodels.
+    """
+    h = leverage(f)
     one = h > 1.0 - LEVERAGE_ONE_TOL
+    e = np.asarray(f.resid)
     with np.errstate(divide="ignore", invalid="ignore"):
-        cooks = np.array(infl.cooks_distance[0], dtype=float)
+        cooks = e * e * h / (len(f.params) * f.scale * (1.0 - h) ** 2)
     cooks[one] = np.nan
     return cooks, int(one.sum())
 
@@ -87,7 +85,7 @@ def slopes_test(f: Fit, data: ModelData, term: NumericTerm) -> tuple[float, floa
     """
     X = f.design.matrix()
     prod = data.focal.dummies() * term.values[:, None]
-    r_aug = r_factor(np.hstack([X, prod]), f.y)
+    r_aug = r_factor(X, prod, f.y)
     k = r_aug.shape[1] - 1
     if column_rank(r_aug[:k, :k]) < k:
         nan = float("nan")

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from analysis.errors import AnalysisError
 from analysis.stats.linear.columns import ModelData
@@ -45,29 +45,39 @@ BLAS_THREADS = 1
 BLOCK_ROWS = 2048
 
 
-def blas_limit() -> threadpool_limits:
-    """Context manager capping the BLAS threads at :data:`BLAS_THREADS`."""
-    return threadpool_limits(limits=BLAS_THREADS, user_api="blas")
+@functools.cache
+def _controller() -> ThreadpoolController:
+    # inspecting the loaded libraries takes milliseconds: once per process
+    return ThreadpoolController()
 
 
-def r_factor(X: np.ndarray, y: np.ndarray | None = None) -> np.ndarray:
-    """The ``R`` of the QR decomposition of ``[X | y]`` (or of ``X``), by blocks of rows.
+def blas_limit():
+    """Context manager capping the BLAS threads at :data:`BLAS_THREADS` (threadpoolctl)."""
+    return _controller().limit(limits=BLAS_THREADS, user_api="blas")
 
-    Each block is stacked under the ``R`` so far and factorised again with
+
+def r_factor(*columns: np.ndarray) -> np.ndarray:
+    """The ``R`` of the QR decomposition of the columns side by side, by blocks of rows.
+
+    ``columns`` are 2-D blocks of columns or 1-D columns with the same rows (e.g.
+    ``r_factor(X, y)`` for ``[X | y]``; nothing is copied side by side). Each block of
+    rows is stacked under the ``R`` so far and factorised again with
     ``numpy.linalg.qr(mode="r")``; the result equals the ``R`` of all rows up to the
     signs of its rows (which least squares does not see).
     """
-    n, p = X.shape
-    q = p + (y is not None)
+    parts = [c[:, None] if c.ndim == 1 else c for c in columns]
+    n = parts[0].shape[0]
+    widths = np.cumsum([0] + [c.shape[1] for c in parts])
+    q = int(widths[-1])
     R = np.zeros((0, q))
     block = np.empty((q + BLOCK_ROWS, q))
     for start in range(0, n, BLOCK_ROWS):
         stop = min(start + BLOCK_ROWS, n)
-        m = R.shape[0] + stop - start
-        block[:R.shape[0]] = R
-        block[R.shape[0]:m, :p] = X[start:stop]
-        if y is not None:
-            block[R.shape[0]:m, p] = y[start:stop]
+        top = R.shape[0]
+        m = top + stop - start
+        block[:top] = R
+        for c, a, b in zip(parts, widths[:-1], widths[1:], strict=True):
+            block[top:m, a:b] = c[start:stop]
         R = np.linalg.qr(block[:m], mode="r")
     return R
 
@@ -104,12 +114,15 @@ class Fit:
         Of the reduced rows (see the module docstring); ``t_test``/``f_test`` as usual.
     tss : float
         Centred total sum of squares of ``y``.
+    r_aug : ndarray
+        The R factor of ``[X | y]`` (what statsmodels fitted).
     """
 
     design: Design
     y: np.ndarray
     results: object
     tss: float
+    r_aug: np.ndarray
 
     @property
     def params(self) -> np.ndarray:
@@ -226,7 +239,7 @@ def fit(data: ModelData) -> tuple[Fit, ModelData]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # a zero residual on tiny data
             results = ols(r_aug, data.n)
-    return Fit(design, data.y, results, _centred_ss(data.y)), data
+    return Fit(design, data.y, results, _centred_ss(data.y), r_aug), data
 
 
 # --- linear combinations of the coefficients ------------------------------------------
@@ -249,13 +262,6 @@ def estimates(f: Fit, L: np.ndarray, alpha: float = 0.05) -> Estimates:
     ci = np.asarray(test.conf_int(alpha=alpha))
     return Estimates(np.ravel(test.effect), np.ravel(test.sd), np.ravel(test.tvalue),
                      np.ravel(test.pvalue), ci[:, 0], ci[:, 1], float(test.df_denom))
-
-
-def wald_test(f: Fit, columns: Sequence[int]) -> tuple[float, float, int]:
-    """F-test that the coefficients ``columns`` are all 0 (statsmodels ``f_test``):
-    (F, p, numerator df)."""
-    test = f.results.f_test(selector(columns, len(f.params)))
-    return float(np.squeeze(test.fvalue)), float(test.pvalue), int(test.df_num)
 
 
 def selector(columns: Sequence[int], p: int) -> np.ndarray:

@@ -34,7 +34,7 @@ from analysis.stats.linear.checks import (
 )
 from analysis.stats.linear.columns import Column, ModelData, column, prepare
 from analysis.stats.linear.describe import formula_text, weighting_text
-from analysis.stats.linear.fit import Fit, coefficient_table, estimates, fit, selector, wald_test
+from analysis.stats.linear.fit import Fit, coefficient_table, estimates, fit, selector
 
 
 @dataclass(frozen=True)
@@ -121,17 +121,27 @@ def split_column(data: pd.DataFrame, name: str, cut: float) -> Column:
     return Column(name, series, "factor", None, levels)
 
 
+def product_test(results, cols: list[int], focal: str, modifier: str, *,
+                 linear: bool = False) -> tuple[float, str]:
+    """p of the product columns ``cols`` of statsmodels OLS ``results``, and its name:
+    ``t_test`` for one product column, ``f_test`` for more."""
+    kind = "linear " if linear else ""
+    df = float(results.df_resid)
+    R = selector(cols, len(results.params))
+    if len(cols) == 1:
+        p = float(np.squeeze(results.t_test(R).pvalue))
+        return p, (f"t-test of the {focal} × {modifier} {kind}product term "
+                   f"(ANCOVA, df = {df:g})")
+    test = results.f_test(R)
+    return float(test.pvalue), (f"F-test of the {focal} × {modifier} {kind}interaction terms "
+                                f"(ANCOVA, F = {float(np.squeeze(test.fvalue)):.3g}, "
+                                f"df = {int(test.df_num)}, {df:g})")
+
+
 def interaction_test(f: Fit, focal: str, modifier: str, *, linear: bool = False) -> tuple[float, str]:
     """p of the focal x modifier term: t-test for one product column, F-test for more."""
-    cols = f.design.interaction_columns()
-    kind = "linear " if linear else ""
-    if len(cols) == 1:
-        est = estimates(f, selector(cols, len(f.params)))
-        return float(est.p[0]), (f"t-test of the {focal} × {modifier} {kind}product term "
-                                 f"(ANCOVA, df = {f.df_resid:g})")
-    F, p, q = wald_test(f, cols)
-    return p, (f"F-test of the {focal} × {modifier} {kind}interaction terms (ANCOVA, "
-               f"F = {F:.3g}, df = {q}, {f.df_resid:g})")
+    return product_test(f.results, f.design.interaction_columns(), focal, modifier,
+                        linear=linear)
 
 
 def fit_modified(data: pd.DataFrame, dv: str, modifier: Column, *, between: str = GROUP,

@@ -4,6 +4,12 @@ For each subgroup variable and each of its levels an ANCOVA is fitted on the pat
 of that level (the subgroup variable removed from the covariates) and its LS-mean
 difference reported with its CI; the interaction p-value comes from the full model
 with a group x subgroup term (t-test for a two-level subgroup, F-test otherwise).
+
+The fits share one pass over the rows (:mod:`analysis.stats.linear.subsets`): every
+level's R factor comes from cell sums of the overall model's whitened rows, and the
+interaction model's from the levels'. A level that cannot be fitted that way (too
+small, a covariate constant or aliased within it) is fitted directly on its rows, which
+gives the same numbers and names what was dropped.
 """
 
 from __future__ import annotations
@@ -14,9 +20,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis import settings
 from analysis.data.schema import GROUP, GROUP_LEVELS, VARIABLES
 from analysis.errors import AnalysisError
-from analysis.stats.linear.ancova import ancova_from_model_data
+from analysis.stats.linear.ancova import ancova_from_fit
 from analysis.stats.linear.checks import (
     check_frame,
     check_options,
@@ -26,8 +33,9 @@ from analysis.stats.linear.checks import (
 )
 from analysis.stats.linear.columns import Column, ModelData, column, prepare
 from analysis.stats.linear.describe import weighting_text
-from analysis.stats.linear.fit import estimates, fit
-from analysis.stats.linear.interactions import interaction_test
+from analysis.stats.linear.fit import Fit, blas_limit, column_rank, estimates, fit, ols
+from analysis.stats.linear.interactions import interaction_test, product_test
+from analysis.stats.linear.subsets import SubsetFactors
 
 DEFAULT_SUBGROUPS: tuple[str, ...] = (
     "sex", "age", "diabetes", "prior_mi", "hypertension", "ldl_intensive", "sbp_intensive",
@@ -63,9 +71,9 @@ def age_column(data: pd.DataFrame, cut: float) -> Column:
     """Age split at ``cut``: ``"< cut"`` (reference) and ``"≥ cut"``."""
     age = pd.to_numeric(data["age"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     levels = (f"< {cut:g}", f"≥ {cut:g}")
-    labels = np.where(age < cut, levels[0], levels[1])
-    series = pd.Series(pd.Categorical(np.where(np.isnan(age), None, labels),
-                                      categories=list(levels)), index=data.index)
+    codes = np.where(np.isnan(age), -1, (age >= cut).astype(np.int8))
+    series = pd.Series(pd.Categorical.from_codes(codes, categories=list(levels)),
+                       index=data.index)
     return Column("age group", series, "factor", None, levels)
 
 
@@ -106,6 +114,180 @@ def _diff_row(res) -> dict:
 
 def _raw_counts(groups: np.ndarray) -> dict:
     return {"n_none": int(np.sum(groups == "none")), "n_spotty": int(np.sum(groups == "spotty"))}
+
+
+@dataclass
+class _Context:
+    """What every subgroup of one call shares."""
+
+    data: pd.DataFrame
+    dv: str
+    cols: dict[str, Column]
+    names: list[str]
+    weights: str
+    alpha: float
+    min_group_n: int | None
+    overall: Fit
+    md: ModelData
+    shared: SubsetFactors | None = None
+
+    @property
+    def min_n(self) -> int:
+        return settings.current().min_group_n if self.min_group_n is None \
+            else int(self.min_group_n)
+
+
+# --- fits from the shared cell sums (analysis.stats.linear.subsets) ---------------------
+def _shared_factors(ctx: _Context, subs: list[Column]) -> SubsetFactors | None:
+    """Cell sums of the overall model's rows over the subgroups' levels, or None when a
+    requested covariate is not in the overall fit (the levels then note its drop)."""
+    if [t.name for t in ctx.overall.design.covariates] != ctx.names or not subs:
+        return None
+    codes = []
+    for sub in subs:
+        v = sub.take(ctx.md.rows).values[0]
+        codes.append(np.where(np.isnan(v), -1, v).astype(np.int64))
+    f = ctx.overall
+    return SubsetFactors(f.design.matrix(), f.y, f.r_aug, codes)
+
+
+def _level_columns(ctx: _Context, name: str) -> list[int]:
+    """Columns of ``[X | y]`` of the overall model without ``name``'s covariate columns."""
+    design = ctx.overall.design
+    own, start = [], len(design.column_names()) - sum(len(t.column_names())
+                                                       for t in design.covariates)
+    for term in design.covariates:
+        k = len(term.column_names())
+        if term.name == name:
+            own = list(range(start, start + k))
+        start += k
+    return [c for c in range(start + 1) if c not in own]
+
+
+def _fast_level(ctx: _Context, var: int, level: int, columns: list[int],
+                counts: np.ndarray) -> tuple[dict | None, np.ndarray | None, int]:
+    """(row numbers or None, R factor or None, n) of one level from the cell sums.
+
+    The numbers are None when the level's groups are too small (a direct fit then
+    gives the message); the R factor is None when the level cannot be fitted from the
+    cell sums at all.
+    """
+    got = ctx.shared.level_factor(var, level, columns) if ctx.shared else None
+    if got is None:
+        return None, None, 0
+    r, n = got
+    k = len(columns) - 1
+    if n <= k or counts.min() < ctx.min_n:
+        return None, r, n
+    res = ols(r, n)
+    test = res.t_test(np.eye(k)[1:2])  # spotty - none of a main-effects model
+    lo, hi = np.asarray(test.conf_int(alpha=ctx.alpha))[0]
+    return ({"n_none": int(counts[0]), "n_spotty": int(counts[1]),
+             "estimate": float(np.squeeze(test.effect)), "ci_low": float(lo),
+             "ci_high": float(hi), "p": float(np.squeeze(test.pvalue))}, r, n)
+
+
+def _fast_interaction(factors: list[np.ndarray], n: int, n_focal: int) -> tuple[object, list[int]]:
+    """statsmodels OLS of ``focal * subgroup + covariates`` from the levels' R factors.
+
+    Within level ``l`` the subgroup dummies are the intercept or 0 and the products
+    the focal dummies or 0, so each level's ``[X | y]`` of the interaction model is its
+    level-model ``[X | y]`` times a 0/1 matrix ``T_l``; the R factor of all levels is
+    that of the stacked ``R_l T_l``. Returns the results and the product columns.
+    """
+    k = factors[0].shape[1]  # intercept, focal dummies, covariates, y
+    m = len(factors) - 1     # subgroup dummies
+    kf = n_focal - 1
+    width = 1 + kf + m + kf * m + (k - 1 - kf)
+    blocks = []
+    for lev, r in enumerate(factors):
+        T = np.zeros((k, width))
+        T[0, 0] = 1.0
+        T[1 + np.arange(kf), 1 + np.arange(kf)] = 1.0
+        if lev > 0:
+            T[0, kf + lev] = 1.0
+            T[1 + np.arange(kf), 1 + kf + m + np.arange(kf) * m + (lev - 1)] = 1.0
+        rest = np.arange(1 + kf, k)
+        T[rest, 1 + kf + m + kf * m + np.arange(len(rest))] = 1.0
+        blocks.append(r @ T)
+    r_wide = np.linalg.qr(np.vstack(blocks), mode="r")
+    if column_rank(r_wide[:-1, :-1]) < width - 1:
+        return None, []
+    return ols(r_wide, n), list(range(1 + kf + m, 1 + kf + m + kf * m))
+
+
+# --- direct fits ---------------------------------------------------------------------------
+def _direct_interaction(ctx: _Context, sub: Column, within: list[str]) -> tuple[float, str]:
+    """Interaction p from ``dv ~ calcification * subgroup + covariates`` fitted directly
+    (as :func:`analysis.stats.linear.interactions.fit_modified`)."""
+    try:
+        imd = prepare(ctx.cols[ctx.dv], ctx.cols[GROUP],
+                      [ctx.cols[c] for c in within if c != sub.name],
+                      focal_levels=GROUP_LEVELS, modifier=sub, min_group_n=ctx.min_group_n,
+                      what="the interaction model")
+        f, _ = fit(imd)
+        return interaction_test(f, GROUP, sub.name)
+    except AnalysisError as err:
+        return np.nan, f"not estimable: {err}"
+
+
+def _direct_level(ctx: _Context, idx: np.ndarray, within: list[str]) -> dict:
+    """Row numbers and note of one level fitted directly on its rows."""
+    try:
+        smd = prepare(ctx.cols[ctx.dv].take(idx), ctx.cols[GROUP].take(idx),
+                      [ctx.cols[c].take(idx) for c in within],
+                      focal_levels=GROUP_LEVELS, min_group_n=ctx.min_group_n)
+        numbers, dropped = _contrast_row(smd, ctx.weights, ctx.alpha)
+        return {**numbers, "note": "; ".join(dropped)}
+    except AnalysisError as err:
+        return {**_raw_counts(ctx.data[GROUP].to_numpy(dtype=object)[idx]),
+                "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p": np.nan,
+                "note": f"not estimated: {err}"}
+
+
+def _subgroup_rows(ctx: _Context, var: int, name: str, label: str, sub: Column) -> list[dict]:
+    """The forest-plot rows of one subgroup variable (see :func:`subgroup_effects`).
+
+    Each level comes from the shared cell sums when it can, else from a direct fit of
+    its rows; the interaction p likewise (the same numbers either way).
+    """
+    codes, levels = sub.values
+    # numeric age stays a covariate within the age split (it still varies there)
+    within = [c for c in ctx.names if c != name or name == "age"]
+    columns = _level_columns(ctx, name if name != "age" else "")
+    in_model = sub.take(ctx.md.rows).values[0]
+    focal = ctx.md.focal.codes
+    numbers, factors, n_int = {}, [], 0
+    for i in range(len(levels)):
+        mask = in_model == i
+        if not mask.any():
+            continue
+        counts = np.bincount(focal[mask], minlength=ctx.md.focal.k)
+        numbers[i], r, n = _fast_level(ctx, var, i, columns, counts)
+        factors.append(r)
+        n_int += n
+    p_int = None
+    if len(factors) >= 2 and all(r is not None for r in factors):
+        counts = np.bincount(focal[~np.isnan(in_model)], minlength=ctx.md.focal.k)
+        if counts.min() >= ctx.min_n:
+            res, products = _fast_interaction(factors, n_int, ctx.md.focal.k)
+            if res is not None:
+                p_int, test = product_test(res, products, GROUP, sub.name)
+    if p_int is None:
+        p_int, test = _direct_interaction(ctx, sub, within)
+    rows = []
+    for i, level in enumerate(levels):
+        idx = np.flatnonzero(codes == i)
+        if not idx.size:
+            continue
+        first = not rows
+        row = {"variable": name, "label": label, "level": level,
+               "p_interaction": p_int if first else np.nan,
+               "interaction_test": test if first else "", "note": ""}
+        got = numbers.get(i)
+        row.update({**got, "note": ""} if got is not None else _direct_level(ctx, idx, within))
+        rows.append(row)
+    return rows
 
 
 def subgroup_effects(data: pd.DataFrame, dv: str, *,
@@ -149,53 +331,25 @@ def subgroup_effects(data: pd.DataFrame, dv: str, *,
     cols = {name: column(data, name).converted() for name in (dv, GROUP, *names)}
     md = prepare(cols[dv], cols[GROUP], [cols[c] for c in names],
                  focal_levels=GROUP_LEVELS, min_group_n=min_group_n, dropped=dropped0)
-    overall = ancova_from_model_data(md, dv, weights=weights, alpha=alpha, diagnostics=False)
+    f, md = fit(md)
+    overall = ancova_from_fit(f, md, dv, weights=weights, alpha=alpha, diagnostics=False)
     rows = [{"variable": "Overall", "label": "Overall", "level": "", **_diff_row(overall),
              "p_interaction": np.nan, "interaction_test": "", "note": ""}]
     notes: list[str] = []
+    subs: list[tuple[str, str, Column]] = []
     for name in subgroups:
         if not isinstance(name, str) or name not in VARIABLES:
             check_variable(data, name, "Subgroup variable")  # raises with the allowed list
         if name not in data.columns:
             notes.append(f"{name}: not in the data; subgroup skipped.")
             continue
-        sub = _subgroup_column(data, name, age_cut).converted()
         label = VARIABLES[name].label if name != "age" else f"Age (split at {age_cut:g})"
-        codes, levels = sub.values
-        # numeric age stays a covariate within the age split (it still varies there)
-        within_covar = [c for c in names if c != name or name == "age"]
-        try:
-            # dv ~ calcification * subgroup + covariates (analysis.stats.linear.interactions.fit_modified)
-            imd = prepare(cols[dv], cols[GROUP],
-                          [cols[c] for c in within_covar if c != sub.name],
-                          focal_levels=GROUP_LEVELS, modifier=sub, min_group_n=min_group_n,
-                          what="the interaction model")
-            f, _ = fit(imd)
-            p_int, test = interaction_test(f, GROUP, sub.name)
-        except AnalysisError as err:
-            p_int, test = np.nan, f"not estimable: {err}"
-        first = True
-        for i, level in enumerate(levels):
-            idx = np.flatnonzero(codes == i)
-            if not idx.size:
-                continue
-            row = {"variable": name, "label": label, "level": level,
-                   "p_interaction": p_int if first else np.nan,
-                   "interaction_test": test if first else "", "note": ""}
-            first = False
-            try:
-                smd = prepare(cols[dv].take(idx), cols[GROUP].take(idx),
-                              [cols[c].take(idx) for c in within_covar],
-                              focal_levels=GROUP_LEVELS, min_group_n=min_group_n)
-                numbers, dropped = _contrast_row(smd, weights, alpha)
-                row.update(numbers)
-                if dropped:
-                    row["note"] = "; ".join(dropped)
-            except AnalysisError as err:
-                row.update(_raw_counts(data[GROUP].to_numpy(dtype=object)[idx]))
-                row.update({"estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-                            "p": np.nan, "note": f"not estimated: {err}"})
-            rows.append(row)
+        subs.append((name, label, _subgroup_column(data, name, age_cut).converted()))
+    ctx = _Context(data, dv, cols, names, weights, alpha, min_group_n, f, md)
+    with blas_limit():
+        ctx.shared = _shared_factors(ctx, [sub for _, _, sub in subs])
+        for var, (name, label, sub) in enumerate(subs):
+            rows += _subgroup_rows(ctx, var, name, label, sub)
     table = pd.DataFrame(rows, columns=COLUMNS)
     method = (f"Adjusted spotty - none difference (ANCOVA, OLS) within each subgroup level, "
               f"the subgroup variable removed from the covariates ({', '.join(names)}); "
