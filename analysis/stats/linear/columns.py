@@ -204,40 +204,38 @@ def _focal_scope(focal: Column, fcodes: np.ndarray, flevels: tuple[str, ...],
     return rows, flevels
 
 
-def _drop_empty_covariates(rows: _Rows, covariates: Sequence[Column],
-                           values: dict) -> list[Column]:
-    """Covariates with at least one value in scope; the others dropped and named.
+def _complete_cases(rows: _Rows, outcome: Column, covariates: Sequence[Column],
+                    modifier: Column | None, values: dict, focal: Column,
+                    n_missing_focal: int) -> tuple[np.ndarray, list[Column]]:
+    """Rows in scope with every model variable present, and the covariates kept.
 
-    A covariate with no value at all among the rows in scope would otherwise exclude
-    every patient (and be reported as an empty group).
+    A covariate with no value among the rows in scope is dropped and named (it would
+    otherwise exclude every patient and be reported as an empty group). The
+    exclusions are counted per column.
     """
-    kept = []
-    for c in covariates:
-        v = values[c.name][0]
-        if rows.scope.any() and not np.isfinite(v[rows.scope]).any():
-            rows.dropped.append(f"{c.name}: no values in the selection (all missing)")
-        else:
-            kept.append(c)
-    return kept
-
-
-def _complete_cases(rows: _Rows, cols: Sequence[Column], values: dict,
-                    focal: Column, n_missing_focal: int) -> np.ndarray:
-    """Rows in scope with every model variable present; the exclusions counted."""
+    n_scope = int(rows.scope.sum())
     keep = rows.scope.copy()
-    for c in cols:
+    kept: list[Column] = []
+    cols = [(outcome, False), *((c, True) for c in covariates)] + \
+        ([(modifier, False)] if modifier is not None else [])
+    for c, is_covariate in cols:
         miss = ~np.isfinite(values[c.name][0]) & rows.scope  # NaN, or inf counted missing
-        rows.excluded.append({"column": c.name, "n_missing": int(miss.sum()),
-                              "reason": "missing value"})
+        n_miss = int(miss.sum())
+        if is_covariate and n_scope and n_miss == n_scope:
+            rows.dropped.append(f"{c.name}: no values in the selection (all missing)")
+            continue
+        if is_covariate:
+            kept.append(c)
+        rows.excluded.append({"column": c.name, "n_missing": n_miss, "reason": "missing value"})
         keep &= ~miss
-    n_dropped = int(rows.scope.sum() - keep.sum())
+    n_dropped = int(n_scope - keep.sum())
     if n_dropped:
-        rows.notes.append(f"{n_dropped} of {int(rows.scope.sum())} patients in the comparison "
+        rows.notes.append(f"{n_dropped} of {n_scope} patients in the comparison "
                           "were excluded for a missing value in a model variable.")
     if n_missing_focal:
         rows.notes.append(f"{n_missing_focal} patients with no {focal.name} value were "
                           "excluded.")
-    return keep
+    return keep, kept
 
 
 def _focal_term(name: str, fc: np.ndarray, flevels: tuple[str, ...],
@@ -330,9 +328,8 @@ def prepare(outcome: Column, focal: Column, covariates: Sequence[Column], *,
     values = {c.name: column_values(c) for c in
               [*covariates, *([modifier] if modifier is not None else [])]}
     values[outcome.name] = (y, None)
-    covariates = _drop_empty_covariates(rows, covariates, values)
-    cols = [outcome, *covariates] + ([modifier] if modifier is not None else [])
-    keep = _complete_cases(rows, cols, values, focal, n_missing_focal)
+    keep, covariates = _complete_cases(rows, outcome, covariates, modifier, values, focal,
+                                       n_missing_focal)
     focal_term = _focal_term(focal.name, fcodes[keep].astype(np.intp), flevels,
                              focal_levels, min_n, what)
     terms = _covariate_terms(rows, covariates, values, keep)

@@ -35,14 +35,19 @@ from analysis.stats.linear.fit import Fit, blas_limit, column_rank, ols, r_facto
 LEVERAGE_ONE_TOL = 1e-10
 
 COLUMNS = ["statistic", "value", "note"]
+CHUNK_ROWS = 32768
 
 
 def leverage(f: Fit) -> np.ndarray:
     """Diagonal of the hat matrix, ``h_i = ||R^-T x_i||²`` with ``R`` the fit's R factor."""
-    p = f.design.matrix().shape[1]
+    X = f.design.matrix()
+    p = X.shape[1]
     r_inv = solve_triangular(f.r_aug[:p, :p], np.eye(p))
-    B = f.design.matrix() @ r_inv
-    return np.einsum("ij,ij->i", B, B)
+    h = np.empty(X.shape[0])
+    for start in range(0, len(h), CHUNK_ROWS):  # a chunk at a time stays in cache
+        B = X[start:start + CHUNK_ROWS] @ r_inv
+        h[start:start + CHUNK_ROWS] = np.einsum("ij,ij->i", B, B)
+    return h
 
 
 def cooks_distance(f: Fit) -> tuple[np.ndarray, int]:

@@ -42,7 +42,7 @@ from analysis.stats.linear.design import Design, Term
 #: BLAS threads while a model is fitted (see the module docstring).
 BLAS_THREADS = 1
 #: Rows per block of the R-factor reduction: a block of ~20 columns stays in cache.
-BLOCK_ROWS = 2048
+BLOCK_ROWS = 4096
 
 
 @functools.cache

@@ -166,18 +166,19 @@ def _level_columns(ctx: _Context, name: str) -> list[int]:
 
 def _fast_level(ctx: _Context, var: int, level: int, columns: list[int],
                 counts: np.ndarray) -> tuple[dict | None, np.ndarray | None, int]:
-    """(row numbers or None, R factor or None, n) of one level from the cell sums.
+    """(row numbers or None, its part of the interaction model or None, n) of one level
+    from the cell sums.
 
-    The numbers are None when the level's groups are too small (a direct fit then
-    gives the message); the R factor is None when the level cannot be fitted from the
-    cell sums at all.
+    The numbers are None when the level cannot be fitted as a model of its own from
+    the cell sums (too small groups, a constant or aliased covariate: a direct fit then
+    gives the numbers or the message).
     """
     got = ctx.shared.level_factor(var, level, columns) if ctx.shared else None
     if got is None:
         return None, None, 0
-    r, n = got
+    r, n, conditioned = got
     k = len(columns) - 1
-    if n <= k or counts.min() < ctx.min_n:
+    if not conditioned or n <= k or counts.min() < ctx.min_n:
         return None, r, n
     res = ols(r, n)
     test = res.t_test(np.eye(k)[1:2])  # spotty - none of a main-effects model

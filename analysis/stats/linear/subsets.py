@@ -26,6 +26,22 @@ from scipy.linalg import solve_triangular
 MAX_COND = 1e6
 
 
+#: Rows whitened and summed at a time.
+CHUNK_ROWS = 32768
+
+
+def _cell_keys(codes: Sequence[np.ndarray], n: int) -> np.ndarray:
+    """One integer per row naming its combination of codes (mixed radix)."""
+    key, size = np.zeros(n, dtype=np.int64), 1
+    for c in codes:  # missing (-1) becomes digit 0
+        radix = int(c.max(initial=-1)) + 2
+        if size * radix > 2 ** 62:  # renumber the cells so far before it overflows
+            key = np.unique(key, return_inverse=True)[1].astype(np.int64)
+            size = int(key.max(initial=0)) + 1
+        key, size = key * radix + (c + 1), size * radix
+    return key
+
+
 class SubsetFactors:
     """Cell sums of the whitened rows, for the R factors of subsets of levels.
 
@@ -44,26 +60,21 @@ class SubsetFactors:
                  codes: Sequence[np.ndarray]):
         q = r_aug.shape[0]
         self.r_aug = r_aug
-        inv = solve_triangular(r_aug, np.eye(q))  # R^-1, upper triangular
-        W = X @ inv[:-1] + y[:, None] * inv[-1]
-        key, size = np.zeros(len(y), dtype=np.int64), 1
-        for c in codes:  # mixed radix; missing (-1) becomes digit 0
-            radix = int(c.max(initial=-1)) + 2
-            if size * radix > 2 ** 62:  # renumber the cells so far before it overflows
-                key = np.unique(key, return_inverse=True)[1].astype(np.int64)
-                size = int(key.max(initial=0)) + 1
-            key, size = key * radix + (c + 1), size * radix
-        cells, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-        order = np.argsort(inverse, kind="stable")
-        Ws = W[order]
-        bounds = np.concatenate([[0], np.cumsum(counts)])
-        self.gram = np.empty((len(cells), q, q))
-        for i in range(len(cells)):
-            block = Ws[bounds[i]:bounds[i + 1]]
-            self.gram[i] = block.T @ block
-        self.counts = counts
-        first = order[bounds[:-1]]  # one row of each cell: its codes
+        cells, cell = np.unique(_cell_keys(codes, len(y)), return_inverse=True)
+        self.counts = np.bincount(cell, minlength=len(cells))
+        first = np.zeros(len(cells), dtype=np.intp)
+        first[cell[::-1]] = np.arange(len(y))[::-1]  # first row of each cell: its codes
         self.cell_codes = [c[first] for c in codes]
+        self.gram = np.zeros((len(cells), q, q))
+        inv = solve_triangular(r_aug, np.eye(q))  # R^-1, upper triangular
+        order = np.argsort(cell, kind="stable")  # rows of a cell side by side
+        for start in range(0, len(y), CHUNK_ROWS):  # whitened a chunk at a time
+            rows = order[start:start + CHUNK_ROWS]
+            W = X[rows] @ inv[:-1] + y[rows, None] * inv[-1]
+            ids = cell[rows]
+            bounds = np.r_[0, np.flatnonzero(np.diff(ids)) + 1, len(ids)]
+            for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+                self.gram[ids[a]] += W[a:b].T @ W[a:b]
         self._bases: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {}
 
     def _basis(self, columns: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -72,13 +83,16 @@ class SubsetFactors:
         return self._bases[columns]
 
     def level_factor(self, variable: int, level: int, columns: Sequence[int],
-                     max_cond: float = MAX_COND) -> tuple[np.ndarray, int] | None:
-        """(R factor of ``[X | y][:, columns]`` over the rows with that level, their number).
+                     max_cond: float = MAX_COND) -> tuple[np.ndarray, int, bool] | None:
+        """(``M``, n, well conditioned) for the rows with that level; None if it has none.
 
-        ``columns`` index ``[X | y]`` (the outcome last). None when no row has the
-        level or when those columns are ill-conditioned on its rows (condition of the
-        whitened cross-products above ``max_cond``: a constant, empty or aliased
-        column), so that the caller fits those rows directly.
+        ``M'M`` equals the cross-products of ``[X | y][:, columns]`` over those rows
+        (``columns`` index ``[X | y]``, the outcome last); ``M`` is triangular (an R
+        factor) when the columns are well conditioned on those rows (condition of the
+        whitened cross-products at most ``max_cond``), else a symmetric square root,
+        which still serves as that level's part of a larger model but not as a model
+        of its own (a constant, empty or aliased column: the caller fits those rows
+        directly).
         """
         cells = self.cell_codes[variable] == level
         n = int(self.counts[cells].sum())
@@ -87,7 +101,7 @@ class SubsetFactors:
         # Q R_s = R[:, columns]: Z_l[:, columns] = (W_l Q) R_s with W Q orthonormal
         Q, r_s = self._basis(tuple(columns))
         H = Q.T @ self.gram[cells].sum(axis=0) @ Q
-        d = np.linalg.eigvalsh(H)
-        if not d[0] > d[-1] / max_cond:
-            return None
-        return np.linalg.cholesky(H).T @ r_s, n
+        d, V = np.linalg.eigh((H + H.T) / 2.0)
+        if d[0] > d[-1] / max_cond:
+            return np.linalg.cholesky(H).T @ r_s, n, True
+        return np.sqrt(np.clip(d, 0.0, None))[:, None] * (V.T @ r_s), n, False
