@@ -25,7 +25,7 @@ def test_diagnostics_table_shows_small_p_and_counts_correctly(random_cohort):
     skewed = random_cohort.assign(delta_pav=rng.exponential(2.0, len(random_cohort)) ** 2)
     fit = ancova(skewed, "delta_pav", covar=["pav_baseline", "age"])
     d = fit.diagnostics.set_index("statistic")["value"]
-    # precondition (Jarque-Bera, checked against scipy in test_models.py): far below 0.001
+    # precondition (Jarque-Bera, checked against scipy in tests/unit/stats/linear/test_ancova.py): far below 0.001
     assert d["normality p"] < 1e-6
     shown = _cells(frame_table(fit.diagnostics[["statistic", "value"]]))
     assert shown["normality p"] == "<0.001"

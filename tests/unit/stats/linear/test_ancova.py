@@ -4,7 +4,7 @@ Independent references: statsmodels formula OLS with a patsy formula (a differen
 path from the NumPy design used by analysis.stats.linear.ancova), scipy, hand counts, and the
 published summary (data/published_summary.json: ΔPAV LS means
 0.43 ± 0.07 spotty, 0.02 ± 0.11 none, p = 0.002).
-The emmeans definitions are verified by hand arithmetic in test_lsmeans.py and against
+The emmeans definitions are verified by hand arithmetic in test_design.py and against
 R's emmeans output in test_emmeans_reference.py.
 """
 
