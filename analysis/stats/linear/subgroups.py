@@ -15,7 +15,7 @@ gives the same numbers and names what was dropped.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,7 @@ from analysis.stats.linear.checks import (
 )
 from analysis.stats.linear.columns import Column, ModelData, column, prepare
 from analysis.stats.linear.describe import weighting_text
+from analysis.stats.linear.design import FactorTerm
 from analysis.stats.linear.fit import Fit, blas_limit, column_rank, estimates, fit, ols
 from analysis.stats.linear.interactions import interaction_test, product_test
 from analysis.stats.linear.subsets import SubsetFactors
@@ -130,6 +131,7 @@ class _Context:
     overall: Fit
     md: ModelData
     shared: SubsetFactors | None = None
+    codes: list[np.ndarray] = field(default_factory=list)
 
     @property
     def min_n(self) -> int:
@@ -138,33 +140,55 @@ class _Context:
 
 
 # --- fits from the shared cell sums (analysis.stats.linear.subsets) ---------------------
-def _shared_factors(ctx: _Context, subs: list[Column]) -> SubsetFactors | None:
-    """Cell sums of the overall model's rows over the subgroups' levels, or None when a
-    requested covariate is not in the overall fit (the levels then note its drop)."""
-    if [t.name for t in ctx.overall.design.covariates] != ctx.names or not subs:
-        return None
+def _model_codes(ctx: _Context, subs: list[Column]) -> list[np.ndarray]:
+    """Level codes (``-1`` missing) of each subgroup variable on the overall model's rows."""
     codes = []
     for sub in subs:
         v = sub.take(ctx.md.rows).values[0]
         codes.append(np.where(np.isnan(v), -1, v).astype(np.int64))
+    return codes
+
+
+def _shared_factors(ctx: _Context, codes: list[np.ndarray]) -> SubsetFactors | None:
+    """Cell sums of the overall model's rows over the subgroups' levels, or None when a
+    requested covariate is not in the overall fit (the levels then note its drop)."""
+    if [t.name for t in ctx.overall.design.covariates] != ctx.names or not codes:
+        return None
     f = ctx.overall
     return SubsetFactors(f.design.matrix(), f.y, f.r_aug, codes)
 
 
-def _level_columns(ctx: _Context, name: str) -> list[int]:
-    """Columns of ``[X | y]`` of the overall model without ``name``'s covariate columns."""
+def _level_columns(ctx: _Context, name: str) -> tuple[list[int], list[list[int]]]:
+    """Columns of ``[X | y]`` of the overall model without ``name``'s covariate columns,
+    and the columns of each factor covariate among them."""
     design = ctx.overall.design
-    own, start = [], len(design.column_names()) - sum(len(t.column_names())
-                                                       for t in design.covariates)
+    own, factors = [], []
+    start = len(design.column_names()) - sum(len(t.column_names()) for t in design.covariates)
     for term in design.covariates:
         k = len(term.column_names())
         if term.name == name:
             own = list(range(start, start + k))
+        elif isinstance(term, FactorTerm):
+            factors.append(list(range(start, start + k)))
         start += k
-    return [c for c in range(start + 1) if c not in own]
+    return [c for c in range(start + 1) if c not in own], factors
+
+
+def _without_empty_levels(r: np.ndarray, columns: list[int],
+                          factors: list[list[int]]) -> list[int] | None:
+    """``columns`` less the dummies of covariate levels with no rows in the level (as
+    :func:`analysis.stats.linear.columns.prepare` drops them), or None if there are
+    none or a factor would lose every dummy (a direct fit then names the drop)."""
+    # a 0/1 dummy's sum of squares over the level's rows is its count of rows
+    count = dict(zip(columns, np.einsum("ij,ij->j", r, r), strict=True))
+    empty = {c for block in factors for c in block if count[c] < 0.5}
+    if not empty or any(set(block) <= empty for block in factors):
+        return None
+    return [c for c in columns if c not in empty]
 
 
 def _fast_level(ctx: _Context, var: int, level: int, columns: list[int],
+                factors: list[list[int]],
                 counts: np.ndarray) -> tuple[dict | None, np.ndarray | None, int]:
     """(row numbers or None, its part of the interaction model or None, n) of one level
     from the cell sums.
@@ -176,16 +200,22 @@ def _fast_level(ctx: _Context, var: int, level: int, columns: list[int],
     got = ctx.shared.level_factor(var, level, columns) if ctx.shared else None
     if got is None:
         return None, None, 0
-    r, n, conditioned = got
+    part, n, conditioned = got
+    r = part
+    if not conditioned and counts.min() >= ctx.min_n:
+        fewer = _without_empty_levels(part, columns, factors)
+        if fewer is not None:
+            r, _, conditioned = ctx.shared.level_factor(var, level, fewer)
+            columns = fewer
     k = len(columns) - 1
     if not conditioned or n <= k or counts.min() < ctx.min_n:
-        return None, r, n
+        return None, part, n
     res = ols(r, n)
     test = res.t_test(np.eye(k)[1:2])  # spotty - none of a main-effects model
     lo, hi = np.asarray(test.conf_int(alpha=ctx.alpha))[0]
     return ({"n_none": int(counts[0]), "n_spotty": int(counts[1]),
              "estimate": float(np.squeeze(test.effect)), "ci_low": float(lo),
-             "ci_high": float(hi), "p": float(np.squeeze(test.pvalue))}, r, n)
+             "ci_high": float(hi), "p": float(np.squeeze(test.pvalue))}, part, n)
 
 
 def _fast_interaction(factors: list[np.ndarray], n: int, n_focal: int) -> tuple[object, list[int]]:
@@ -255,38 +285,39 @@ def _subgroup_rows(ctx: _Context, var: int, name: str, label: str, sub: Column) 
     codes, levels = sub.values
     # numeric age stays a covariate within the age split (it still varies there)
     within = [c for c in ctx.names if c != name or name == "age"]
-    columns = _level_columns(ctx, name if name != "age" else "")
-    in_model = sub.take(ctx.md.rows).values[0]
-    focal = ctx.md.focal.codes
-    numbers, factors, n_int = {}, [], 0
+    columns, factors = _level_columns(ctx, name if name != "age" else "")
+    in_model, k = ctx.codes[var], ctx.md.focal.k
+    # patients per (level, group) among the analysed rows; row 0: subgroup missing
+    counts = np.bincount((in_model + 1) * k + ctx.md.focal.codes,
+                         minlength=(len(levels) + 1) * k).reshape(-1, k)
+    numbers, parts, n_int = {}, [], 0
     for i in range(len(levels)):
-        mask = in_model == i
-        if not mask.any():
+        if not counts[i + 1].any():
             continue
-        counts = np.bincount(focal[mask], minlength=ctx.md.focal.k)
-        numbers[i], r, n = _fast_level(ctx, var, i, columns, counts)
-        factors.append(r)
+        numbers[i], part, n = _fast_level(ctx, var, i, columns, factors, counts[i + 1])
+        parts.append(part)
         n_int += n
     p_int = None
-    if len(factors) >= 2 and all(r is not None for r in factors):
-        counts = np.bincount(focal[~np.isnan(in_model)], minlength=ctx.md.focal.k)
-        if counts.min() >= ctx.min_n:
-            res, products = _fast_interaction(factors, n_int, ctx.md.focal.k)
-            if res is not None:
-                p_int, test = product_test(res, products, GROUP, sub.name)
+    if len(parts) >= 2 and all(r is not None for r in parts) \
+            and counts[1:].sum(axis=0).min() >= ctx.min_n:
+        res, products = _fast_interaction(parts, n_int, k)
+        if res is not None:
+            p_int, test = product_test(res, products, GROUP, sub.name)
     if p_int is None:
         p_int, test = _direct_interaction(ctx, sub, within)
+    in_data = np.bincount(np.where(np.isnan(codes), len(levels), codes).astype(np.intp),
+                          minlength=len(levels) + 1)
     rows = []
     for i, level in enumerate(levels):
-        idx = np.flatnonzero(codes == i)
-        if not idx.size:
+        if not in_data[i]:
             continue
         first = not rows
         row = {"variable": name, "label": label, "level": level,
                "p_interaction": p_int if first else np.nan,
                "interaction_test": test if first else "", "note": ""}
         got = numbers.get(i)
-        row.update({**got, "note": ""} if got is not None else _direct_level(ctx, idx, within))
+        row.update({**got, "note": ""} if got is not None
+                   else _direct_level(ctx, np.flatnonzero(codes == i), within))
         rows.append(row)
     return rows
 
@@ -348,7 +379,8 @@ def subgroup_effects(data: pd.DataFrame, dv: str, *,
         subs.append((name, label, _subgroup_column(data, name, age_cut).converted()))
     ctx = _Context(data, dv, cols, names, weights, alpha, min_group_n, f, md)
     with blas_limit():
-        ctx.shared = _shared_factors(ctx, [sub for _, _, sub in subs])
+        ctx.codes = _model_codes(ctx, [sub for _, _, sub in subs])
+        ctx.shared = _shared_factors(ctx, ctx.codes)
         for var, (name, label, sub) in enumerate(subs):
             rows += _subgroup_rows(ctx, var, name, label, sub)
     table = pd.DataFrame(rows, columns=COLUMNS)

@@ -60,18 +60,20 @@ class SubsetFactors:
                  codes: Sequence[np.ndarray]):
         q = r_aug.shape[0]
         self.r_aug = r_aug
-        cells, cell = np.unique(_cell_keys(codes, len(y)), return_inverse=True)
-        self.counts = np.bincount(cell, minlength=len(cells))
-        first = np.zeros(len(cells), dtype=np.intp)
-        first[cell[::-1]] = np.arange(len(y))[::-1]  # first row of each cell: its codes
+        key = _cell_keys(codes, len(y))
+        order = np.argsort(key, kind="stable")  # rows of a cell side by side
+        new_cell = np.r_[True, key[order[1:]] != key[order[:-1]]]
+        starts = np.flatnonzero(new_cell)
+        self.counts = np.diff(np.r_[starts, len(y)])
+        first = order[starts]  # one row of each cell: its codes
         self.cell_codes = [c[first] for c in codes]
-        self.gram = np.zeros((len(cells), q, q))
+        cell_sorted = np.cumsum(new_cell) - 1  # cell number of each row in sorted order
+        self.gram = np.zeros((len(starts), q, q))
         inv = solve_triangular(r_aug, np.eye(q))  # R^-1, upper triangular
-        order = np.argsort(cell, kind="stable")  # rows of a cell side by side
         for start in range(0, len(y), CHUNK_ROWS):  # whitened a chunk at a time
             rows = order[start:start + CHUNK_ROWS]
             W = X[rows] @ inv[:-1] + y[rows, None] * inv[-1]
-            ids = cell[rows]
+            ids = cell_sorted[start:start + CHUNK_ROWS]
             bounds = np.r_[0, np.flatnonzero(np.diff(ids)) + 1, len(ids)]
             for a, b in zip(bounds[:-1], bounds[1:], strict=True):
                 self.gram[ids[a]] += W[a:b].T @ W[a:b]
