@@ -76,6 +76,23 @@ def category_column(data: pd.DataFrame, count: str) -> Column:
     return Column(f"{count} category", series, "factor", None, CATEGORIES)
 
 
+def _raw_table(y: np.ndarray, codes: np.ndarray, ok: np.ndarray, alpha: float) -> pd.DataFrame:
+    """Raw mean, SD, SE and t-based CI per category; LS-mean columns left NaN."""
+    rows = []
+    for i, label in enumerate(CATEGORIES):
+        v = y[ok & (codes == i)]
+        n = len(v)
+        mean = float(v.mean()) if n else np.nan
+        sd = float(v.std(ddof=1)) if n > 1 else np.nan
+        se = sd / np.sqrt(n) if n > 1 else np.nan
+        q = stats.t.ppf(1 - alpha / 2, n - 1) if n > 1 else np.nan
+        rows.append({"category": label, "n": n, "mean": mean, "sd": sd, "se": se,
+                     "ci_low": mean - q * se, "ci_high": mean + q * se})
+    table = pd.DataFrame(rows)
+    table[["ls_mean", "ls_se", "ls_ci_low", "ls_ci_high"]] = np.nan
+    return table
+
+
 def _slope(X: np.ndarray, y: np.ndarray, alpha: float) -> tuple[float, float, float, float,
                                                                 float, float]:
     """(coefficient, SE, residual df, p, CI low, CI high) of column 1 of ``X``.
@@ -144,18 +161,7 @@ def dose_response(data: pd.DataFrame, dv: str, *, count: str = "n_spotty",
     if (~ok).sum():
         notes.append(f"{int((~ok).sum())} patients with a missing {dv} or {count} are not "
                      "in the raw summaries.")
-    rows = []
-    for i, label in enumerate(CATEGORIES):
-        v = y_all[ok & (cat_codes == i)]
-        n = len(v)
-        mean = float(v.mean()) if n else np.nan
-        sd = float(v.std(ddof=1)) if n > 1 else np.nan
-        se = sd / np.sqrt(n) if n > 1 else np.nan
-        q = stats.t.ppf(1 - alpha / 2, n - 1) if n > 1 else np.nan
-        rows.append({"category": label, "n": n, "mean": mean, "sd": sd, "se": se,
-                     "ci_low": mean - q * se, "ci_high": mean + q * se})
-    table = pd.DataFrame(rows)
-    table[["ls_mean", "ls_se", "ls_ci_low", "ls_ci_high"]] = np.nan
+    table = _raw_table(y_all, cat_codes, ok, alpha)
 
     present = [lab for i, lab in enumerate(CATEGORIES) if (ok & (cat_codes == i)).any()]
     if len(present) < 2:

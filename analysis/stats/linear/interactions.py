@@ -171,6 +171,29 @@ def _modifier_column(data: pd.DataFrame, modifier: str, cut: float | None) -> Co
     return column(data, modifier)
 
 
+def _simple_effects(f: Fit, L: dict, g_levels: tuple[str, ...], m_levels: tuple[str, ...],
+                    alpha: float) -> pd.DataFrame:
+    """Therapy within each group and group within each therapy level (t-tests)."""
+    kg, km = len(g_levels), len(m_levels)
+    rows, Ls = [], []
+    for g in range(kg):
+        for m in range(1, km):
+            rows.append(("therapy within group", g_levels[g], f"{m_levels[m]} - {m_levels[0]}"))
+            Ls.append(L[(g, m)] - L[(g, 0)])
+    for m in range(km):
+        for g in range(1, kg):
+            rows.append(("group within therapy", m_levels[m], f"{g_levels[g]} - {g_levels[0]}"))
+            Ls.append(L[(g, m)] - L[(0, m)])
+    se_ = estimates(f, np.vstack(Ls), alpha)
+    return pd.DataFrame({
+        "effect": [r[0] for r in rows], "within": [r[1] for r in rows],
+        "contrast": [r[2] for r in rows], "estimate": se_.estimate, "se": se_.se,
+        "ci_low": se_.ci_low, "ci_high": se_.ci_high, "t": se_.t,
+        "df": np.full(len(rows), f.df_resid), "p": se_.p,
+        "test": ["t-test of LS-mean difference (ANCOVA with interaction)"] * len(rows),
+    })
+
+
 def interaction(data: pd.DataFrame, dv: str, modifier: str, *, between: str = GROUP,
                 covar: Sequence[str] | str | None = None, weights: str = "proportional",
                 alpha: float = 0.05, cut: float | None = None,
@@ -226,23 +249,7 @@ def interaction(data: pd.DataFrame, dv: str, modifier: str, *, between: str = GR
         "n": [int(cell_n[g * km + m]) for g, m in keys],
     })
 
-    rows, Ls = [], []
-    for g in range(kg):
-        for m in range(1, km):
-            rows.append(("therapy within group", g_levels[g], f"{m_levels[m]} - {m_levels[0]}"))
-            Ls.append(L[(g, m)] - L[(g, 0)])
-    for m in range(km):
-        for g in range(1, kg):
-            rows.append(("group within therapy", m_levels[m], f"{g_levels[g]} - {g_levels[0]}"))
-            Ls.append(L[(g, m)] - L[(0, m)])
-    se_ = estimates(f, np.vstack(Ls), alpha)
-    simple = pd.DataFrame({
-        "effect": [r[0] for r in rows], "within": [r[1] for r in rows],
-        "contrast": [r[2] for r in rows], "estimate": se_.estimate, "se": se_.se,
-        "ci_low": se_.ci_low, "ci_high": se_.ci_high, "t": se_.t,
-        "df": np.full(len(rows), f.df_resid), "p": se_.p,
-        "test": ["t-test of LS-mean difference (ANCOVA with interaction)"] * len(rows),
-    })
+    simple = _simple_effects(f, L, g_levels, m_levels, alpha)
     p_int, test = interaction_test(f, between, modifier)
     covs = tuple(t.name for t in md.covariates)
     mod_label = modifier if cut is None else f"{modifier} (split at {cut:g})"
