@@ -67,31 +67,42 @@ def cooks_distance(f: Fit) -> tuple[np.ndarray, int]:
     return cooks, int(one.sum())
 
 
-def breusch_pagan(f: Fit) -> tuple[float, float, int]:
+def auxiliary_factor(f: Fit, prod: np.ndarray | None) -> np.ndarray:
+    """R factor of ``[X | prod | y | e²]`` (``prod`` may be None): one pass over the rows
+    for both auxiliary models, each of which takes the R factor of its own columns."""
+    X = f.design.matrix()
+    e2 = np.asarray(f.resid) ** 2
+    return r_factor(X, prod, f.y, e2) if prod is not None else r_factor(X, f.y, e2)
+
+
+def _columns_factor(r_wide: np.ndarray, columns: list[int]) -> np.ndarray:
+    """R factor of some columns, from the R factor of all of them (``X[:, s] = Q R[:, s]``)."""
+    return np.linalg.qr(r_wide[:, columns], mode="r")
+
+
+def breusch_pagan(f: Fit, r_wide: np.ndarray) -> tuple[float, float, int]:
     """Koenker's studentised Breusch-Pagan test on the model terms: (LM, p, df).
 
     statsmodels ``het_breuschpagan(resid, X)`` (robust): LM = n R² of the squared
-    residuals regressed on the design, chi-square with p - 1 df.
+    residuals regressed on the design, chi-square with p - 1 df. ``r_wide`` is
+    :func:`auxiliary_factor` (squared residuals last).
     """
-    X = f.design.matrix()
+    p = f.design.matrix().shape[1]
+    aux = ols(_columns_factor(r_wide, [*range(p), r_wide.shape[1] - 1]), f.n)
     e2 = np.asarray(f.resid) ** 2
-    aux = ols(r_factor(X, e2), len(e2))
     d = e2 - e2.mean()
-    lm = len(e2) * (1.0 - float(aux.ssr) / float(np.einsum("i,i->", d, d)))
-    df = X.shape[1] - 1
-    return lm, float(stats.chi2.sf(lm, df)), df
+    lm = f.n * (1.0 - float(aux.ssr) / float(np.einsum("i,i->", d, d)))
+    return lm, float(stats.chi2.sf(lm, p - 1)), p - 1
 
 
-def slopes_test(f: Fit, data: ModelData, term: NumericTerm) -> tuple[float, float, int, float]:
-    """F-test of adding the focal x ``term`` products to the model: (F, p, df1, df2).
+def slopes_test(f: Fit, r_wide: np.ndarray) -> tuple[float, float, int, float]:
+    """F-test of adding the focal x baseline products to the model: (F, p, df1, df2).
 
-    NaN when the products are aliased with the model (e.g. ``term`` constant within
-    a group).
+    ``r_wide`` is :func:`auxiliary_factor` with the products. NaN when the products
+    are aliased with the model (e.g. the baseline constant within a group).
     """
-    X = f.design.matrix()
-    prod = data.focal.dummies() * term.values[:, None]
-    r_aug = r_factor(X, prod, f.y)
-    k = r_aug.shape[1] - 1
+    k = r_wide.shape[1] - 2  # X and the products; then y, e²
+    r_aug = _columns_factor(r_wide, list(range(k + 1)))
     if column_rank(r_aug[:k, :k]) < k:
         nan = float("nan")
         return nan, nan, 0, nan
@@ -135,23 +146,27 @@ def _influence_rows(f: Fit) -> list[tuple[str, float, str]]:
 def diagnostics_table(f: Fit, data: ModelData, slope_covariate: str | None) -> pd.DataFrame:
     """Residual summary, fit, normality, heteroscedasticity, slopes, influence.
 
-    Returns ``statistic, value, note`` rows.
+    The two auxiliary regressions (squared residuals on the design; the model with
+    the focal x ``slope_covariate`` products) share one pass over the rows. Returns
+    ``statistic, value, note`` rows.
     """
     with blas_limit(), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # leverage 1: handled, see above
         rows = _residual_rows(f)
-        lm, lm_p, lm_df = breusch_pagan(f)
+        term = next((t for t in data.covariates
+                     if isinstance(t, NumericTerm) and t.name == slope_covariate), None)
+        prod = None if term is None else data.focal.dummies() * term.values[:, None]
+        r_wide = auxiliary_factor(f, prod)
+        lm, lm_p, lm_df = breusch_pagan(f, r_wide)
         rows.append(("heteroscedasticity p", lm_p,
                      f"Breusch-Pagan test, studentised (Koenker), on the model terms "
                      f"(LM = {lm:.3g}, df = {lm_df})"))
-        term = next((t for t in data.covariates
-                     if isinstance(t, NumericTerm) and t.name == slope_covariate), None)
         if term is None:
             rows.append(("homogeneity of slopes p", float("nan"),
                          f"not tested: {slope_covariate or 'no baseline covariate'} "
                          "is not a numeric covariate of this model"))
         else:
-            F, p_slopes, q_extra, df_f = slopes_test(f, data, term)
+            F, p_slopes, q_extra, df_f = slopes_test(f, r_wide)
             rows.append(("homogeneity of slopes p", p_slopes,
                          f"F-test comparing models with and without the {data.focal.name} x "
                          f"{term.name} interaction (F = {F:.3g}, df = {q_extra}, {df_f:g})"))
