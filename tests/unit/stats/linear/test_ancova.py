@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 from scipy import stats
+from statsmodels.stats.diagnostic import het_breuschpagan
 from statsmodels.stats.outliers_influence import OLSInfluence
 
 from analysis import settings
@@ -160,6 +161,9 @@ def test_diagnostics_match_independent_calculations(fitted, random_cohort):
     r2 = 1 - ((e2 - fit_e2) ** 2).sum() / ((e2 - e2.mean()) ** 2).sum()
     lm = len(e2) * r2
     assert d["heteroscedasticity p"] == pytest.approx(stats.chi2.sf(lm, X.shape[1] - 1), rel=1e-8)
+    # reference: statsmodels' own het_breuschpagan (robust) on the patsy fit
+    assert d["heteroscedasticity p"] == pytest.approx(
+        het_breuschpagan(ref.resid, X)[1], rel=1e-8)
     # reference: F-test of nested patsy models with and without group x baseline PAV
     rows = plain(random_cohort, ["delta_pav", "calcification", *default_covariates("delta_pav")])
     full = smf.ols(FORMULA + " + C(calcification):pav_baseline", data=rows).fit()
