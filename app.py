@@ -127,6 +127,9 @@ app = Dash(
     on_error=_on_error,
 )
 server = app.server
+import serving  # noqa: E402 - next to its one use, so the shell's change is one place
+
+serving.install(app)  # login, roles, audit, error shape, headers/CSP, compression, limits
 analysis_cache.configure(settings_mod.current())
 
 _domains: dict[str, PanelDomain] = {}

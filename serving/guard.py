@@ -1,0 +1,115 @@
+"""The callback endpoint's gate: body shape (400), role (403), audit of downloads.
+
+Runs before Dash sees a ``POST /_dash-update-component``: the JSON is parsed and
+checked against the app's callback list (:mod:`serving.payload`), then the outputs
+the callback would send are checked against the user's role (:mod:`accounts.roles`).
+After a download answers 200 the audit log gets who, which view, the filter query
+and the number of patients; the first request to see a newly loaded study logs a
+``study_load``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+
+from flask import Flask, Response, g, request
+
+from accounts import audit
+from accounts.roles import refusal_message, refused_outputs
+from accounts.web import current_user
+from analysis import settings as settings_mod
+from components.ids import DOWNLOAD_OUTPUTS, FILTER_STORE
+from serving.errors import error_response
+from serving.payload import PayloadError, callback_specs, validate
+
+log = logging.getLogger("ivus_explorer.guard")
+CALLBACK_PATH = "/_dash-update-component"
+
+
+def _filter_query(body: dict) -> str:
+    """The filter query of a callback body (from the filter store state), or ""."""
+    from analysis.selection.filters import FilterSpec
+
+    for item in body.get("state", []) + body.get("inputs", []):
+        if isinstance(item, dict) and item.get("id") == FILTER_STORE:
+            data = item.get("value")
+            try:
+                return FilterSpec.from_dict(data).to_query() if data else ""
+            except Exception:  # noqa: BLE001 - an invalid spec is answered by the callback
+                return "(invalid)"
+    return ""
+
+
+def _selection_size(query: str) -> int | None:
+    from analysis.data import registry
+    from analysis.service import api
+
+    try:
+        res = api.selection(registry.active().provenance.fingerprint, query)
+    except Exception:  # noqa: BLE001 - the count is informative, never blocking
+        return None
+    return res.n if res.ok else None
+
+
+def install(server: Flask, callback_list: Callable[[], list],
+            settings: Callable[[], settings_mod.Settings]) -> None:
+    """Register the gate on ``server``; ``callback_list()`` is Dash's dependency list."""
+    specs: dict = {}
+    seen_studies: set[str] = set()
+
+    def record(event: str, **fields) -> None:
+        account = current_user()
+        audit.write_event(settings().audit_log, event,
+                          user=account.name if account else None,
+                          ip=request.remote_addr or "unknown", **fields)
+
+    @server.before_request
+    def _gate_callbacks():
+        if request.path != CALLBACK_PATH or request.method != "POST":
+            return None
+        try:
+            body = json.loads(request.get_data(cache=True) or b"null")
+        except (ValueError, UnicodeDecodeError):
+            return error_response(400, "The request body is not valid JSON.")
+        if not specs:
+            specs.update(callback_specs(callback_list()))
+        try:
+            outputs = validate(body, specs)
+        except PayloadError as err:
+            return error_response(400, f"The request does not fit the app: {err}.")
+        keys = [slot.key for slot in outputs]
+        account = current_user()
+        if account is not None:
+            refused = refused_outputs(account.has_role, keys)
+            if refused:
+                record("refused", role=account.role, view=",".join(refused))
+                return error_response(403, refusal_message(account.role))
+        g.callback_body, g.callback_keys = body, keys
+        return None
+
+    @server.after_request
+    def _audit(response: Response) -> Response:
+        keys = g.get("callback_keys")
+        if keys and response.status_code == 200:
+            for key in keys:
+                if key in DOWNLOAD_OUTPUTS:
+                    query = _filter_query(g.callback_body)
+                    record("download", view=key, kind=DOWNLOAD_OUTPUTS[key], query=query,
+                           rows=_selection_size(query))
+            _audit_study_load(record, seen_studies)
+        return response
+
+
+def _audit_study_load(record, seen: set[str]) -> None:
+    from analysis.data import registry
+
+    for fp in registry.fingerprints():
+        if fp not in seen:
+            seen.add(fp)
+            try:
+                prov = registry.get(fp).provenance
+                record("study_load", fingerprint=fp, source=prov.source, rows=prov.rows)
+            except Exception:  # noqa: BLE001 - auditing must not break a response
+                log.warning("could not audit the study %s", fp)
