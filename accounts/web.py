@@ -110,7 +110,7 @@ def install(server: Flask, settings: Callable[[], settings_mod.Settings]) -> Acc
             limiters[key] = LoginLimiter(*key)
         return limiters[key]
 
-    def record(event: str, **fields) -> None:
+    def record(event: str, **fields) -> None:  # only called when login is required
         audit.write_event(settings().audit_log, event, ip=_client_address(), **fields)
 
     @server.before_request

@@ -4,8 +4,9 @@ Runs before Dash sees a ``POST /_dash-update-component``: the JSON is parsed and
 checked against the app's callback list (:mod:`serving.payload`), then the outputs
 the callback would send are checked against the user's role (:mod:`accounts.roles`).
 After a download answers 200 the audit log gets who, which view, the filter query
-and the number of patients; the first request to see a newly loaded study logs a
-``study_load``.
+and the number of patients; the first callback of a worker to see a newly loaded
+study logs a ``study_load``. The audit log is kept when login is required (the team
+server); the one-user app on the loopback address keeps none.
 """
 
 from __future__ import annotations
@@ -57,9 +58,11 @@ def install(server: Flask, callback_list: Callable[[], list],
             settings: Callable[[], settings_mod.Settings]) -> None:
     """Register the gate on ``server``; ``callback_list()`` is Dash's dependency list."""
     specs: dict = {}
-    seen_studies: set[str] = set()
+    seen_studies: dict[str, set[str]] = {}  # per audit log: studies already logged
 
     def record(event: str, **fields) -> None:
+        if not settings().auth_required():  # the one-user app keeps no audit log
+            return
         account = current_user()
         audit.write_event(settings().audit_log, event,
                           user=account.name if account else None,
@@ -98,7 +101,7 @@ def install(server: Flask, callback_list: Callable[[], list],
                     query = _filter_query(g.callback_body)
                     record("download", view=key, kind=DOWNLOAD_OUTPUTS[key], query=query,
                            rows=_selection_size(query))
-            _audit_study_load(record, seen_studies)
+            _audit_study_load(record, seen_studies.setdefault(settings().audit_log, set()))
         return response
 
 
