@@ -29,11 +29,13 @@ def check_accounts(settings: settings_mod.Settings | None = None) -> None:
     except AccountError as err:
         raise StartupRefused(str(err)) from None
     if not accounts:
+        why = ("EXPLORER_AUTH=required" if s.auth == "required"
+               else f"the app listens on {s.host}, beyond the loopback address")
+        hint = "" if s.auth == "required" else "\nor serve on 127.0.0.1 only."
         raise StartupRefused(
-            f"Login is required (host {s.host}, EXPLORER_AUTH={s.auth or 'unset'}) but no "
-            f"account exists in {s.accounts_file}. Add one first:\n"
-            "    python -m accounts add NAME --role analyst   (the password is read from "
-            "stdin)\nor serve on 127.0.0.1 only.")
+            f"Login is required ({why}) but no account exists in {s.accounts_file}. "
+            "Add one first:\n    python -m accounts add NAME --role analyst   (the password "
+            f"is read from stdin){hint}")
 
 
 class QuietRequestHandler(WSGIRequestHandler):
