@@ -141,6 +141,7 @@ class Tally:
 
     latencies: dict[str, list[float]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    retries: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, name: str, seconds: float, error: str | None) -> None:
@@ -157,6 +158,7 @@ class User:
         self.host, self.port = host, port
         self.conn = http.client.HTTPConnection(host, port, timeout=30)
         self.cookie = ""
+        self.retries = 0
 
     def request(self, method: str, path: str, body: bytes | None = None,
                 content_type: str | None = None, decode: bool = False):
@@ -164,13 +166,20 @@ class User:
         headers = {"Accept-Encoding": "gzip, deflate, br", "Cookie": self.cookie}
         if content_type:
             headers["Content-Type"] = content_type
-        try:
-            self.conn.request(method, path, body=body, headers=headers)
-            resp = self.conn.getresponse()
-        except (OSError, http.client.HTTPException):
-            self.conn.close()
-            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
-            raise
+        for attempt in (1, 2):
+            reused = self.conn.sock is not None
+            try:
+                self.conn.request(method, path, body=body, headers=headers)
+                resp = self.conn.getresponse()
+                break
+            except (OSError, http.client.HTTPException):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+                # a kept-alive connection the server closed meanwhile: a browser sends
+                # the request again on a new one; counted in ``retries``, not an error
+                if not (reused and attempt == 1):
+                    raise
+                self.retries += 1
         data = resp.read()
         encoding = resp.getheader("Content-Encoding")
         if decode and encoding == "br":
@@ -329,6 +338,7 @@ def run_load(host: str, port: int, user: str, password: str, users: int, duratio
         t.start()
     for t in threads:
         t.join(timeout=duration + 60)
+    tally.retries = sum(u.retries for u in clients)
     return tally, time.monotonic() - t0, cold
 
 
@@ -367,6 +377,9 @@ def report(tally: Tally, wall: float, users: int, bare: dict[str, float] | None,
                      f"errors {len(cold.errors)}")
     lines += [f"users {users}, requests {len(every)}, {len(every) / wall:.1f} requests/s over "
              f"{wall:.0f} s, errors {len(tally.errors)}",
+              f"resent on a new connection after an idle keep-alive was closed: {tally.retries}; "
+              f"machine load average (1 min) at the end: {os.getloadavg()[0]:.1f} on "
+              f"{os.cpu_count()} cores",
              f"all page callbacks: p50 {_pct(every, 50):.0f} ms, p95 {_pct(every, 95):.0f} ms, "
              f"p99 {_pct(every, 99):.0f} ms", "",
              "| callback | requests | p50 ms | p95 ms | p99 ms | bare p50 ms | p50 / bare |",
