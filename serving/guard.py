@@ -4,8 +4,8 @@ Runs before Dash sees a ``POST /_dash-update-component``: the JSON is parsed and
 checked against the app's callback list (:mod:`serving.payload`), then the outputs
 the callback would send are checked against the user's role (:mod:`accounts.roles`).
 After a download answers 200 the audit log gets who, which view, the filter query
-and the number of patients; the first callback of a worker to see a newly loaded
-study logs a ``study_load``. The audit log is kept when login is required (the team
+and the number of patients; the first callback of a session on a study (the one it
+opened, ``session["study"]``, else the one in use) logs a ``study_load``. The audit log is kept when login is required (the team
 server); the one-user app on the loopback address keeps none.
 """
 
@@ -15,7 +15,7 @@ import json
 import logging
 from collections.abc import Callable
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, request, session
 
 from accounts import audit
 from accounts.roles import refusal_message, refused_outputs
@@ -30,35 +30,52 @@ CALLBACK_PATH = "/_dash-update-component"
 
 
 def _filter_query(body: dict) -> str:
-    """The filter query of a callback body (from the filter store state), or ""."""
+    """The filter query of a callback body (from the filter store), or "".
+
+    The store holds a filter spec (a dict) or its canonical query (a string).
+    """
     from analysis.selection.filters import FilterSpec
 
     for item in body.get("state", []) + body.get("inputs", []):
         if isinstance(item, dict) and item.get("id") == FILTER_STORE:
             data = item.get("value")
             try:
+                if isinstance(data, str):
+                    return FilterSpec.from_query(data).to_query()
                 return FilterSpec.from_dict(data).to_query() if data else ""
             except Exception:  # noqa: BLE001 - an invalid spec is answered by the callback
                 return "(invalid)"
     return ""
 
 
-def _selection_size(query: str) -> int | None:
+def _study_fingerprint() -> str | None:
+    """The study this session has open (``session["study"]``), else the one in use."""
     from analysis.data import registry
+
+    study = session.get("study")
+    if isinstance(study, str) and study and study != "default":
+        return study
+    try:
+        return registry.active().provenance.fingerprint
+    except Exception:  # noqa: BLE001 - no study: nothing to audit
+        return None
+
+
+def _selection_size(query: str) -> int | None:
     from analysis.service import api
 
+    fp = _study_fingerprint()
     try:
-        res = api.selection(registry.active().provenance.fingerprint, query)
+        res = api.selection(fp, query) if fp else None
     except Exception:  # noqa: BLE001 - the count is informative, never blocking
         return None
-    return res.n if res.ok else None
+    return res.n if res is not None and res.ok else None
 
 
 def install(server: Flask, callback_list: Callable[[], list],
             settings: Callable[[], settings_mod.Settings]) -> None:
     """Register the gate on ``server``; ``callback_list()`` is Dash's dependency list."""
     specs: dict = {}
-    seen_studies: dict[str, set[str]] = {}  # per audit log: studies already logged
 
     def record(event: str, **fields) -> None:
         if not settings().auth_required():  # the one-user app keeps no audit log
@@ -101,18 +118,21 @@ def install(server: Flask, callback_list: Callable[[], list],
                     query = _filter_query(g.callback_body)
                     record("download", view=key, kind=DOWNLOAD_OUTPUTS[key], query=query,
                            rows=_selection_size(query))
-            _audit_study_load(record, seen_studies.setdefault(settings().audit_log, set()))
+            if settings().auth_required():
+                _audit_study_load(record)
         return response
 
 
-def _audit_study_load(record, seen: set[str]) -> None:
+def _audit_study_load(record) -> None:
+    """Log a ``study_load`` the first time this session works on a study."""
     from analysis.data import registry
 
-    for fp in registry.fingerprints():
-        if fp not in seen:
-            seen.add(fp)
-            try:
-                prov = registry.get(fp).provenance
-                record("study_load", fingerprint=fp, source=prov.source, rows=prov.rows)
-            except Exception:  # noqa: BLE001 - auditing must not break a response
-                log.warning("could not audit the study %s", fp)
+    fp = _study_fingerprint()
+    if fp is None or session.get("audited_study") == fp:
+        return
+    session["audited_study"] = fp
+    try:
+        prov = registry.get(fp).provenance
+        record("study_load", fingerprint=fp, source=prov.source, rows=prov.rows)
+    except Exception:  # noqa: BLE001 - auditing must not break a response
+        log.warning("could not audit the study %s", fp[:12])
