@@ -93,7 +93,8 @@ def install(server: Flask, settings: Callable[[], settings_mod.Settings]) -> Acc
     server.secret_key = settings_mod.secret_bytes(s)
     server.config.update(SESSION_COOKIE_NAME="ivus_session", SESSION_COOKIE_HTTPONLY=True,
                          SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=s.https,
-                         PERMANENT_SESSION_LIFETIME=SESSION_HOURS * 3600)
+                         PERMANENT_SESSION_LIFETIME=SESSION_HOURS * 3600,
+                         SESSION_REFRESH_EACH_REQUEST=False)  # no Set-Cookie per callback
     stores: dict[str, AccountStore] = {}
     limiters: dict[tuple[int, int], LoginLimiter] = {}
 
