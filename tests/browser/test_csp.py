@@ -64,10 +64,12 @@ def test_login_form_then_pages_under_the_csp(dash_duo, dash_app, tmp_path):
     accounts = tmp_path / "accounts.json"
     AccountStore(accounts).add("ana", "browser-test-password", "analyst")
     dash_duo.start_server(dash_app, port=_free_port())  # waits for the app page: login off
+    driver = dash_duo.driver
+    driver.get("about:blank")  # leave that page before login is switched on
+    dash_duo.get_logs()  # and forget its console
     app_module.configure(settings_mod.Settings(
         cache_type="SimpleCache", auth="required", accounts_file=str(accounts),
         audit_log=str(tmp_path / "audit.log")))
-    driver = dash_duo.driver
     driver.get(dash_duo.server_url + "/data")
     dash_duo.wait_for_element("#username", timeout=30)
     assert "/login" in driver.current_url
