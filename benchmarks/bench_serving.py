@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import shutil
 import statistics
 import tempfile
 import time
@@ -72,6 +73,7 @@ def main() -> str:
                     times.setdefault((name, hardened), []).append(one(raw, hardened))
     finally:
         app_module.configure(settings_mod.Settings(cache_type="SimpleCache"))
+        shutil.rmtree(folder, ignore_errors=True)
     hardened = {n: statistics.median(times[(n, True)]) * 1000 for n in CALLBACKS}
     bare = {n: statistics.median(times[(n, False)]) * 1000 for n in CALLBACKS}
     lines = ["| callback | with hardening ms | bare dispatch ms | ratio |",
