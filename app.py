@@ -19,6 +19,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, callback, dcc, html
 
+import serving
 from analysis import settings as settings_mod
 from analysis.data import registry
 from analysis.errors import ExplorerError
@@ -29,7 +30,6 @@ from components.url_state import split_query
 from shell import clientside, navbar, studies, upload, url_sync  # noqa: F401 - callbacks
 from shell.cli import configure, parse_settings
 from shell.dataset import active_domain, is_default, status_lines
-from shell.errors import on_error
 
 theme.register()
 log = logging.getLogger("ivus_explorer")
@@ -40,12 +40,11 @@ app = Dash(
     suppress_callback_exceptions=True,
     health_endpoint="health",
     title="IVUS study explorer",
-    update_title=None,
-    on_error=on_error,
+    update_title=None,  # on_error: serving.install sets it (a message and an error id)
 )
 server = app.server
-server.secret_key = settings_mod.secret_bytes()  # signs the session cookie (its study)
-upload.install(server)
+serving.install(app)  # login, roles, audit, error ids, headers/CSP, compression, limits
+upload.install(server)  # the 'Open a study' upload route (its own size limit and role)
 analysis_cache.configure(settings_mod.current())
 
 

@@ -31,7 +31,7 @@ from analysis.data.schema import VARIABLES
 from analysis.data.suggest import to_toml
 from analysis.errors import ExplorerError
 from analysis.service import opening
-from components import ids, session
+from components import session
 from components.mapping_wizard import CODE, CODES_BOX, COL, UNIT, code_table, mapping_from, wizard
 from components.tables import frame_table
 
@@ -50,6 +50,7 @@ MAPPING = "open-mapping"
 USE = "open-use"
 SAVE = "open-save-mapping"
 SAVE_FILE = "open-mapping-file"
+GO = "open-go"  # a full page load into the new study (the navbar and filters follow it)
 #: The file inputs assets/upload.js puts into the slots (kind -> input id).
 INPUTS = {"patient": "open-file-patient", "lesions": "open-file-lesions",
           "mapping": "open-file-mapping"}
@@ -93,6 +94,7 @@ def layout(**_query):
             dbc.Col(dbc.Progress(id=PROGRESS, value=0, style={"height": "1.4rem"}), md=4),
         ], className="mb-3 align-items-center"),
         dcc.Store(id=FILES), dcc.Store(id=INPUT_IDS, data=INPUTS), dcc.Store(id=MAPPING),
+        dcc.Location(id=GO, refresh=True),
         html.Div(id=STATUS),
         dcc.Loading(html.Div(id=WIZARD), delay_show=300),
         html.H2("Report"),
@@ -193,8 +195,7 @@ def live_report(cols, col_ids, codes, code_ids, units, unit_ids, files, sheet):
     return [head, table], mapping, not report.ok
 
 
-@callback(Output(ids.RELOAD, "href", allow_duplicate=True), Output(STATUS, "children",
-                                                                     allow_duplicate=True),
+@callback(Output(GO, "href"), Output(STATUS, "children", allow_duplicate=True),
           Input(USE, "n_clicks"), State(MAPPING, "data"), State(FILES, "data"),
           State(SHEET, "value"), prevent_initial_call=True)
 def use_study(_n, mapping, files, sheet):

@@ -16,6 +16,7 @@ import logging
 
 from flask import Flask, jsonify, request
 
+from analysis import settings as settings_mod
 from analysis.data import registry
 from analysis.data.store import FileStore, UploadTooLargeError
 from analysis.errors import DataLoadError
@@ -31,10 +32,26 @@ def _answer(message: str, status: int):
     return jsonify({"error": message}), status
 
 
+def _role_refusal() -> str | None:
+    """Why this user may not open studies (login on and a viewer), else None."""
+    from accounts.roles import PATIENT_ROWS_ROLE, refusal_message
+    from accounts.web import current_user
+
+    if not settings_mod.current().auth_required():
+        return None
+    account = current_user()
+    if account is None or not account.has_role(PATIENT_ROWS_ROLE):
+        return refusal_message(account.role if account else "none")
+    return None
+
+
 def upload():
     """Stream one file into the store; JSON answer."""
     if request.headers.get("X-Explorer-Upload") != "1":
         return _answer("Upload from the 'Open a study' page.", 400)
+    refused = _role_refusal()
+    if refused:
+        return _answer(refused, 403)
     kind = request.args.get("kind", "")
     if kind not in KINDS:
         return _answer(f"kind must be one of {', '.join(KINDS)}.", 400)
@@ -51,6 +68,7 @@ def upload():
         return _answer(str(err), 413)
     except DataLoadError as err:
         return _answer(str(err), 400)
+    files.purge()  # the retention period: older uploads go
     log.info("stored upload %s (%s, %d bytes)", stored.digest[:12], kind, stored.size)
     return jsonify({"digest": stored.digest, "name": stored.name, "size": stored.size,
                     "kind": kind})
