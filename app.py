@@ -33,7 +33,7 @@ from dash import (
 from analysis import settings as settings_mod
 from analysis.data import registry
 from analysis.errors import DataLoadError, ExplorerError, FilterSpecError
-from analysis.selection.filters import FilterSpec
+from analysis.selection import FilterSpec
 from analysis.service import api
 from analysis.service import cache as analysis_cache
 from components import ids, theme

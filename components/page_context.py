@@ -17,7 +17,7 @@ from dash import html
 from analysis import settings as settings_mod
 from analysis.data import registry
 from analysis.errors import DataLoadError, ExplorerError
-from analysis.selection.filters import FilterSpec
+from analysis.selection import FilterSpec
 from components.figures import Footnote, message_figure
 from components.tables import frame_table
 

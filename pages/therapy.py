@@ -8,7 +8,7 @@ from dash import Input, Output, callback, html
 
 from analysis.data.schema import get, outcomes
 from analysis.errors import ExplorerError
-from analysis.selection.filters import format_number
+from analysis.selection.canonical import format_number
 from analysis.service import api
 from components import ids
 from components.figures import graph, make_continuous_interaction_figure, make_interaction_figure
