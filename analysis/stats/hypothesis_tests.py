@@ -33,7 +33,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 from scipy.stats.contingency import expected_freq
 
 WELCH = "Welch t-test"
@@ -187,6 +187,41 @@ def mann_whitney_test(x1: np.ndarray, x2: np.ndarray) -> TestResult:
                           note="Mann-Whitney U needs at least 1 value per group.")
     res = stats.mannwhitneyu(x1, x2, alternative="two-sided")
     return TestResult(MANN_WHITNEY, float(res.statistic), float(res.pvalue))
+
+
+def mann_whitney_sorted(x1: np.ndarray, x2: np.ndarray) -> TestResult:
+    """:func:`mann_whitney_test` for increasing ``x1`` and ``x2`` (no NaN), in O(n).
+
+    With more than 8 values in each group SciPy's ``method="auto"`` is the normal
+    approximation with tie correction and continuity correction; this computes the
+    same numbers from the sorted groups (one merge instead of a full ranking): the
+    rank sum of half-integers is exact in float64 and every later step is SciPy's
+    formula in SciPy's order (``scipy.stats._mannwhitneyu``), so the statistic and
+    p-value are identical to :func:`scipy.stats.mannwhitneyu`. Smaller groups are
+    passed to SciPy (exact distribution).
+    """
+    n1, n2 = len(x1), len(x2)
+    if n1 <= 8 or n2 <= 8:
+        return mann_whitney_test(x1, x2)
+    n = n1 + n2
+    both = np.concatenate([x1, x2])
+    order = np.argsort(both, kind="stable")  # a merge of two sorted runs
+    merged = both[order]
+    starts = np.flatnonzero(np.r_[True, merged[1:] != merged[:-1]])
+    ties = np.diff(starts, append=n)
+    first_so_far = np.concatenate([[0], np.cumsum(order < n1)])
+    from_first = first_so_far[starts + ties] - first_so_far[starts]
+    mid_ranks = (starts + 1) + (ties.astype(float) - 1) / 2
+    u1 = float(np.sum(from_first * mid_ranks)) - n1 * (n1 + 1) / 2
+    u = max(u1, n1 * n2 - u1)
+    t = np.zeros(n)
+    t[starts] = ties
+    tie_term = np.sum(t ** 3 - t)
+    s = math.sqrt(n1 * n2 / 12 * ((n + 1) - tie_term / (n * (n - 1))))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.float64(u - n1 * n2 / 2 - 0.5) / s
+    p = float(np.clip(special.ndtr(-z) * 2, 0.0, 1.0))
+    return TestResult(MANN_WHITNEY, u1, p)
 
 
 def count_test(table: np.ndarray) -> TestResult:
