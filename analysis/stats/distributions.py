@@ -122,7 +122,8 @@ def histogram(data: pd.DataFrame, dv: str, *, group: str = GROUP,
     width = np.diff(edges)
     frames = []
     for lv, (x, missing) in parts.items():
-        counts, _ = np.histogram(x, bins=edges)
+        # numpy's even-bins path (one pass, no search) gives the counts of these edges
+        counts, _ = np.histogram(x, bins=bins, range=(edges[0], edges[-1]))
         n = len(x)
         with np.errstate(invalid="ignore", divide="ignore"):
             density = counts / (n * width) if n else np.full(bins, math.nan)
@@ -265,9 +266,11 @@ def ecdf(data: pd.DataFrame, dv: str, *, group: str = GROUP,
             notes.append(f"Group '{lv}' has no {dv} values.")
             continue
         xs = np.sort(x)
-        at = np.unique(xs)
-        if len(at) > points:
+        first = np.r_[True, xs[1:] != xs[:-1]]  # first of each run of equal values
+        if np.count_nonzero(first) > points:
             at = np.unique(xs[np.round(np.linspace(0, n - 1, points)).astype(int)])
+        else:
+            at = xs[first]  # np.unique(xs) without sorting again
         p = np.searchsorted(xs, at, side="right") / n
         frames.append(pd.DataFrame({"level": lv, "x": at, "p": p, "n": n,
                                     "n_missing": missing}))

@@ -225,22 +225,26 @@ def _numeric_rows(data, var, masks, levels, kind) -> list[dict]:
     row["n_missing"] = row[f"{OVERALL}_missing"]
     if len(levels) == 2:
         b, a = per[levels[0]], per[levels[1]]
+        moments = tuple((row[f"{lv}_mean"], row[f"{lv}_sd"]) for lv in (levels[1], levels[0]))
         res = (st.mann_whitney_sorted(ordered[levels[1]], ordered[levels[0]])
-               if kind == "median_iqr" else st.welch_test(a, b))
-        row.update(p=res.p, test=res.test, smd=st.smd_continuous(a, b), note=res.note)
+               if kind == "median_iqr"
+               else st.welch_test(a, b, sds=(moments[0][1], moments[1][1])))
+        row.update(p=res.p, test=res.test, smd=st.smd_continuous(a, b, moments=moments),
+                   note=res.note)
     else:
         row.update(p=math.nan, test="", smd=math.nan, note="")
     return [row]
 
 
 def _bool_rows(data, var, masks, levels) -> list[dict]:
-    col = _as_bool(data, var.name)
-    yes_all = col.fillna(False).to_numpy(dtype=bool)
-    known_all = col.notna().to_numpy()
+    col = _as_bool(data, var.name).array
+    yes_all = col.to_numpy(dtype=bool, na_value=False)
+    known_all = ~col.isna()
     row = _base_row(var, "yes", "variable", "n_pct")
     counts = {}
     for scope, mask in masks.items():
-        n, k = int(known_all[mask].sum()), int(yes_all[mask].sum())
+        n = int(np.count_nonzero(known_all & mask))
+        k = int(np.count_nonzero(yes_all & mask))
         counts[scope] = (k, n)
         _put(row, scope, _count_stats(k, n, int(mask.sum()) - n))
     row["n_missing"] = row[f"{OVERALL}_missing"]

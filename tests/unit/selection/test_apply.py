@@ -160,3 +160,38 @@ def test_attrition_adds_up(random_cohort, lo, width, keep, sexes):
     assert (att["n_excluded_missing"] <= att["n_excluded"]).all()
     assert (att["n_none"] + att["n_spotty"] <= att["n"]).all()
     assert att["n"].is_monotonic_decreasing
+
+
+# --------------------------------------------------------------------------- fast paths
+
+
+def test_text_columns_select_like_categorical_ones(random_cohort):
+    # The same frame with the group and value-set columns as plain text: codes come
+    # from factorising instead of the categories, the selection must not change.
+    spec = FilterSpec.from_query("sex=female&statin=moderate,high&groups=none,spotty,other")
+    as_text = random_cohort.assign(**{c: random_cohort[c].astype("str").where(
+        random_cohort[c].notna()) for c in ("calcification", "sex", "statin")})
+    a, b = apply_filters(random_cohort, spec), apply_filters(as_text, spec)
+    assert a.frame.index.equals(b.frame.index)
+    pd.testing.assert_frame_equal(a.attrition, b.attrition)
+    assert a.n_by_group == b.n_by_group
+
+
+def test_flags_kept_when_derived_at_the_same_cuts_recomputed_otherwise(therapy_frame):
+    assert therapy_frame.attrs["derived_cuts"] == (70.0, 120.0)  # set by add_derived
+    same = apply_filters(therapy_frame, FilterSpec())
+    assert same.frame["ldl_intensive"].tolist() == [True, True, False, False, pd.NA]
+    moved = apply_filters(therapy_frame, FilterSpec(ldl_cut=61, sbp_cut=111))
+    # by hand: LDL-C 60 < 61 only; SBP 110 < 111 only (T4 has no SBP)
+    assert moved.frame["ldl_intensive"].tolist() == [True, False, False, False, pd.NA]
+    assert moved.frame["sbp_intensive"].tolist() == [True, False, False, pd.NA, False]
+    assert moved.frame.attrs["derived_cuts"] == (61.0, 111.0)
+    assert therapy_frame.attrs["derived_cuts"] == (70.0, 120.0)  # input untouched
+
+
+def test_flags_of_a_frame_without_the_record_are_recomputed(therapy_frame):
+    # A frame that did not come through add_derived: its flags are not trusted.
+    odd = therapy_frame.assign(ldl_intensive=pd.array([False] * 5, dtype="boolean"))
+    odd.attrs = {}
+    res = apply_filters(odd, FilterSpec())
+    assert res.frame["ldl_intensive"].tolist() == [True, True, False, False, pd.NA]
