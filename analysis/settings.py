@@ -16,6 +16,11 @@ EXPLORER_DEBUG             Dash debug mode (1/0)                        0
 EXPLORER_MAX_FILE_MB       largest file accepted                        500
 EXPLORER_MIN_GROUP_N       smallest group a model is fitted on          10
 EXPLORER_SMALL_N_WARNING   show a small-n warning below this n          30
+EXPLORER_STUDY_DIR         where studies opened in the browser are kept .cache/studies
+EXPLORER_RETENTION_DAYS    days an opened study's files are kept        30 (0 = forever)
+EXPLORER_SECRET_KEY        secret for session cookies                   generated into
+                                                                        .cache/secret_key
+EXPLORER_SECRET_KEY_FILE   where the generated secret is kept (0600)    .cache/secret_key
 CACHE_TYPE                 SimpleCache, FileSystemCache or RedisCache   FileSystemCache
 CACHE_DIR                  FileSystemCache folder                       .cache/analysis
 CACHE_REDIS_URL            RedisCache URL                               redis://127.0.0.1:6379/0
@@ -26,10 +31,12 @@ CACHE_DEFAULT_TIMEOUT      seconds an entry lives (0 = forever)         0
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+STATE_DIR = ROOT / ".cache"
 DATA_DIR = ROOT / "data"
 BUNDLED_COHORT = DATA_DIR / "simulated_cohort.csv"
 BUNDLED_LESIONS = DATA_DIR / "simulated_lesions.csv"
@@ -51,6 +58,10 @@ class Settings:
     max_file_mb: float = 500.0
     min_group_n: int = 10
     small_n_warning: int = 30
+    study_dir: str = str(STATE_DIR / "studies")
+    secret_key: str | None = None
+    secret_key_file: str = str(STATE_DIR / "secret_key")
+    retention_days: float = 30.0
     cache_type: str = "FileSystemCache"
     cache_dir: str = str(ROOT / ".cache" / "analysis")
     cache_redis_url: str = "redis://127.0.0.1:6379/0"
@@ -76,6 +87,10 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         max_file_mb=float(env.get("EXPLORER_MAX_FILE_MB", d.max_file_mb)),
         min_group_n=int(env.get("EXPLORER_MIN_GROUP_N", d.min_group_n)),
         small_n_warning=int(env.get("EXPLORER_SMALL_N_WARNING", d.small_n_warning)),
+        study_dir=env.get("EXPLORER_STUDY_DIR") or d.study_dir,
+        secret_key=env.get("EXPLORER_SECRET_KEY") or None,
+        secret_key_file=env.get("EXPLORER_SECRET_KEY_FILE") or d.secret_key_file,
+        retention_days=float(env.get("EXPLORER_RETENTION_DAYS", d.retention_days)),
         cache_type=env.get("CACHE_TYPE", d.cache_type),
         cache_dir=env.get("CACHE_DIR", d.cache_dir),
         cache_redis_url=env.get("CACHE_REDIS_URL", d.cache_redis_url),
@@ -99,3 +114,28 @@ def configure(settings: Settings) -> Settings:
     global _current
     _current = settings
     return settings
+
+
+def secret_bytes(settings: Settings | None = None) -> bytes:
+    """The server secret: EXPLORER_SECRET_KEY, else a random one kept in a 0600 file.
+
+    The file (``secret_key_file``) is created on first use with 32 random bytes (hex),
+    readable by its owner only, so every worker of one machine shares it and a restart
+    keeps sessions valid.
+    """
+    settings = settings or current()
+    if settings.secret_key:
+        return settings.secret_key.encode()
+    path = Path(settings.secret_key_file)
+    try:
+        return path.read_bytes().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker wrote it first
+        return path.read_bytes().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_hex(32))
+    return path.read_bytes().strip()

@@ -46,15 +46,18 @@ TARGET_100K_S = 2.0
 TARGET_PEAK_GIB = 2.0
 SEED = 20120501
 
-#: Page -> the entry-point calls it makes (each returns an ApiResult).
+#: Page -> the entry-point calls it makes (each returns a Computed result).
 PAGES: dict[str, Callable[[str], list]] = {
-    "overview": lambda fp: [api.overview(fp, "", "delta_pav")],
-    "table 1": lambda fp: [api.baseline_table(fp, "")],
-    "progression (with LS means)": lambda fp: [api.progression(fp, "", "delta_pav")],
-    "therapy (one interaction)": lambda fp: [
-        api.therapy(fp, "", "delta_pav", "ldl_intensive", None, "proportional")],
+    "overview": lambda fp: [api.ancova(fp, "", "delta_pav", diagnostics=False)],
+    "table 1": lambda fp: [api.table_one(fp, "")],
+    "progression (with dose-response)": lambda fp: [
+        api.distribution(fp, "", "delta_pav"), api.paired(fp, "", "delta_pav"),
+        api.progression(fp, "", "delta_pav"), api.dose_response(fp, "", "delta_pav")],
+    "therapy (LDL-C interactions)": lambda fp: [
+        api.interaction(fp, "", "delta_pav", "ldl_intensive"),
+        api.continuous_interaction(fp, "", "delta_pav", "ldl_intensive")],
     "comparison (all subgroups)": lambda fp: [
-        api.comparison(fp, "", "delta_pav", None, "proportional")],
+        api.ancova(fp, "", "delta_pav"), api.subgroups(fp, "", "delta_pav")],
 }
 
 
@@ -72,7 +75,7 @@ def simulated_dataset(n: int, seed: int = SEED) -> Dataset:
 
 
 def _check(results: list) -> str:
-    problems = [m for r in results for m in r.messages()]
+    problems = [f"{r.entry}: {r.error}" for r in results if r.error]
     return "; ".join(problems)
 
 

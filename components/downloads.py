@@ -23,6 +23,10 @@ from importlib import metadata
 
 import pandas as pd
 
+from analysis.display import source_name
+from analysis.service import api
+from analysis.service.results import Selection
+
 PARQUET_KEY = b"ivus_explorer_provenance"
 
 
@@ -53,6 +57,18 @@ def provenance_record(*, source: str, fingerprint: str, n: int, filters: Sequenc
     for k, v in (extra or {}).items():
         rec[str(k)] = str(v)
     return rec
+
+
+def view_provenance(selection: Selection, n: int, extra: Mapping | None = None) -> dict:
+    """The provenance of an export of ``selection``: the source file's name (never the
+    server path), its mapping, fingerprint, filters, rows and the data label."""
+    prov = api.provenance(selection.fingerprint)
+    return provenance_record(
+        source=source_name(prov.source), fingerprint=selection.fingerprint, n=n,
+        filters=selection.filters if not selection.spec.is_empty else (),
+        query=selection.query, simulated_label=selection.data_label,
+        extra={"mapping": source_name(prov.mapping) if prov.mapping else "none",
+               **(extra or {})})
 
 
 def provenance_frame(record: Mapping[str, str]) -> pd.DataFrame:

@@ -8,7 +8,6 @@ gets a footnote (n, filters, method, simulated label) from :class:`Footnote`.
 from __future__ import annotations
 
 import datetime as _dt
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -17,6 +16,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from analysis.data.schema import get
+from analysis.display import format_p
 from components import theme
 
 #: Scale factor of the PNG written by the modebar camera button (4 x 700 px wide ≈ 2800 px).
@@ -371,12 +371,6 @@ def make_dose_response_figure(result, *, outcome: str, adjusted: bool = False,
 # --------------------------------------------------------------------------------------
 # Subgroups and interactions
 # --------------------------------------------------------------------------------------
-def _fmt_p(p) -> str:
-    if p is None or (isinstance(p, float) and math.isnan(p)) or pd.isna(p):
-        return ""
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
-
-
 def make_forest_figure(result, *, outcome: str, footnote: Footnote | None = None,
                        presentation: bool = False) -> go.Figure:
     """Spotty - none difference (95% CI) overall and per subgroup, with interaction p."""
@@ -393,7 +387,7 @@ def make_forest_figure(result, *, outcome: str, footnote: Footnote | None = None
         lvl = "" if pd.isna(r.get("level")) else str(r.get("level"))
         base = str(r.get("label") or r.get("variable"))
         name = base if not lvl or lvl == base else f"{base}: {lvl}"
-        pint = _fmt_p(r.get("p_interaction"))
+        pint = format_p(r.get("p_interaction"))
         test = tests.get(r.get("variable"), "")
         labels.append(f"{name}" + (f"  (p int. {pint}{', ' + test if test else ''})"
                                    if pint else ""))

@@ -18,22 +18,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import dash_bootstrap_components as dbc
-import pandas as pd
 from dash import dcc, html
 
 from analysis.data.schema import GROUP_LABELS, VARIABLES
 from analysis.selection import FilterSpec
 from analysis.selection.canonical import (
     ALL_GROUPS,
-    BOOL_LEVELS,
     CATEGORY_VARIABLES,
     MISSING_OPTIONS,
     RANGE_VARIABLES,
     THERAPY_OPTIONS,
 )
+from analysis.selection.domain import FilterDomain
 from components import ids
 
 _THERAPY_LABELS = {"any": "Any", "intensive": "Intensive (below cut)",
@@ -42,86 +40,8 @@ _MISSING_LABELS = {"exclude": "Exclude patients with a missing filtered value",
                    "keep": "Keep them"}
 
 
-@dataclass(frozen=True)
-class PanelDomain:
-    """What the data allow: slider bounds and steps, and the values of each checklist."""
-
-    bounds: Mapping[str, tuple[float, float]]
-    steps: Mapping[str, float]
-    levels: Mapping[str, tuple[str, ...]]
-
-
-def _nice_step(span: float) -> float:
-    if not math.isfinite(span) or span <= 0:
-        return 1.0
-    raw = span / 200.0
-    power = 10 ** math.floor(math.log10(raw))
-    for m in (1, 2, 5, 10):
-        if raw <= m * power:
-            return float(m * power)
-    return float(10 * power)
-
-
-def _category_levels(frame: pd.DataFrame | None) -> dict[str, tuple[str, ...]]:
-    """Checklist values: yes/no, the dictionary's levels, or (open sets such as trial)
-    the values present in ``frame`` when one is given."""
-    levels = {}
-    for name in CATEGORY_VARIABLES:
-        var = VARIABLES[name]
-        if var.is_binary:
-            levels[name] = BOOL_LEVELS
-        elif var.levels:
-            levels[name] = tuple(var.levels)
-        elif frame is not None and name in frame.columns:
-            col = frame[name]
-            present = (list(col.cat.categories) if isinstance(col.dtype, pd.CategoricalDtype)
-                       else sorted(col.dropna().astype(str).unique()))
-            levels[name] = tuple(str(v) for v in present)
-    return levels
-
-
-def domain_from_frame(frame: pd.DataFrame) -> PanelDomain:
-    """Slider bounds (data min/max, rounded outwards to the step) and checklist values.
-
-    Parameters
-    ----------
-    frame : DataFrame
-        The validated patient frame; it is not modified.
-    """
-    bounds, steps = {}, {}
-    for name in RANGE_VARIABLES:
-        if name not in frame.columns:
-            continue
-        values = pd.to_numeric(frame[name], errors="coerce").dropna()
-        if values.empty:
-            continue
-        lo, hi = float(values.min()), float(values.max())
-        step = _nice_step(hi - lo)
-        lo = max(0.0, math.floor(lo / step) * step)
-        hi = math.ceil(hi / step) * step
-        if hi <= lo:
-            hi = lo + step
-        bounds[name] = (round(lo, 10), round(hi, 10))
-        steps[name] = step
-    return PanelDomain(bounds=bounds, steps=steps, levels=_category_levels(frame))
-
-
-def domain_from_dictionary() -> PanelDomain:
-    """Bounds from the dictionary's plausible ranges (used when no dataset is loaded)."""
-    bounds, steps = {}, {}
-    for name in RANGE_VARIABLES:
-        var = VARIABLES[name]
-        rng = var.plausible_range or var.valid_range
-        if rng is None:
-            continue
-        step = _nice_step(rng[1] - rng[0])
-        bounds[name] = (max(0.0, float(rng[0])), float(rng[1]))
-        steps[name] = step
-    return PanelDomain(bounds=bounds, steps=steps, levels=_category_levels(None))
-
-
 # ---------------------------------------------------------------------------- mapping
-def control_values(spec: FilterSpec, domain: PanelDomain) -> dict:
+def control_values(spec: FilterSpec, domain: FilterDomain) -> dict:
     """The value of every control for ``spec`` (sliders clamped to the data bounds).
 
     Returns a dict with ``ranges`` (list of [lo, hi] in :func:`range_names` order),
@@ -145,7 +65,7 @@ def control_values(spec: FilterSpec, domain: PanelDomain) -> dict:
     }
 
 
-def spec_from_controls(domain: PanelDomain, *, ranges: Sequence[Sequence[float] | None],
+def spec_from_controls(domain: FilterDomain, *, ranges: Sequence[Sequence[float] | None],
                        range_ids: Sequence[Mapping], categories: Sequence[Sequence[str] | None],
                        category_ids: Sequence[Mapping], groups: Sequence[str] | None,
                        ldl_therapy: str | None, sbp_therapy: str | None,
@@ -186,12 +106,12 @@ def spec_from_controls(domain: PanelDomain, *, ranges: Sequence[Sequence[float] 
     )
 
 
-def range_names(domain: PanelDomain) -> list[str]:
+def range_names(domain: FilterDomain) -> list[str]:
     """Range variables shown (dictionary order), i.e. the order of the ``ALL`` list."""
     return [n for n in RANGE_VARIABLES if n in domain.bounds]
 
 
-def category_names(domain: PanelDomain) -> list[str]:
+def category_names(domain: FilterDomain) -> list[str]:
     """Categorical variables shown (dictionary order)."""
     return [n for n in CATEGORY_VARIABLES if domain.levels.get(n)]
 
@@ -203,7 +123,7 @@ def _level_label(name: str, level: str) -> str:
     return level
 
 
-def _range_control(name: str, domain: PanelDomain, value: list[float]):
+def _range_control(name: str, domain: FilterDomain, value: list[float]):
     var = VARIABLES[name]
     lo, hi = domain.bounds[name]
     html_id = f"flt-range-{name}"
@@ -219,7 +139,7 @@ def _range_control(name: str, domain: PanelDomain, value: list[float]):
     ], className="filter-block")
 
 
-def _category_control(name: str, domain: PanelDomain, value: list[str]):
+def _category_control(name: str, domain: FilterDomain, value: list[str]):
     var = VARIABLES[name]
     html_id = f"flt-cat-{name}"
     return _group(var.label, html_id, dbc.Checklist(
@@ -240,7 +160,7 @@ def _group(label: str, html_id: str, *controls) -> html.Div:
 _CUT_LIMITS = {"ldl_c": (40.0, 160.0), "sbp": (90.0, 180.0)}
 
 
-def _cut_limits(measure: str, domain: PanelDomain, cut: float) -> tuple[float, float]:
+def _cut_limits(measure: str, domain: FilterDomain, cut: float) -> tuple[float, float]:
     lo, hi = _CUT_LIMITS[measure]
     if measure in domain.bounds:
         dlo, dhi = domain.bounds[measure]
@@ -249,7 +169,7 @@ def _cut_limits(measure: str, domain: PanelDomain, cut: float) -> tuple[float, f
 
 
 def _therapy_control(label: str, radio_id: str, cut_id: str, measure: str,
-                     therapy: str, cut: float, domain: PanelDomain):
+                     therapy: str, cut: float, domain: FilterDomain):
     var = VARIABLES[measure]
     lo, hi = _cut_limits(measure, domain, cut)
     marks = {v: f"{v:g}" for v in (lo, hi)}
@@ -268,7 +188,7 @@ def _therapy_control(label: str, radio_id: str, cut_id: str, measure: str,
     )
 
 
-def filter_panel(domain: PanelDomain, spec: FilterSpec | None = None) -> html.Div:
+def filter_panel(domain: FilterDomain, spec: FilterSpec | None = None) -> html.Div:
     """The filter panel (every control initialised from ``spec``)."""
     spec = spec or FilterSpec()
     values = control_values(spec, domain)

@@ -6,14 +6,15 @@ filter controls use dict ids (matched with ``ALL``): ``{"type": RANGE, "name": v
 
 from __future__ import annotations
 
-# --- shell (app.py) ------------------------------------------------------------------
+# --- shell (app.py, shell/) ------------------------------------------------------------------
 URL = "url"
-FILTER_STORE = "filter-store"          # the filter spec as JSON (never patient rows)
-PRESENTATION = "presentation-switch"
-PRESENTATION_STORE = "presentation-store"
+FILTER_STORE = "filter-store"          # the canonical filter query (never patient rows)
 NAV_LINK = "nav-link"                  # dict id {"type": NAV_LINK, "path": "/..."}
 DATA_STATUS = "data-status"            # dataset line in the navbar / load report
 LOAD_REPORT = "load-report"
+BACK_TO_DEFAULT = "back-to-default"    # navbar link shown while a study of one's own is open
+STUDY_MESSAGE = "study-message"        # why a link's study could not be opened
+RELOAD = "reload"                      # a second Location: a full reload after a study switch
 ERROR_ALERT = "error-alert"            # unexpected callback errors (no traceback shown)
 SHELL_ROOT = "shell-root"
 PAGE_CONTENT = "page-content"          # the current page (routed on the URL path)

@@ -1,7 +1,7 @@
 """What every page callback needs first: the active dataset and the filter spec.
 
-``page_context(store_data)`` turns the cross-page store (the filter spec JSON) into
-the dataset fingerprint and canonical query that the cached ``analysis.service.api`` entry
+``page_context(store_query)`` pairs the cross-page store (the canonical filter query)
+with the fingerprint of the active dataset: what the cached ``analysis.service.api`` entry
 points take. Errors the user can act on (a load failure, a bad filter) become
 messages through :func:`error_alert` / :func:`error_figure`, never a traceback.
 """
@@ -15,46 +15,52 @@ import plotly.graph_objects as go
 from dash import html
 
 from analysis import settings as settings_mod
-from analysis.data import registry
 from analysis.errors import DataLoadError, ExplorerError
-from analysis.selection import FilterSpec
+from analysis.service.results import Computed
+from components import session
 from components.figures import Footnote, message_figure
 from components.tables import frame_table
 
 
 @dataclass(frozen=True)
 class PageContext:
-    """The dataset (by fingerprint), the filter spec and what footnotes need."""
+    """The dataset (by fingerprint) and the store's canonical filter query."""
 
     fingerprint: str
-    spec: FilterSpec
     query: str
-    simulated_label: str
-    source: str
-    rows: int
     presentation: bool = False
 
-    def footnote(self, n: int | None, method: str = "") -> Footnote:
-        """Footnote for a figure: n, the filters, the method and the simulated label."""
-        return Footnote(n=n, filters=tuple(self.spec.describe()) if not self.spec.is_empty
-                        else (), method=method, simulated_label=self.simulated_label)
+    def footnote(self, computed: Computed, n: int | None = None, method: str = "") -> Footnote:
+        """Footnote for a figure of ``computed``: n, its filters, the method and the
+        simulated-data label of the selection it ran on."""
+        sel = computed.selection
+        filters = tuple(sel.filters) if sel is not None and not sel.spec.is_empty else ()
+        return Footnote(n=n, filters=filters, method=method,
+                        simulated_label=sel.data_label if sel is not None else "")
 
 
-def page_context(store_data: dict | None, presentation: bool | None = False) -> PageContext:
-    """Context from the filter store (``None`` = default spec).
+def active_fingerprint() -> str:
+    """Fingerprint of the study this browser session has open (or the default dataset).
+
+    Raises
+    ------
+    DataLoadError
+        The default dataset could not be loaded (its report is attached).
+    """
+    return session.current_fingerprint()
+
+
+def page_context(store_query: str | None, presentation: bool | None = False) -> PageContext:
+    """Context from the filter store (the canonical query; ``None`` = no filters).
+
+    The query is passed on as it is: the analysis API parses it (once per process).
 
     Raises
     ------
     DataLoadError
         The dataset could not be loaded (its report is attached).
-    FilterSpecError
-        The stored spec is invalid.
     """
-    dataset = registry.active()
-    spec = FilterSpec.from_dict(store_data) if store_data else FilterSpec()
-    prov = dataset.provenance
-    return PageContext(fingerprint=prov.fingerprint, spec=spec, query=spec.to_query(),
-                       simulated_label=prov.label, source=prov.source, rows=prov.rows,
+    return PageContext(fingerprint=active_fingerprint(), query=str(store_query or ""),
                        presentation=bool(presentation))
 
 
@@ -79,7 +85,8 @@ def error_alert(err: Exception):
         return dbc.Alert(children, color="danger")
     if isinstance(err, ExplorerError):
         return dbc.Alert(str(err), color="warning")
-    return dbc.Alert(f"This view could not be computed: {err}", color="danger")
+    return dbc.Alert("This view could not be computed; the error was logged. Change a "
+                     "setting or reload the page.", color="danger")
 
 
 def error_figure(err: Exception, presentation: bool = False) -> go.Figure:

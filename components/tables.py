@@ -1,41 +1,24 @@
-"""Table builders: small result tables as styled HTML, p-value and number formatting."""
+"""Table builders: small result tables as styled HTML (numbers read as analysis.display says)."""
 
 from __future__ import annotations
-
-import math
 
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
 
-
-def fmt_p(p) -> str:
-    """p-value text: ``<0.001``, else three decimals; empty when missing."""
-    if p is None or pd.isna(p):
-        return ""
-    p = float(p)
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
-
-
-def fmt_num(x, digits: int = 2) -> str:
-    """A number with ``digits`` decimals; empty when missing."""
-    if x is None or pd.isna(x):
-        return ""
-    if isinstance(x, int | float) and not math.isfinite(float(x)):
-        return ""
-    return f"{float(x):,.{digits}f}"
+from analysis.display import format_num, format_p
 
 
 def _cell(value, column: str) -> str:
     """Display text of one value; ``column`` (or a statistic's name) picks the format."""
     if isinstance(value, float):
         if column == "p" or column.startswith("p_") or column.endswith(("_p", " p")):
-            return fmt_p(value)
+            return format_p(value)
         if pd.isna(value):
             return ""
         if float(value).is_integer() and column.startswith("n"):
             return f"{int(value):,}"
-        return fmt_num(value, 3 if abs(value) < 1 else 2)
+        return format_num(value, 3 if abs(value) < 1 else 2)
     if value is None or (not isinstance(value, str | tuple | list) and pd.isna(value)):
         return ""
     return str(value)

@@ -30,6 +30,7 @@ OPTION_DEFAULTS: dict[str, str] = {
     "modifier": "ldl_c",               # therapy: continuous modifier
     "columns": ",".join(DEFAULT_DATA_COLUMNS),  # data: grid columns shown
     "present": "0",                    # presentation mode (1 = on)
+    "ds": "",                          # the study (dataset fingerprint); "" = the default
 }
 OPTION_KEYS = tuple(OPTION_DEFAULTS)
 #: Options with a closed set of values: anything else in a link means the default.
@@ -111,15 +112,3 @@ def option_list(params: Mapping[str, str], key: str, allowed) -> list[str]:
     """A comma-separated option as a list, keeping only allowed values."""
     text = _single(params.get(key, OPTION_DEFAULTS[key]))
     return [v for v in text.split(",") if v in allowed]
-
-
-def model_weights(means: str | None, weights: str | None) -> str:
-    """LS-mean weighting for the analysis API from the Means and LS-mean weights controls.
-
-    Raw means fit no covariates, so the weighting cannot change them: the default is
-    used (one cache entry, and the method sentence does not claim a choice that was
-    not in effect). An unknown value also gives the default.
-    """
-    if means == "raw" or weights not in OPTION_CHOICES["weights"]:
-        return OPTION_DEFAULTS["weights"]
-    return str(weights)

@@ -9,7 +9,7 @@ from dash import Input, Output, State, callback, dcc, html
 from analysis.errors import ExplorerError
 from analysis.service import api
 from components import ids
-from components.downloads import csv_zip_bytes, excel_bytes, file_stem, provenance_record
+from components.downloads import csv_zip_bytes, excel_bytes, file_stem, view_provenance
 from components.page_context import error_alert, page_context, small_n_warning
 from components.tables import frame_table
 
@@ -41,15 +41,11 @@ def layout(**_query):
     ])
 
 
-def _result(store):
+def _table_one(store):
+    """(Computed Table 1, its value) for the store's filters; raises ExplorerError."""
     c = page_context(store)
-    res = api.baseline_table(c.fingerprint, c.query)
-    if not res.ok:
-        raise ExplorerError(res.error)
-    t1 = res.get("table_one")
-    if t1 is None:
-        raise ExplorerError("; ".join(res.messages()))
-    return c, res, t1
+    res = api.table_one(c.fingerprint, c.query)
+    return res, res.unwrap()
 
 
 @callback(Output(TABLE, "children"), Output(WARNING, "children"), Output(NOTE, "children"),
@@ -59,15 +55,14 @@ def update(store):
     if store is None:
         raise dash.exceptions.PreventUpdate
     try:
-        c, res, t1 = _result(store)
+        res, t1 = _table_one(store)
     except ExplorerError as err:
         return error_alert(err), None, None
     tests = sorted({str(t) for t in t1.tidy["test"].dropna() if str(t)})
     note = ("Mean ± SD or median (IQR) for numeric variables, n (%) for categories. "
             f"p: spotty vs none by the test named in the Test column ({', '.join(tests)}). "
             "SMD: standardised mean difference. Missing: patients with no value. ")
-    if c.simulated_label:
-        note += c.simulated_label
+    note += res.selection.data_label
     return (frame_table(t1.formatted, table_id="bl-table-1"), small_n_warning(res.n_by_group),
             note)
 
@@ -77,13 +72,11 @@ def update(store):
 def download(_csv, _xlsx, store):
     """Table 1 as a zip (table_one.csv style data.csv + provenance.txt) or Excel."""
     try:
-        c, res, t1 = _result(store)
+        res, t1 = _table_one(store)
     except ExplorerError:
         raise dash.exceptions.PreventUpdate from None
-    record = provenance_record(source=c.source, fingerprint=c.fingerprint, n=res.n,
-                               filters=res.filters if not c.spec.is_empty else (),
-                               query=c.query, simulated_label=c.simulated_label,
-                               extra={"table": "Table 1 (baseline characteristics)"})
+    record = view_provenance(res.selection, res.selection.n,
+                             extra={"table": "Table 1 (baseline characteristics)"})
     stem = file_stem("table1")
     if dash.ctx.triggered_id == XLSX:
         data = excel_bytes({"table1": t1.formatted, "table1_tidy": t1.tidy}, record)

@@ -7,16 +7,18 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
 from analysis.data.schema import GROUP, GROUP_LABELS, PATIENT_VARIABLES, get, outcomes
+from analysis.display import format_ci, format_num, format_p
 from analysis.errors import ExplorerError
 from analysis.service import api
+from analysis.service.model_options import picked_covariates
 from components import ids
 from components.figures import graph, make_forest_figure, make_ls_means_figure
 from components.page_context import error_alert, error_figure, page_context, small_n_warning
 from components.page_options import outcome_radio
-from components.tables import fmt_num, fmt_p, frame_table
-from components.url_state import model_weights, option, option_list
+from components.tables import frame_table
+from components.url_state import option, option_list
 
-dash.register_page(__name__, path="/comparison", name="Group comparison",
+dash.register_page(__name__, path="/comparison", name="Group comparison", nav="Comparison",
                    title="Group comparison · IVUS study explorer", order=3)
 
 OUTCOMES = tuple(v.name for v in outcomes())
@@ -72,13 +74,21 @@ def _model_block(fit, unit: str):
         frame_table(ls, columns={"group": "Group", "n": "n", "ls_mean": f"{label} ({unit})",
                                  "se": "SE", "ci_low": "95% CI low", "ci_high": "95% CI high"},
                     table_id="cmp-ls-table"),
-        html.P(f"Difference spotty - none: {fmt_num(con['estimate'])} {unit} (95% CI "
-               f"{fmt_num(con['ci_low'])} to {fmt_num(con['ci_high'])}), "
-               f"p = {fmt_p(con['p'])} ({con['test']}).", className="fw-semibold"),
+        html.P(f"Difference spotty - none: {format_num(con['estimate'])} {unit} "
+               f"({format_ci(con['ci_low'], con['ci_high'])}), "
+               f"{format_p(con['p'], prefix=True)} ({con['test']}).", className="fw-semibold"),
         html.P(fit.method, className="method-note"),
         html.Details([html.Summary("Coefficients"),
                       frame_table(fit.coefficients, table_id="cmp-coef-table")]),
     ])
+
+
+def _formula(fit) -> list:
+    dropped = f" Dropped: {'; '.join(fit.dropped)}." if fit.dropped else ""
+    notes = f" {' '.join(fit.notes)}" if fit.notes else ""
+    kind = "adjusted" if fit.covariates else "raw means: no covariates"
+    return [html.Span("Model: ", className="fw-semibold"), html.Code(fit.formula),
+            html.Span(f" ({kind}; {fit.weights} weights; n = {fit.n_used:,}).{dropped}{notes}")]
 
 
 @callback(
@@ -94,41 +104,32 @@ def update(store, outcome, covar, means, present, weights):
     if store is None or outcome not in OUTCOMES:
         raise dash.exceptions.PreventUpdate
     present = bool(present)
-    raw = means == "raw"
-    picked = [v for v in (covar or []) if v in COVARIATE_CHOICES]
-    covariates = () if raw else (get(outcome).baseline, *picked)
+    model = {"covariates": picked_covariates(outcome, covar or [], COVARIATE_CHOICES),
+             "weights": weights or "proportional", "means": means or "adjusted"}
     try:
         c = page_context(store, present)
-        res = api.comparison(c.fingerprint, c.query, outcome=outcome, covariates=covariates,
-                             weights=model_weights(means, weights))
-        if not res.ok:
-            raise ExplorerError(res.error)
     except ExplorerError as err:
         fig = error_figure(err, present)
         return fig, fig, error_alert(err), None, None, None
-    unit = get(outcome).unit
-    fit, sub = res.get("ancova"), res.get("subgroups")
-    if fit is None:
-        err = ExplorerError(res.errors.get("ancova", "the model could not be fitted"))
-        ls_fig, model, diag, formula = error_figure(err, present), error_alert(err), None, None
-    else:
-        ls_fig = make_ls_means_figure(fit, outcome=outcome, adjusted=not raw,
-                                      footnote=c.footnote(fit.n_used, fit.method),
+    res = api.ancova(c.fingerprint, c.query, outcome, **model)
+    sub = api.subgroups(c.fingerprint, c.query, outcome, **model)
+    if res.ok:
+        fit = res.value
+        ls_fig = make_ls_means_figure(fit, outcome=outcome, adjusted=bool(fit.covariates),
+                                      footnote=c.footnote(res, fit.n_used, fit.method),
                                       presentation=present)
-        model = _model_block(fit, unit)
+        block = _model_block(fit, get(outcome).unit)
         diag = frame_table(fit.diagnostics, table_id="cmp-diag-table")
-        dropped = f" Dropped: {'; '.join(fit.dropped)}." if fit.dropped else ""
-        notes = f" {' '.join(fit.notes)}" if fit.notes else ""
-        formula = [html.Span("Model: ", className="fw-semibold"), html.Code(fit.formula),
-                   html.Span(f" ({'raw means: no covariates' if raw else 'adjusted'}; "
-                             f"{fit.weights} weights; n = {fit.n_used:,}).{dropped}{notes}")]
-    if sub is None:
-        forest = error_figure(ExplorerError(res.errors.get("subgroups", "no subgroups")),
-                              present)
+        formula = _formula(fit)
     else:
-        forest = make_forest_figure(sub, outcome=outcome, presentation=present,
-                                    footnote=c.footnote(res.n, sub.method))
-    return ls_fig, forest, model, diag, formula, small_n_warning(res.n_by_group)
+        err = ExplorerError(res.error)
+        ls_fig, block, diag, formula = error_figure(err, present), error_alert(err), None, None
+    if sub.ok:
+        forest = make_forest_figure(sub.value, outcome=outcome, presentation=present,
+                                    footnote=c.footnote(sub, sub.selection.n, sub.value.method))
+    else:
+        forest = error_figure(ExplorerError(sub.error), present)
+    return ls_fig, forest, block, diag, formula, small_n_warning(res.n_by_group)
 
 
 @callback(Output(ids.option_id("covar"), "options"), Input(ids.option_id("means"), "value"))

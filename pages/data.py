@@ -16,7 +16,7 @@ from components.downloads import (
     excel_bytes,
     file_stem,
     parquet_bytes,
-    provenance_record,
+    view_provenance,
 )
 from components.grid import BLOCK_SIZE, column_defs, rows_block
 from components.page_context import error_alert, page_context
@@ -82,9 +82,7 @@ def rebuild_grid(store, columns):
         raise dash.exceptions.PreventUpdate
     try:
         c = page_context(store)
-        res = api.selection(c.fingerprint, c.query)
-        if not res.ok:
-            raise ExplorerError(res.error)
+        sel = api.selection(c.fingerprint, c.query).unwrap()
     except ExplorerError as err:
         return error_alert(err), None
     cols = [x for x in (columns or DEFAULT_COLUMNS) if x in ALL_COLUMNS] or list(DEFAULT_COLUMNS)
@@ -92,12 +90,12 @@ def rebuild_grid(store, columns):
         id=GRID, rowModelType="infinite", columnDefs=column_defs(cols),
         defaultColDef={"resizable": True, "minWidth": 110},
         dashGridOptions={"cacheBlockSize": BLOCK_SIZE, "maxBlocksInCache": 20,
-                         "infiniteInitialRowCount": min(res.n, BLOCK_SIZE),
+                         "infiniteInitialRowCount": min(sel.n, BLOCK_SIZE),
                          "rowBuffer": 0, "tooltipShowDelay": 300},
         style={"height": "560px"},
     )
-    counts = ", ".join(f"{g}: {n:,}" for g, n in res.n_by_group.items())
-    return grid, f"{res.n:,} patients after the filters ({counts})."
+    counts = ", ".join(f"{g}: {n:,}" for g, n in sel.n_by_group.items())
+    return grid, f"{sel.n:,} patients after the filters ({counts})."
 
 
 @callback(Output(GRID, "getRowsResponse"), Input(GRID, "getRowsRequest"),
@@ -123,13 +121,12 @@ def download(_csv, _xlsx, _parquet, store):
     try:
         c = page_context(store)
         frame = api.filtered_frame(c.fingerprint, c.query)
+        sel = api.selection(c.fingerprint, c.query).unwrap()
     except ExplorerError:
         raise dash.exceptions.PreventUpdate from None
     cols = [x for x in ALL_COLUMNS if x in frame.columns]
     frame = frame[cols]
-    record = provenance_record(source=c.source, fingerprint=c.fingerprint, n=len(frame),
-                               filters=c.spec.describe() if not c.spec.is_empty else (),
-                               query=c.query, simulated_label=c.simulated_label)
+    record = view_provenance(sel, len(frame))
     stem = file_stem("patients")
     trig = dash.ctx.triggered_id
     if trig == XLSX:

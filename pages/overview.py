@@ -7,13 +7,13 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
 from analysis.data.schema import GROUP_LABELS, get
+from analysis.display import format_ci, format_p, format_signed, source_name
 from analysis.errors import ExplorerError
 from analysis.service import api
 from components import ids
 from components.figures import graph, make_ls_means_figure
 from components.page_context import error_alert, error_figure, page_context, small_n_warning
-from components.tables import fmt_num, fmt_p, frame_table, stat_card
-from components.url_state import model_weights
+from components.tables import frame_table, stat_card
 
 dash.register_page(__name__, path="/", name="Overview", title="Overview · IVUS study explorer",
                    order=0)
@@ -55,15 +55,15 @@ def layout(**_query):
     ])
 
 
-def _provenance(ctx_, dataset_fp: str):
+def _provenance(prov) -> html.Div:
     return html.Div([
         html.Dl([
             html.Dt("Dataset", className="col-sm-2"),
-            html.Dd(ctx_.source, className="col-sm-10"),
+            html.Dd(source_name(prov.source), className="col-sm-10"),
             html.Dt("Rows", className="col-sm-2"),
-            html.Dd(f"{ctx_.rows:,}", className="col-sm-10"),
+            html.Dd(f"{prov.rows:,}", className="col-sm-10"),
             html.Dt("Fingerprint", className="col-sm-2"),
-            html.Dd(dataset_fp, className="col-sm-10 fingerprint"),
+            html.Dd(prov.fingerprint, className="col-sm-10 fingerprint"),
         ], className="row provenance mb-1"),
     ])
 
@@ -79,15 +79,23 @@ def _headline(fit):
             r = ls.loc[level]
             cards.append(dbc.Col(stat_card(
                 f"{GROUP_LABELS[level]} (n = {int(r['n']):,})",
-                f"{r['ls_mean']:+.2f} {unit}",
-                f"{kind}, 95% CI {fmt_num(r['ci_low'])} to {fmt_num(r['ci_high'])}"), md=4))
+                f"{format_signed(r['ls_mean'])} {unit}",
+                f"{kind}, {format_ci(r['ci_low'], r['ci_high'])}"), md=4))
     cards.append(dbc.Col(stat_card(
         "Difference, spotty - none",
-        f"{con['estimate']:+.2f} {unit}",
-        f"95% CI {fmt_num(con['ci_low'])} to {fmt_num(con['ci_high'])}; "
-        f"p = {fmt_p(con['p'])} ({con['test']})"), md=4))
+        f"{format_signed(con['estimate'])} {unit}",
+        f"{format_ci(con['ci_low'], con['ci_high'])}; "
+        f"{format_p(con['p'], prefix=True)} ({con['test']})"), md=4))
     return html.Div([dbc.Row(cards, className="g-2 mb-2"),
                      html.P(fit.method, className="method-note")])
+
+
+def _counts(n_by_group) -> html.Div:
+    return html.Div([
+        html.Span(f"{GROUP_LABELS.get(g, g)}: n = {n:,}", className=f"badge badge-{g} me-2 fs-6",
+                  style=None if g in ("none", "spotty") else {"background": "#999"})
+        for g, n in n_by_group.items()
+    ], className="group-n")
 
 
 @callback(
@@ -102,31 +110,27 @@ def update(store, present, means, weights):
     """Dataset line, counts, headline ANCOVA and attrition for the current filters."""
     if store is None:
         raise dash.exceptions.PreventUpdate
+    present = bool(present)
     try:
         c = page_context(store, present)
     except ExplorerError as err:
         return error_alert(err), None, None, None, None, error_figure(err)
-    res = api.overview(c.fingerprint, c.query, outcome=OUTCOME,
-                       weights=model_weights(means, weights))
-    prov = _provenance(c, c.fingerprint)
-    if not res.ok:
+    res = api.ancova(c.fingerprint, c.query, OUTCOME, weights=weights or "proportional",
+                     means=means or "adjusted", diagnostics=False)
+    prov = _provenance(api.provenance(c.fingerprint))
+    sel = res.selection
+    if sel is None:
         msg = dbc.Alert(res.error, color="warning")
-        return prov, None, None, msg, None, error_figure(ExplorerError(res.error))
-    counts = html.Div([
-        html.Span(f"{GROUP_LABELS.get(g, g)}: n = {n:,}", className=f"badge badge-{g} me-2 fs-6",
-                  style=None if g in ("none", "spotty") else {"background": "#999"})
-        for g, n in res.n_by_group.items()
-    ], className="group-n")
-    attr = frame_table(res.attrition, columns=_ATTRITION_COLUMNS, table_id="ov-attrition-table")
-    fit = res.get("ancova")
-    if means == "raw":  # unadjusted model: LS means equal the raw group means
-        raw = api.comparison(c.fingerprint, c.query, outcome=OUTCOME, covariates=())
-        fit = raw.get("ancova")
-        res = raw if fit is None else res
-    if fit is None:
-        msg = dbc.Alert("; ".join(res.messages()), color="warning")
-        return prov, counts, small_n_warning(res.n_by_group), msg, attr, error_figure(
-            ExplorerError(res.errors.get("ancova", "no model")), bool(present))
-    fig = make_ls_means_figure(fit, outcome=OUTCOME, footnote=c.footnote(fit.n_used, fit.method),
-                               presentation=bool(present), adjusted=means != "raw")
-    return prov, counts, small_n_warning(res.n_by_group), _headline(fit), attr, fig
+        return prov, None, None, msg, None, error_figure(ExplorerError(res.error), present)
+    warning = small_n_warning(sel.n_by_group)
+    if not res.ok:
+        attr = frame_table(sel.attrition, columns=_ATTRITION_COLUMNS,
+                           table_id="ov-attrition-table")
+        return (prov, _counts(sel.n_by_group), warning, dbc.Alert(res.error, color="warning"),
+                attr, error_figure(ExplorerError(res.error), present))
+    fit = res.value
+    attr = frame_table(api.model_attrition(sel.attrition, fit, OUTCOME),
+                       columns=_ATTRITION_COLUMNS, table_id="ov-attrition-table")
+    fig = make_ls_means_figure(fit, outcome=OUTCOME, footnote=c.footnote(res, fit.n_used, fit.method),
+                               presentation=present, adjusted=bool(fit.covariates))
+    return prov, _counts(sel.n_by_group), warning, _headline(fit), attr, fig

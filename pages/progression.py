@@ -7,6 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
 from analysis.data.schema import GROUP_LABELS, get, outcomes
+from analysis.display import format_ci, format_num, format_p
 from analysis.errors import ExplorerError
 from analysis.service import api
 from components import ids
@@ -21,8 +22,8 @@ from components.figures import (
 )
 from components.page_context import error_alert, error_figure, page_context, small_n_warning
 from components.page_options import option_radio, outcome_radio
-from components.tables import fmt_num, fmt_p, frame_table
-from components.url_state import model_weights, option
+from components.tables import frame_table
+from components.url_state import option
 
 dash.register_page(__name__, path="/progression", name="Progression",
                    title="Progression · IVUS study explorer", order=2)
@@ -80,12 +81,18 @@ def _summary_block(summary, unit: str):
     return html.Div([
         frame_table(by, columns=cols, table_id="pr-summary-table"),
         html.P([
-            f"Unadjusted difference, spotty - none: {fmt_num(diff['estimate'])} {unit} "
-            f"(95% CI {fmt_num(diff['ci_low'])} to {fmt_num(diff['ci_high'])}), "
-            f"p = {fmt_p(diff['p'])} ({diff['test']}). ",
-            f"Regression (change < 0) spotty vs none: p = {fmt_p(reg['p'])} ({reg['test']}).",
+            f"Unadjusted difference, spotty - none: {format_num(diff['estimate'])} {unit} "
+            f"({format_ci(diff['ci_low'], diff['ci_high'])}), "
+            f"{format_p(diff['p'], prefix=True)} ({diff['test']}). ",
+            f"Regression (change < 0) spotty vs none: {format_p(reg['p'], prefix=True)} "
+            f"({reg['test']}).",
         ], className="method-note"),
     ])
+
+
+def _figure(res, build, present: bool):
+    """The figure of a computed result, or its message as an empty figure."""
+    return build(res.value) if res.ok else error_figure(ExplorerError(res.error), present)
 
 
 @callback(
@@ -103,44 +110,35 @@ def update(store, outcome, chart, present, means, weights):
     present = bool(present)
     try:
         c = page_context(store, present)
-        res = api.progression(c.fingerprint, c.query, outcome=outcome,
-                              weights=model_weights(means, weights))
-        if not res.ok:
-            raise ExplorerError(res.error)
     except ExplorerError as err:
         fig = error_figure(err, present)
         return fig, fig, fig, fig, error_alert(err), None
-
-    def fig_or_message(part, build):
-        value = res.get(part)
-        if value is None:
-            return error_figure(ExplorerError(res.errors.get(part, f"{part} unavailable")),
-                                present)
-        return build(value)
-
-    n = res.n
-    dist = fig_or_message(chart, lambda d: _FACTORY[chart](
-        d, outcome=outcome, footnote=c.footnote(n, _METHOD[chart]), presentation=present))
-    before = get(outcome).baseline
-    paired = fig_or_message("paired", lambda d: make_paired_figure(
-        d, variable=before, footnote=c.footnote(n, "Mean and 95% CI (t distribution) at "
-                                                   "baseline and follow-up."),
-        presentation=present))
-    summary = res.get("summary")
+    fp, q = c.fingerprint, c.query
+    dist = api.distribution(fp, q, outcome, kind=chart)
+    paired = api.paired(fp, q, outcome)
+    summary = api.progression(fp, q, outcome)
+    dose = api.dose_response(fp, q, outcome, weights=weights or "proportional",
+                             means=means or "adjusted")
+    n = dist.selection.n if dist.selection is not None else None
+    dist_fig = _figure(dist, lambda d: _FACTORY[chart](
+        d, outcome=outcome, footnote=c.footnote(dist, n, _METHOD[chart]), presentation=present),
+        present)
+    paired_fig = _figure(paired, lambda d: make_paired_figure(
+        d, variable=get(outcome).baseline, presentation=present,
+        footnote=c.footnote(paired, n, "Mean and 95% CI (t distribution) at baseline and "
+                                       "follow-up.")), present)
     reg_method = ""
-    if summary is not None:
-        r = summary.regression_test.iloc[0]
-        reg_method = (f"Regression = {get(outcome).label} < 0; spotty vs none p = "
-                      f"{fmt_p(r['p'])} ({r['test']}).")
-    regression = fig_or_message("summary", lambda s: make_regression_figure(
-        s, footnote=c.footnote(n, reg_method), presentation=present))
-    dose = fig_or_message("dose_response", lambda d: make_dose_response_figure(
-        d, outcome=outcome, adjusted=means != "raw",
-        footnote=c.footnote(d.n_used, f"{d.method}. p for trend = {fmt_p(d.p_trend)} "
-                                      f"({d.trend_test})."),
-        presentation=present))
-    table = (_summary_block(summary, get(outcome).unit) if summary is not None
-             else error_alert(ExplorerError(res.errors.get("summary", ""))))
-    return dist, paired, regression, dose, table, small_n_warning(res.n_by_group)
-
-
+    if summary.ok:
+        r = summary.value.regression_test.iloc[0]
+        reg_method = (f"Regression = {get(outcome).label} < 0; spotty vs none "
+                      f"{format_p(r['p'], prefix=True)} ({r['test']}).")
+    regression = _figure(summary, lambda s: make_regression_figure(
+        s, footnote=c.footnote(summary, n, reg_method), presentation=present), present)
+    dose_fig = _figure(dose, lambda d: make_dose_response_figure(
+        d, outcome=outcome, adjusted=means != "raw", presentation=present,
+        footnote=c.footnote(dose, d.n_used, f"{d.method}. Trend: "
+                                            f"{format_p(d.p_trend, prefix=True)} "
+                                            f"({d.trend_test}).")), present)
+    table = (_summary_block(summary.value, get(outcome).unit) if summary.ok
+             else error_alert(ExplorerError(summary.error)))
+    return dist_fig, paired_fig, regression, dose_fig, table, small_n_warning(dist.n_by_group)

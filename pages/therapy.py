@@ -7,15 +7,15 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, html
 
 from analysis.data.schema import get, outcomes
+from analysis.display import format_exact, format_p
 from analysis.errors import ExplorerError
-from analysis.selection.canonical import format_number
 from analysis.service import api
 from components import ids
 from components.figures import graph, make_continuous_interaction_figure, make_interaction_figure
 from components.page_context import error_alert, error_figure, page_context, small_n_warning
 from components.page_options import outcome_radio
-from components.tables import fmt_p, frame_table
-from components.url_state import model_weights, option
+from components.tables import frame_table
+from components.url_state import option
 
 dash.register_page(__name__, path="/therapy", name="Therapy",
                    title="Therapy interactions · IVUS study explorer", order=4)
@@ -70,57 +70,65 @@ def update(store, outcome, means, present, weights):
     if store is None or outcome not in OUTCOMES:
         raise dash.exceptions.PreventUpdate
     present = bool(present)
-    raw = means == "raw"
-    covariates = () if raw else None
+    model = {"weights": weights or "proportional", "means": means or "adjusted"}
     try:
         c = page_context(store, present)
     except ExplorerError as err:
         fig = error_figure(err, present)
         return (*(fig, fig, error_alert(err)) * len(MODIFIERS), None, None)
-    out, n_by_group = [], {}
+    out, spec, n_by_group = [], None, {}
     for flag, measure, cut_attr in MODIFIERS:
-        res = api.therapy(c.fingerprint, c.query, outcome=outcome, modifier=flag,
-                          covariates=covariates, weights=model_weights(means, weights))
-        if not res.ok:
-            err = ExplorerError(res.error)
+        inter = api.interaction(c.fingerprint, c.query, outcome, flag, **model)
+        cont = api.continuous_interaction(c.fingerprint, c.query, outcome, flag, **model)
+        if inter.selection is None:
+            err = ExplorerError(inter.error)
             out += [error_figure(err, present), error_figure(err, present), error_alert(err)]
             continue
-        n_by_group = res.n_by_group
-        cut = getattr(c.spec, cut_attr)
+        spec, n_by_group = inter.selection.spec, inter.n_by_group
+        cut = getattr(spec, cut_attr)
         var = get(measure)
-        mod_label = f"{var.label} therapy (intensive: < {format_number(cut)} {var.unit})"
-        inter, cont = res.get("interaction"), res.get("continuous")
-        if inter is None:
-            err = ExplorerError(res.errors.get("interaction", "interaction unavailable"))
-            out += [error_figure(err, present)]
+        mod_label = f"{var.label} therapy (intensive: < {format_exact(cut)} {var.unit})"
+        if inter.ok:
+            out.append(_cells_figure(c, inter, outcome, mod_label, present))
+            effects = _effects(inter.value, var.label, flag)
+        else:
+            err = ExplorerError(inter.error)
+            out.append(error_figure(err, present))
             effects = error_alert(err)
-        else:
-            method = (f"{inter.method}. Interaction p = {fmt_p(inter.p_interaction)} "
-                      f"({inter.interaction_test}).")
-            out.append(make_interaction_figure(inter, outcome=outcome, modifier_label=mod_label,
-                                               footnote=c.footnote(inter.n_used, method),
-                                               presentation=present))
-            effects = html.Div([
-                html.P(f"Group × {var.label} therapy interaction: p = "
-                       f"{fmt_p(inter.p_interaction)} ({inter.interaction_test}).",
-                       className="fw-semibold"),
-                frame_table(inter.simple_effects, table_id=f"th-effects-table-{flag}",
-                            columns={"effect": "Effect", "within": "Within",
-                                     "contrast": "Contrast", "estimate": "Estimate",
-                                     "ci_low": "95% CI low", "ci_high": "95% CI high",
-                                     "p": "p", "test": "Test"}),
-            ])
-        if cont is None:
-            out.append(error_figure(ExplorerError(res.errors.get("continuous", "unavailable")),
-                                    present))
-        else:
-            method = (f"{cont.method}. Interaction p = {fmt_p(cont.p_interaction)} "
-                      f"({cont.interaction_test}).")
+        if cont.ok:
+            method = (f"{cont.value.method}. Interaction "
+                      f"{format_p(cont.value.p_interaction, prefix=True)} "
+                      f"({cont.value.interaction_test}).")
             out.append(make_continuous_interaction_figure(
-                cont, outcome=outcome, modifier=measure, cut=cut,
-                footnote=c.footnote(cont.n_used, method), presentation=present))
+                cont.value, outcome=outcome, modifier=measure, cut=cut,
+                footnote=c.footnote(cont, cont.value.n_used, method), presentation=present))
+        else:
+            out.append(error_figure(ExplorerError(cont.error), present))
         out.append(effects)
-    cuts = (f"Cut-points for intensive therapy: LDL-C < {format_number(c.spec.ldl_cut)} mg/dl, "
-            f"SBP < {format_number(c.spec.sbp_cut)} mmHg. Move them with the cut-point sliders "
-            "in the filter panel; they are part of the link.")
+    cuts = None
+    if spec is not None:
+        cuts = (f"Cut-points for intensive therapy: LDL-C < {format_exact(spec.ldl_cut)} mg/dl, "
+                f"SBP < {format_exact(spec.sbp_cut)} mmHg. Move them with the cut-point "
+                "sliders in the filter panel; they are part of the link.")
     return (*out, cuts, small_n_warning(n_by_group))
+
+
+def _cells_figure(c, inter, outcome: str, mod_label: str, present: bool):
+    fit = inter.value
+    method = (f"{fit.method}. Interaction {format_p(fit.p_interaction, prefix=True)} "
+              f"({fit.interaction_test}).")
+    return make_interaction_figure(fit, outcome=outcome, modifier_label=mod_label,
+                                   footnote=c.footnote(inter, fit.n_used, method),
+                                   presentation=present)
+
+
+def _effects(fit, label: str, flag: str) -> html.Div:
+    return html.Div([
+        html.P(f"Group × {label} therapy interaction: "
+               f"{format_p(fit.p_interaction, prefix=True)} ({fit.interaction_test}).",
+               className="fw-semibold"),
+        frame_table(fit.simple_effects, table_id=f"th-effects-table-{flag}",
+                    columns={"effect": "Effect", "within": "Within", "contrast": "Contrast",
+                             "estimate": "Estimate", "ci_low": "95% CI low",
+                             "ci_high": "95% CI high", "p": "p", "test": "Test"}),
+    ])

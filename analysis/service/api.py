@@ -1,220 +1,127 @@
-"""Cached entry points: what the pages and notebooks call.
+"""Cached entry points: one per analysis, what the pages and notebooks call.
 
 Every entry point takes ``(fingerprint, query, *options)``: the fingerprint of a
 registered dataset (:mod:`analysis.data.registry`), a filter query string
-(:meth:`analysis.selection.filters.FilterSpec.to_query` syntax) and hashable options. It
-fetches the dataset itself, applies the filters and runs the statistics, so its
-result can be cached safely (no DataFrame ever becomes a key).
+(:meth:`analysis.selection.filters.FilterSpec.to_query` syntax) and hashable options.
+It fetches the dataset itself, applies the filters and runs one analysis, so its
+result can be cached safely (no DataFrame ever becomes a key). A page composes the
+entries it needs.
 
-Results are :class:`ApiResult` objects: frozen, picklable, holding the attrition
-table, the group sizes and one result object per analysis ("part"). Errors are
-returned, never raised, so a page can show the message:
+Each answers with a :class:`~analysis.service.results.Computed`: ``.value`` is the
+analysis result (for example an ``AncovaResult``), ``.selection`` the patients it ran
+on (filters in words, attrition, n per group). Errors are returned, never raised:
 
-* a bad query, an unknown dataset or an invalid option -> :attr:`ApiResult.error`
-  is set and no part is computed (this answer is not cached: the dataset may be
-  registered a moment later);
-* an analysis that cannot run on this selection (:class:`AnalysisError`, e.g. a
-  group too small) -> that part is missing and :attr:`ApiResult.errors` holds its
-  message; the other parts are still computed (this answer is cached, because the
-  same inputs give the same message).
+* a bad query, an unknown dataset or an invalid option -> ``.selection`` is ``None``
+  and ``.error`` says why (not cached: the dataset may be registered a moment later);
+* an analysis that cannot run on this selection (a group too small, ...) ->
+  ``.value`` is ``None`` and ``.error`` says why (cached: same inputs, same message).
 
-Lists given as options (as Dash callbacks deliver them) are turned into tuples.
+The filter query is parsed once per process and query string; the canonical query
+is what the cache keys hold. The model rules (raw means fit no covariates, the
+weighting, the default covariates) live in :mod:`analysis.service.model_options`.
 
 From a notebook::
 
-    from analysis.service import api
-
-    from analysis.data import registry
+    from analysis import api, registry
     from analysis.data.loader import load_dataset
 
     fp = registry.register(load_dataset("my_cohort.csv", "my_mapping.toml"))
-    res = api.comparison(fp, "age=50-70&sex=male", "delta_pav")
-    res.attrition, res["ancova"].ls_means, res["subgroups"].table, res.messages()
+    res = api.ancova(fp, "age=50-70&sex=male", "delta_pav")
+    res.value.ls_means, res.selection.attrition, res.error
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import pandas as pd
 
-from analysis.data.schema import VARIABLES, outcomes
+from analysis.data import registry
+from analysis.data.loader import Provenance
+from analysis.data.schema import VARIABLES
 from analysis.errors import AnalysisError, ExplorerError
+from analysis.selection.domain import FilterDomain, domain_from_frame
 from analysis.selection.filters import ATTRITION_COLUMNS, FilterResult, FilterSpec, apply_filters
 from analysis.service import cache
+from analysis.service.model_options import (
+    THERAPY_MODIFIERS,
+    check_modifier,
+    check_outcome,
+    model_options,
+)
+from analysis.service.results import Computed, Selection
 from analysis.stats import distributions
-from analysis.stats.linear.dose_response import dose_response
-from analysis.stats.linear.interactions import continuous_interaction, interaction
-from analysis.stats.linear.models import ancova
-from analysis.stats.linear.subgroups import subgroup_effects
-from analysis.stats.progression import progression_summary
-from analysis.stats.table_one import table_one
+from analysis.stats.linear.dose_response import DoseResponseResult
+from analysis.stats.linear.dose_response import dose_response as _dose_response
+from analysis.stats.linear.interactions import ContinuousInteractionResult, InteractionResult
+from analysis.stats.linear.interactions import continuous_interaction as _continuous
+from analysis.stats.linear.interactions import interaction as _interaction
+from analysis.stats.linear.models import AncovaResult
+from analysis.stats.linear.models import ancova as _ancova
+from analysis.stats.linear.subgroups import SubgroupResult
+from analysis.stats.linear.subgroups import subgroup_effects as _subgroups
+from analysis.stats.progression import ProgressionSummary, progression_summary
+from analysis.stats.table_one import TableOneResult
+from analysis.stats.table_one import table_one as _table_one
 
-#: Therapy flag -> the continuous measurement behind it.
-THERAPY_MODIFIERS: dict[str, str] = {"ldl_intensive": "ldl_c", "sbp_intensive": "sbp"}
-#: ANCOVA weighting options.
-WEIGHTS: tuple[str, ...] = ("proportional", "equal")
+T = TypeVar("T")
 #: Filtered frames kept in this process (they are never put in the shared cache).
 LOCAL_FRAMES = 4
+#: Parsed filter queries kept in this process.
+LOCAL_QUERIES = 256
 
 
-@dataclass(frozen=True)
-class ApiResult:
-    """What an entry point returns.
-
-    Attributes
-    ----------
-    entry : str
-        Entry point name (``"overview"``, ...).
-    fingerprint : str
-        Dataset fingerprint.
-    query : str
-        Canonical filter query actually used.
-    filters : tuple of str
-        :meth:`FilterSpec.describe` lines (for footnotes and downloads).
-    data_label : str
-        Provenance label of the dataset (the simulated-data label or ``""``).
-    options : tuple of (name, value)
-        The options of the call.
-    attrition : DataFrame or None
-        :func:`analysis.selection.filters.apply_filters` attrition (for :func:`overview` with a
-        final ``"model"`` step: the complete cases of the ANCOVA).
-    n_by_group : dict
-        Patients left per included calcification group.
-    parts : dict
-        Analysis name -> result object (see each entry point).
-    errors : dict
-        Analysis name -> message, for parts that could not be computed.
-    error : str or None
-        Set when nothing could be computed (bad query, unknown dataset, bad option).
-    """
-
-    entry: str
-    fingerprint: str
-    query: str
-    filters: tuple[str, ...] = ()
-    data_label: str = ""
-    options: tuple[tuple[str, Any], ...] = ()
-    attrition: pd.DataFrame | None = None
-    n_by_group: dict[str, int] = field(default_factory=dict)
-    parts: dict[str, Any] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        """True when there is no top-level error (parts may still have failed)."""
-        return self.error is None
-
-    @property
-    def n(self) -> int:
-        """Patients in the selection."""
-        return int(sum(self.n_by_group.values()))
-
-    def get(self, name: str, default: Any = None) -> Any:
-        """A part, or ``default`` when it is absent (see :attr:`errors`)."""
-        return self.parts.get(name, default)
-
-    def __getitem__(self, name: str) -> Any:
-        return self.parts[name]
-
-    def messages(self) -> list[str]:
-        """Every error message, top-level first (for an alert on the page)."""
-        out = [self.error] if self.error else []
-        return out + [f"{name}: {msg}" for name, msg in self.errors.items()]
+# --------------------------------------------------------------------------- plumbing
+@cache.local_memo(LOCAL_QUERIES)
+def _parsed(query: str) -> tuple[FilterSpec, str]:
+    spec = FilterSpec.from_query(query)
+    return spec, spec.to_query()
 
 
-# --------------------------------------------------------------------------- helpers
-def _registry_get(fingerprint: str):
-    from analysis import registry  # imported here: the registry loads data lazily
-
-    return registry.get(fingerprint)
+def canonical_query(query: str | None) -> str:
+    """The canonical form of a filter query (raises FilterSpecError when it is bad)."""
+    return _parsed(str(query or ""))[1]
 
 
-@functools.lru_cache(maxsize=LOCAL_FRAMES)
-def _selection(fingerprint: str, query: str) -> tuple[FilterResult, str]:
-    """(filter result, data label) for a canonical query; kept in this process only."""
-    dataset = _registry_get(fingerprint)
-    result = apply_filters(dataset.frame, FilterSpec.from_query(query))
+@cache.local_memo(LOCAL_FRAMES)
+def _selected(fingerprint: str, query: str) -> tuple[FilterResult, Selection]:
+    """(filter result, selection summary) of a canonical query, in this process only."""
+    dataset = registry.ensure(fingerprint)
+    spec = _parsed(query)[0]
+    result = apply_filters(dataset.frame, spec)
     label = getattr(getattr(dataset, "provenance", None), "label", "") or ""
-    return result, label
+    selection = Selection(fingerprint=fingerprint, query=query, spec=spec,
+                          filters=tuple(spec.describe()), data_label=label,
+                          attrition=result.attrition, n_by_group=dict(result.n_by_group))
+    return result, selection
 
 
-def _canonical(query: str | None) -> str:
-    return FilterSpec.from_query(query).to_query()
-
-
-def _options(**kwargs: Any) -> tuple[tuple[str, Any], ...]:
-    return tuple(kwargs.items())
-
-
-def _tuple(value: Any) -> Any:
-    """Lists (from Dash) to tuples; strings and None as they are."""
-    if isinstance(value, list | tuple):
-        return tuple(value)
-    return value
-
-
-def _check_outcome(outcome: Any) -> str:
-    names = [v.name for v in outcomes()]
-    if outcome not in names:
-        raise AnalysisError(f"unknown outcome {outcome!r}; choose one of {', '.join(names)}")
-    return outcome
-
-
-def _check_weights(weights: Any) -> str:
-    if weights not in WEIGHTS:
-        raise AnalysisError(f"unknown weighting {weights!r}; choose one of {', '.join(WEIGHTS)}")
-    return weights
-
-
-def _check_covariates(covariates: Any) -> tuple[str, ...] | None:
-    if covariates is None:
-        return None
-    covariates = (covariates,) if isinstance(covariates, str) else tuple(covariates)
-    unknown = [c for c in covariates if c not in VARIABLES]
-    if unknown:
-        raise AnalysisError(
-            f"unknown covariate {unknown[0]!r}; use names of the data dictionary")
-    return covariates
-
-
-def _base(entry: str, fingerprint: str, query: str,
-          options: tuple[tuple[str, Any], ...]) -> tuple[FilterResult, dict[str, Any]]:
-    selected, label = _selection(fingerprint, query)
-    fields = {
-        "entry": entry, "fingerprint": fingerprint, "query": query,
-        "filters": tuple(selected.spec.describe()), "data_label": label, "options": options,
-        "attrition": selected.attrition, "n_by_group": dict(selected.n_by_group),
-    }
-    return selected, fields
-
-
-def _run(parts: dict[str, Any], errors: dict[str, str], name: str,
-         fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Compute one part; an AnalysisError becomes a message in ``errors``."""
+def _compute(entry: str, fingerprint: str, query: str, options: dict[str, Any],
+             fn: Callable[..., T], *args: Any, **kwargs: Any) -> Computed[T]:
+    """Run one analysis on the selected rows; an AnalysisError becomes the message."""
+    selected, selection = _selected(fingerprint, query)
+    opts = tuple(options.items())
     try:
-        parts[name] = fn(*args, **kwargs)
+        value = fn(selected.frame, *args, **kwargs)
     except AnalysisError as err:
-        errors[name] = str(err)
-    return parts.get(name)
+        return Computed(entry, selection, opts, error=str(err))
+    return Computed(entry, selection, opts, value=value)
 
 
-def _guard(entry: str) -> Callable[[Callable[..., ApiResult]], Callable[..., ApiResult]]:
-    """Turn project errors raised before the cached computation into a result."""
+def _guard(entry: str) -> Callable[[Callable[..., Computed]], Callable[..., Computed]]:
+    """Project errors raised before the computation (bad query, unknown dataset, bad
+    option) become a result with no selection."""
 
-    def decorate(fn: Callable[..., ApiResult]) -> Callable[..., ApiResult]:
+    def decorate(fn: Callable[..., Computed]) -> Callable[..., Computed]:
         @functools.wraps(fn)
         def wrapper(fingerprint: str, query: str | None = "", *args: Any,
-                    **kwargs: Any) -> ApiResult:
+                    **kwargs: Any) -> Computed:
             try:
-                return fn(fingerprint, query, *args, **kwargs)
+                return fn(str(fingerprint), canonical_query(query), *args, **kwargs)
             except ExplorerError as err:
-                return ApiResult(entry=entry, fingerprint=str(fingerprint),
-                                 query=str(query or ""), error=str(err))
+                return Computed(entry, None, error=str(err))
 
         return wrapper
 
@@ -222,9 +129,8 @@ def _guard(entry: str) -> Callable[[Callable[..., ApiResult]], Callable[..., Api
 
 
 def clear() -> None:
-    """Empty the shared cache and this process's filtered-frame cache."""
+    """Empty the shared cache and this process's memos (filtered frames, queries)."""
     cache.clear()
-    _selection.cache_clear()
 
 
 # --------------------------------------------------------------------------- selection
@@ -238,27 +144,200 @@ def filtered_frame(fingerprint: str, query: str | None = "") -> pd.DataFrame:
     FilterSpecError
         Bad query. The registry's error for an unknown fingerprint is raised as is.
     """
-    selected, _label = _selection(fingerprint, _canonical(query))
+    selected, _selection = _selected(fingerprint, canonical_query(query))
     return selected.frame.copy(deep=False)
 
 
 @_guard("selection")
-def selection(fingerprint: str, query: str | None = "") -> ApiResult:
-    """Attrition and group sizes of a selection (no statistics).
-
-    Parts: none. Use :attr:`ApiResult.attrition` and :attr:`ApiResult.n_by_group`.
-    """
-    return _selection_cached(fingerprint, _canonical(query))
-
-
 @cache.memoize("api.selection")
-def _selection_cached(fingerprint: str, query: str) -> ApiResult:
-    _selected, fields = _base("selection", fingerprint, query, ())
-    return ApiResult(**fields)
+def selection(fingerprint: str, query: str) -> Computed[Selection]:
+    """Attrition and group sizes of a selection; ``.value`` is the :class:`Selection`."""
+    _selected_rows, sel = _selected(fingerprint, query)
+    return Computed("selection", sel, value=sel)
 
 
-# --------------------------------------------------------------------------- overview
-def model_attrition(attrition: pd.DataFrame, ancova_result: Any, outcome: str) -> pd.DataFrame:
+def provenance(fingerprint: str) -> Provenance:
+    """Where the dataset came from (source file name, rows, mapping, label)."""
+    return registry.ensure(fingerprint).provenance
+
+
+@cache.memoize("api.filter_domain")
+def filter_domain(fingerprint: str) -> FilterDomain:
+    """Slider bounds and checklist values of a dataset (raises for an unknown one)."""
+    return domain_from_frame(registry.ensure(fingerprint).frame)
+
+
+# --------------------------------------------------------------------------- descriptive
+@_guard("table_one")
+@cache.memoize("api.table_one")
+def table_one(fingerprint: str, query: str) -> Computed[TableOneResult]:
+    """Table 1 of the selection (:func:`analysis.stats.table_one.table_one`)."""
+    return _compute("table_one", fingerprint, query, {}, _table_one)
+
+
+@_guard("progression_summary")
+def progression(fingerprint: str, query: str, outcome: str = "delta_pav"
+                ) -> Computed[ProgressionSummary]:
+    """Change by group: n, mean, SD, quartiles, test of change, % regression."""
+    return _progression(fingerprint, query, check_outcome(outcome))
+
+
+@cache.memoize("api.progression")
+def _progression(fingerprint: str, query: str, outcome: str) -> Computed[ProgressionSummary]:
+    return _compute("progression_summary", fingerprint, query, {"outcome": outcome},
+                    progression_summary, outcome)
+
+
+#: Distribution summaries computed on the server (a response stays small at any n).
+DISTRIBUTIONS: dict[str, Callable[..., pd.DataFrame]] = {
+    "histogram": distributions.histogram, "box": distributions.box_summary,
+    "kde": distributions.kde, "ecdf": distributions.ecdf,
+}
+
+
+@_guard("distribution")
+def distribution(fingerprint: str, query: str, outcome: str = "delta_pav",
+                 kind: str = "histogram", bins: int = 30) -> Computed[pd.DataFrame]:
+    """A server-side distribution summary of ``outcome`` by group.
+
+    ``kind`` is ``"histogram"`` (``bins`` from 1 to 500), ``"box"``, ``"kde"`` or
+    ``"ecdf"``.
+    """
+    if kind not in DISTRIBUTIONS:
+        raise AnalysisError(f"unknown distribution {kind!r}; choose one of "
+                            f"{', '.join(DISTRIBUTIONS)}")
+    if isinstance(bins, bool) or not isinstance(bins, int) or not 1 <= bins <= 500:
+        raise AnalysisError(f"bins must be a whole number from 1 to 500, not {bins!r}")
+    return _distribution(fingerprint, query, check_outcome(outcome), kind,
+                         bins if kind == "histogram" else 0)
+
+
+@cache.memoize("api.distribution")
+def _distribution(fingerprint: str, query: str, outcome: str, kind: str,
+                  bins: int) -> Computed[pd.DataFrame]:
+    kwargs = {"bins": bins} if kind == "histogram" else {}
+    return _compute(kind, fingerprint, query, {"outcome": outcome, "kind": kind, **kwargs},
+                    DISTRIBUTIONS[kind], outcome, **kwargs)
+
+
+@_guard("paired")
+def paired(fingerprint: str, query: str, outcome: str = "delta_pav") -> Computed[pd.DataFrame]:
+    """Baseline and follow-up means (95% CI) of the measurement behind ``outcome``."""
+    return _paired(fingerprint, query, check_outcome(outcome))
+
+
+@cache.memoize("api.paired")
+def _paired(fingerprint: str, query: str, outcome: str) -> Computed[pd.DataFrame]:
+    before = VARIABLES[outcome].baseline or ""
+    after = before.replace("_baseline", "_followup")
+    return _compute("paired", fingerprint, query, {"outcome": outcome},
+                    distributions.paired_summary, before, after)
+
+
+# --------------------------------------------------------------------------- models
+@_guard("ancova")
+def ancova(fingerprint: str, query: str, outcome: str = "delta_pav",
+           covariates: Any = None, weights: str = "proportional", means: str = "adjusted",
+           diagnostics: bool = True) -> Computed[AncovaResult]:
+    """Adjusted comparison of the groups (:func:`analysis.stats.linear.models.ancova`).
+
+    ``covariates=None`` is the default adjustment; ``means="raw"`` fits none.
+    """
+    covs, w = model_options(means, covariates, weights)
+    return _ancova_cached(fingerprint, query, check_outcome(outcome), covs, w, bool(diagnostics))
+
+
+@cache.memoize("api.ancova")
+def _ancova_cached(fingerprint: str, query: str, outcome: str,
+                   covariates: tuple[str, ...] | None, weights: str,
+                   diagnostics: bool) -> Computed[AncovaResult]:
+    return _compute("ancova", fingerprint, query,
+                    {"outcome": outcome, "covariates": covariates, "weights": weights},
+                    _ancova, outcome, covar=covariates, weights=weights,
+                    diagnostics=diagnostics)
+
+
+@_guard("subgroups")
+def subgroups(fingerprint: str, query: str, outcome: str = "delta_pav", covariates: Any = None,
+              weights: str = "proportional", means: str = "adjusted") -> Computed[SubgroupResult]:
+    """The spotty - none difference within each subgroup, with interaction p."""
+    covs, w = model_options(means, covariates, weights)
+    return _subgroups_cached(fingerprint, query, check_outcome(outcome), covs, w)
+
+
+@cache.memoize("api.subgroups")
+def _subgroups_cached(fingerprint: str, query: str, outcome: str,
+                      covariates: tuple[str, ...] | None, weights: str) -> Computed[SubgroupResult]:
+    return _compute("subgroups", fingerprint, query,
+                    {"outcome": outcome, "covariates": covariates, "weights": weights},
+                    _subgroups, outcome, covar=covariates, weights=weights)
+
+
+@_guard("dose_response")
+def dose_response(fingerprint: str, query: str, outcome: str = "delta_pav",
+                  weights: str = "proportional",
+                  means: str = "adjusted") -> Computed[DoseResponseResult]:
+    """Outcome by number of spotty deposits (raw and adjusted means, trend test).
+
+    Both kinds of means are computed; ``means="raw"`` only says the weighting of the
+    adjusted ones is not shown, so the default weighting is used (one cache entry).
+    """
+    _covs, w = model_options(means, None, weights)
+    return _dose_cached(fingerprint, query, check_outcome(outcome), w)
+
+
+@cache.memoize("api.dose_response")
+def _dose_cached(fingerprint: str, query: str, outcome: str,
+                 weights: str) -> Computed[DoseResponseResult]:
+    return _compute("dose_response", fingerprint, query,
+                    {"outcome": outcome, "weights": weights},
+                    _dose_response, outcome, weights=weights)
+
+
+@_guard("interaction")
+def interaction(fingerprint: str, query: str, outcome: str = "delta_pav",
+                modifier: str = "ldl_intensive", covariates: Any = None,
+                weights: str = "proportional", means: str = "adjusted"
+                ) -> Computed[InteractionResult]:
+    """Group x therapy-intensity flag (cut-point from the query's ``ldl_cut``/``sbp_cut``)."""
+    covs, w = model_options(means, covariates, weights)
+    return _interaction_cached(fingerprint, query, check_outcome(outcome),
+                               check_modifier(modifier), covs, w)
+
+
+@cache.memoize("api.interaction")
+def _interaction_cached(fingerprint: str, query: str, outcome: str, modifier: str,
+                        covariates: tuple[str, ...] | None,
+                        weights: str) -> Computed[InteractionResult]:
+    return _compute("interaction", fingerprint, query,
+                    {"outcome": outcome, "modifier": modifier, "covariates": covariates,
+                     "weights": weights},
+                    _interaction, outcome, modifier, covar=covariates, weights=weights)
+
+
+@_guard("continuous_interaction")
+def continuous_interaction(fingerprint: str, query: str, outcome: str = "delta_pav",
+                           modifier: str = "ldl_intensive", covariates: Any = None,
+                           weights: str = "proportional", means: str = "adjusted"
+                           ) -> Computed[ContinuousInteractionResult]:
+    """Group x the measurement behind a therapy flag (LDL-C or SBP), as a linear term."""
+    covs, w = model_options(means, covariates, weights)
+    return _continuous_cached(fingerprint, query, check_outcome(outcome),
+                              THERAPY_MODIFIERS[check_modifier(modifier)], covs, w)
+
+
+@cache.memoize("api.continuous_interaction")
+def _continuous_cached(fingerprint: str, query: str, outcome: str, measure: str,
+                       covariates: tuple[str, ...] | None,
+                       weights: str) -> Computed[ContinuousInteractionResult]:
+    return _compute("continuous_interaction", fingerprint, query,
+                    {"outcome": outcome, "modifier": measure, "covariates": covariates,
+                     "weights": weights},
+                    _continuous, outcome, measure, covar=covariates, weights=weights)
+
+
+# --------------------------------------------------------------------------- composition
+def model_attrition(attrition: pd.DataFrame, fit: AncovaResult, outcome: str) -> pd.DataFrame:
     """Attrition with a final ``"model"`` step: the complete cases of the ANCOVA.
 
     Patients of the compared groups (none, spotty) left out of the model for a
@@ -266,184 +345,24 @@ def model_attrition(attrition: pd.DataFrame, ancova_result: Any, outcome: str) -
     groups (when included by the filter) are excluded without a missing value.
     """
     last = attrition.iloc[-1]
-    n_used = int(ancova_result.n_used)
-    ls = ancova_result.ls_means.set_index("level")["n"]
-    n_none = int(ls.get("none", 0))
-    n_spotty = int(ls.get("spotty", 0))
+    n_used = int(fit.n_used)
+    ls = fit.ls_means.set_index("level")["n"]
     in_comparison = int(last["n_none"]) + int(last["n_spotty"])
-    label = VARIABLES[outcome].label
-    covs = ", ".join(VARIABLES[c].label if c in VARIABLES else c
-                     for c in ancova_result.covariates)
+    covs = ", ".join(VARIABLES[c].label if c in VARIABLES else c for c in fit.covariates)
     row = {
         "step": "model",
-        "description": (f"Complete cases for the ANCOVA of {label} "
-                        f"(outcome, group and covariates: {covs})"),
+        "description": (f"Complete cases for the ANCOVA of {VARIABLES[outcome].label} "
+                        f"(outcome, group and covariates: {covs or 'none'})"),
         "n": n_used, "n_excluded": int(last["n"]) - n_used,
         "n_excluded_missing": in_comparison - n_used, "n_missing_kept": 0,
-        "n_none": n_none, "n_spotty": n_spotty,
+        "n_none": int(ls.get("none", 0)), "n_spotty": int(ls.get("spotty", 0)),
     }
     return pd.concat([attrition, pd.DataFrame([row], columns=ATTRITION_COLUMNS)],
                      ignore_index=True)
 
 
-@_guard("overview")
-def overview(fingerprint: str, query: str | None = "", outcome: str = "delta_pav",
-             weights: str = "proportional") -> ApiResult:
-    """Headline numbers: group sizes, attrition and the adjusted comparison.
-
-    Parts: ``"ancova"`` (:class:`analysis.stats.linear.models.AncovaResult`, default covariates,
-    LS means with ``weights``). The attrition ends with a ``"model"`` step
-    (complete cases of that ANCOVA) when the model could be fitted.
-    """
-    return _overview(fingerprint, _canonical(query), _check_outcome(outcome),
-                     _check_weights(weights))
-
-
-@cache.memoize("api.overview")
-def _overview(fingerprint: str, query: str, outcome: str,
-              weights: str = "proportional") -> ApiResult:
-
-    selected, fields = _base("overview", fingerprint, query,
-                             _options(outcome=outcome, weights=weights))
-    parts: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-    fit = _run(parts, errors, "ancova", ancova, selected.frame, outcome, weights=weights)
-    if fit is not None:
-        fields["attrition"] = model_attrition(selected.attrition, fit, outcome)
-    return ApiResult(**fields, parts=parts, errors=errors)
-
-
-# --------------------------------------------------------------------------- baseline
-@_guard("baseline_table")
-def baseline_table(fingerprint: str, query: str | None = "") -> ApiResult:
-    """Table 1 of the selection. Parts: ``"table_one"`` (TableOneResult)."""
-    return _baseline_table(fingerprint, _canonical(query))
-
-
-@cache.memoize("api.baseline_table")
-def _baseline_table(fingerprint: str, query: str) -> ApiResult:
-
-    selected, fields = _base("baseline_table", fingerprint, query, ())
-    parts: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-    _run(parts, errors, "table_one", table_one, selected.frame)
-    return ApiResult(**fields, parts=parts, errors=errors)
-
-
-# --------------------------------------------------------------------------- progression
-def _paired_columns(outcome: str) -> tuple[str, str]:
-    before = VARIABLES[outcome].baseline or ""
-    return before, before.replace("_baseline", "_followup")
-
-
-@_guard("progression")
-def progression(fingerprint: str, query: str | None = "", outcome: str = "delta_pav",
-                bins: int = 30, weights: str = "proportional") -> ApiResult:
-    """Progression of ``outcome`` by group.
-
-    Parts: ``"summary"`` (ProgressionSummary), ``"histogram"``, ``"box"``, ``"kde"``,
-    ``"ecdf"`` (server-side distribution summaries), ``"paired"`` (baseline and
-    follow-up means), ``"ancova"`` (LS means, default model, without the diagnostics
-    table: those are on :func:`comparison`), ``"dose_response"``. ``weights`` is the
-    LS-mean weighting of both models.
-    """
-    if isinstance(bins, bool) or not isinstance(bins, int) or not 1 <= bins <= 500:
-        raise AnalysisError(f"bins must be a whole number from 1 to 500, not {bins!r}")
-    return _progression(fingerprint, _canonical(query), _check_outcome(outcome), bins,
-                        _check_weights(weights))
-
-
-@cache.memoize("api.progression")
-def _progression(fingerprint: str, query: str, outcome: str, bins: int,
-                 weights: str = "proportional") -> ApiResult:
-
-    selected, fields = _base("progression", fingerprint, query,
-                             _options(outcome=outcome, bins=bins, weights=weights))
-    data = selected.frame
-    parts: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-    _run(parts, errors, "summary", progression_summary, data, outcome)
-    _run(parts, errors, "histogram", distributions.histogram, data, outcome, bins=bins)
-    _run(parts, errors, "box", distributions.box_summary, data, outcome)
-    _run(parts, errors, "kde", distributions.kde, data, outcome)
-    _run(parts, errors, "ecdf", distributions.ecdf, data, outcome)
-    before, after = _paired_columns(outcome)
-    _run(parts, errors, "paired", distributions.paired_summary, data, before, after)
-    _run(parts, errors, "ancova", ancova, data, outcome, weights=weights, diagnostics=False)
-    _run(parts, errors, "dose_response", dose_response, data, outcome, weights=weights)
-    return ApiResult(**fields, parts=parts, errors=errors)
-
-
-# --------------------------------------------------------------------------- comparison
-@_guard("comparison")
-def comparison(fingerprint: str, query: str | None = "", outcome: str = "delta_pav",
-               covariates: Sequence[str] | None = None,
-               weights: str = "proportional", subgroups: bool = True) -> ApiResult:
-    """Adjusted comparison and subgroup effects.
-
-    ``covariates=None`` uses :func:`analysis.data.schema.default_covariates`; ``()`` fits
-    the unadjusted model. Parts: ``"ancova"`` (AncovaResult), ``"subgroups"``
-    (SubgroupResult; left out when ``subgroups=False``, the costly part).
-    """
-    return _comparison(fingerprint, _canonical(query), _check_outcome(outcome),
-                       _check_covariates(_tuple(covariates)), _check_weights(weights),
-                       bool(subgroups))
-
-
-@cache.memoize("api.comparison")
-def _comparison(fingerprint: str, query: str, outcome: str,
-                covariates: tuple[str, ...] | None, weights: str,
-                subgroups: bool = True) -> ApiResult:
-
-    selected, fields = _base("comparison", fingerprint, query, _options(
-        outcome=outcome, covariates=covariates, weights=weights, subgroups=subgroups))
-    data = selected.frame
-    parts: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-    _run(parts, errors, "ancova", ancova, data, outcome, covar=covariates, weights=weights)
-    if subgroups:
-        _run(parts, errors, "subgroups", subgroup_effects, data, outcome, covar=covariates,
-             weights=weights)
-    return ApiResult(**fields, parts=parts, errors=errors)
-
-
-# --------------------------------------------------------------------------- therapy
-@_guard("therapy")
-def therapy(fingerprint: str, query: str | None = "", outcome: str = "delta_pav",
-            modifier: str = "ldl_intensive", covariates: Sequence[str] | None = None,
-            weights: str = "proportional") -> ApiResult:
-    """Does the group difference depend on therapy intensity?
-
-    ``modifier`` is ``"ldl_intensive"`` or ``"sbp_intensive"`` (computed with the
-    query's ``ldl_cut`` / ``sbp_cut``). Parts: ``"interaction"`` (InteractionResult,
-    group x therapy flag) and ``"continuous"`` (ContinuousInteractionResult, group x
-    the measured LDL-C or SBP); both use ``weights`` for the reference grid.
-    """
-    if modifier not in THERAPY_MODIFIERS:
-        raise AnalysisError(f"unknown therapy modifier {modifier!r}; choose one of "
-                            f"{', '.join(THERAPY_MODIFIERS)}")
-    return _therapy(fingerprint, _canonical(query), _check_outcome(outcome), modifier,
-                    _check_covariates(_tuple(covariates)), _check_weights(weights))
-
-
-@cache.memoize("api.therapy")
-def _therapy(fingerprint: str, query: str, outcome: str, modifier: str,
-             covariates: tuple[str, ...] | None, weights: str) -> ApiResult:
-
-    selected, fields = _base("therapy", fingerprint, query, _options(
-        outcome=outcome, modifier=modifier, covariates=covariates, weights=weights))
-    data = selected.frame
-    parts: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-    _run(parts, errors, "interaction", interaction, data, outcome, modifier,
-         covar=covariates, weights=weights)
-    _run(parts, errors, "continuous", continuous_interaction, data, outcome,
-         THERAPY_MODIFIERS[modifier], covar=covariates, weights=weights)
-    return ApiResult(**fields, parts=parts, errors=errors)
-
-
 __all__ = [
-    "ApiResult", "THERAPY_MODIFIERS", "WEIGHTS", "baseline_table", "clear",
-    "comparison", "filtered_frame", "model_attrition", "overview", "progression",
-    "selection", "therapy",
+    "DISTRIBUTIONS", "ancova", "canonical_query", "clear", "continuous_interaction",
+    "distribution", "dose_response", "filter_domain", "filtered_frame", "interaction",
+    "model_attrition", "paired", "provenance", "progression", "selection", "subgroups", "table_one",
 ]

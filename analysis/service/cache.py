@@ -56,6 +56,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 _lock = threading.Lock()
 _backend: BaseCache | None = None
 _warned: set[str] = set()
+_local_memos: list = []  # functools.lru_cache wrappers of local_memo(), emptied by clear()
 _version: str | None = None
 #: After a backend failure, skip the backend until this time (monotonic seconds).
 RETRY_AFTER_S = 30.0
@@ -119,11 +120,29 @@ def get_cache() -> BaseCache:
 
 
 def clear() -> None:
-    """Drop every entry (with Redis, only keys with :data:`KEY_PREFIX`)."""
+    """Drop every entry (with Redis, only keys with :data:`KEY_PREFIX`) and every
+    process-local memo (:func:`local_memo`)."""
+    for memo in _local_memos:
+        memo.cache_clear()
     try:
         get_cache().clear()
     except Exception as err:  # noqa: BLE001 - a cache failure must not break callers
         _warn_once("clear", err)
+
+
+def local_memo(maxsize: int) -> Callable[[F], F]:
+    """Keep the last ``maxsize`` results of a function in this process only.
+
+    For values that must never enter the shared cache (filtered patient frames:
+    large, and patient rows). Arguments must be hashable; :func:`clear` empties it.
+    """
+
+    def decorate(fn: F) -> F:
+        memo = functools.lru_cache(maxsize=maxsize)(fn)
+        _local_memos.append(memo)
+        return memo  # type: ignore[return-value]
+
+    return decorate
 
 
 def _warn_once(what: str, err: Exception) -> None:

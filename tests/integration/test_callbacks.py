@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import zipfile
 
 import numpy as np
@@ -33,10 +34,11 @@ from scipy import stats
 
 from analysis.data.schema import GROUP_COLORS, SIMULATED_LABEL
 from analysis.selection import FilterSpec, apply_filters
+from analysis.selection.domain import domain_from_frame
 from analysis.settings import DATA_DIR
 from components import ids
 from components.downloads import PARQUET_KEY
-from components.filter_panel import category_names, domain_from_frame, range_names
+from components.filter_panel import category_names, range_names
 
 
 def _response(data, component, prop):
@@ -48,7 +50,7 @@ def _response(data, component, prop):
 def test_overview_headline_follows_filters(caller, dataset):
     expected = apply_filters(dataset.frame, AGE_SPEC)  # independent: the filter itself
     status, data, _raw = caller.call("ov-ls-means.figure", {
-        STORE: AGE_SPEC.to_dict(), PRESENT: False, MEANS: "adjusted"})
+        STORE: AGE_SPEC.to_query(), PRESENT: False, MEANS: "adjusted"})
     assert status == 200
     fig = _response(data, "ov-ls-means", "figure")
     assert [t["marker"]["color"] for t in fig["data"]] == [GROUP_COLORS["none"],
@@ -133,7 +135,7 @@ def _table_rows(node) -> list[list[str]]:
 
 def test_baseline_table_against_pandas_and_scipy(caller, dataset):
     spec = FilterSpec(ranges=(("age", 50.0, 70.0),), categories=(("sex", ("male",)),))
-    status, data, _ = caller.call("bl-table.children", {STORE: spec.to_dict()})
+    status, data, _ = caller.call("bl-table.children", {STORE: spec.to_query()})
     assert status == 200
     rows = _table_rows(_response(data, "bl-table", "children"))
     header = rows[0]
@@ -155,7 +157,7 @@ def test_baseline_table_against_pandas_and_scipy(caller, dataset):
 
 def test_empty_selection_shows_message_not_traceback(caller):
     spec = FilterSpec(ranges=(("age", 119.0, 120.0),))
-    status, data, _ = caller.call("ov-ls-means.figure", {STORE: spec.to_dict(),
+    status, data, _ = caller.call("ov-ls-means.figure", {STORE: spec.to_query(),
                                                          PRESENT: False, MEANS: "adjusted"})
     assert status == 200
     fig = _response(data, "ov-ls-means", "figure")
@@ -210,7 +212,7 @@ def test_comparison_formula_lists_chosen_covariates(caller):
 def test_therapy_cut_point_from_filter_spec(caller, dataset):
     spec = FilterSpec(ldl_cut=80.0)
     status, data, _ = caller.call("th-cells-ldl_intensive.figure", {
-        STORE: spec.to_dict(), OUTCOME: "delta_pav", MEANS: "adjusted", PRESENT: False})
+        STORE: spec.to_query(), OUTCOME: "delta_pav", MEANS: "adjusted", PRESENT: False})
     assert status == 200
     fig = _response(data, "th-cells-ldl_intensive", "figure")
     assert "< 80 mg/dl" in fig["layout"]["xaxis"]["title"]["text"]
@@ -262,7 +264,7 @@ def test_url_restores_filters_and_controls(caller, dataset):
     status, data, _ = caller.call("filter-store.data", values, changed=["url.search"])
     assert status == 200
     store = _response(data, ids.FILTER_STORE, "data")
-    spec = FilterSpec.from_dict(store)
+    spec = FilterSpec.from_query(store)
     assert spec == FilterSpec(ranges=(("age", 50, 70),), categories=(("sex", ("male",)),))
     ranges = data["response"]
     age_key = json.dumps({"name": "age", "type": ids.RANGE}, sort_keys=True,
@@ -275,13 +277,13 @@ def test_url_restores_filters_and_controls(caller, dataset):
 def test_control_change_writes_url_and_keeps_page_options(caller, dataset):
     domain = domain_from_frame(dataset.frame)
     values = _sync_values(domain, "?outcome=delta_tav", groups=["spotty", "none", "other"],
-                          stored=FilterSpec().to_dict())
+                          stored=FilterSpec().to_query())
     status, data, _ = caller.call("filter-store.data", values,
                                   changed=[f"{ids.GROUPS}.value"])
     assert status == 200
     search = _response(data, ids.URL, "search")
     assert search == "?groups=none,spotty,other&outcome=delta_tav"
-    assert FilterSpec.from_dict(_response(data, ids.FILTER_STORE, "data")).groups == (
+    assert FilterSpec.from_query(_response(data, ids.FILTER_STORE, "data")).groups == (
         "none", "spotty", "other")
 
 
@@ -291,7 +293,7 @@ def test_bad_link_falls_back_with_message(caller, dataset):
     status, data, _ = caller.call("filter-store.data", values, changed=["url.search"])
     assert status == 200
     assert "not understood" in text_of(_response(data, ids.FILTER_MESSAGE, "children"))
-    assert FilterSpec.from_dict(_response(data, ids.FILTER_STORE, "data")).is_empty
+    assert FilterSpec.from_query(_response(data, ids.FILTER_STORE, "data")).is_empty
 
 
 def test_grid_block_is_small_and_counts_filtered_rows(caller, dataset):
@@ -300,7 +302,7 @@ def test_grid_block_is_small_and_counts_filtered_rows(caller, dataset):
         key("data-grid", "getRowsRequest"): {"startRow": 0, "endRow": 100, "sortModel":
                                              [{"colId": "age", "sort": "desc"}],
                                              "filterModel": {}},
-        STORE: AGE_SPEC.to_dict(), key(ids.option_id("columns"), "value"): ["patient_id", "age"]})
+        STORE: AGE_SPEC.to_query(), key(ids.option_id("columns"), "value"): ["patient_id", "age"]})
     assert status == 200
     resp = _response(data, "data-grid", "getRowsResponse")
     assert resp["rowCount"] == expected
@@ -312,7 +314,7 @@ def test_grid_block_is_small_and_counts_filtered_rows(caller, dataset):
 
 def _download(caller, button: str, spec: FilterSpec):
     values = {key("data-csv", "n_clicks"): None, key("data-xlsx", "n_clicks"): None,
-              key("data-parquet", "n_clicks"): None, STORE: spec.to_dict()}
+              key("data-parquet", "n_clicks"): None, STORE: spec.to_query()}
     values[key(button, "n_clicks")] = 1
     status, data, _ = caller.call("data-download.data", values, changed=[f"{button}.n_clicks"])
     assert status == 200
@@ -453,7 +455,7 @@ def test_small_groups_get_a_warning(caller, dataset):
     spec = FilterSpec(ranges=(("age", 75.0, None),))
     n = apply_filters(dataset.frame, spec).n_by_group
     assert min(n["none"], n["spotty"]) < 30  # the default small-n threshold
-    status, data, _ = caller.call("ov-ls-means.figure", {STORE: spec.to_dict(),
+    status, data, _ = caller.call("ov-ls-means.figure", {STORE: spec.to_query(),
                                                          PRESENT: False, MEANS: "adjusted"})
     assert status == 200
     assert "Small groups" in text_of(_response(data, "ov-warning", "children"))
@@ -462,26 +464,32 @@ def test_small_groups_get_a_warning(caller, dataset):
 def test_reset_clears_filters_and_keeps_page_options(caller, dataset):
     domain = domain_from_frame(dataset.frame)
     values = _sync_values(domain, "?age=50-70&outcome=delta_tav",
-                          stored=AGE_SPEC.to_dict())
+                          stored=AGE_SPEC.to_query())
     values[key(ids.RESET, "n_clicks")] = 1
     status, data, _ = caller.call("filter-store.data", values, changed=[f"{ids.RESET}.n_clicks"])
     assert status == 200
     assert _response(data, ids.URL, "search") == "?outcome=delta_tav"
-    assert FilterSpec.from_dict(_response(data, ids.FILTER_STORE, "data")).is_empty
+    assert FilterSpec.from_query(_response(data, ids.FILTER_STORE, "data")).is_empty
     age_key = json.dumps({"name": "age", "type": ids.RANGE}, sort_keys=True,
                          separators=(",", ":"))
     assert data["response"][age_key]["value"] == list(domain.bounds["age"])
 
 
-def test_unexpected_error_becomes_a_message(caller, monkeypatch):
+def test_unexpected_error_becomes_a_message(caller, monkeypatch, caplog):
     from analysis.service import api
 
     def broken(*args, **kwargs):
-        raise RuntimeError("simulated failure")
+        raise RuntimeError("simulated failure at /srv/secret/path.csv")
 
-    monkeypatch.setattr(api, "baseline_table", broken)
-    status, data, raw = caller.call("bl-table.children", {STORE: {"groups": ["none", "spotty"]}})
+    monkeypatch.setattr(api, "table_one", broken)
+    with caplog.at_level("ERROR", logger="ivus_explorer"):
+        status, data, raw = caller.call("bl-table.children", {STORE: "groups=none,spotty"})
     assert status == 200
-    assert b"Traceback" not in raw
+    # the browser gets a short message with an error id, never the exception's text
+    assert b"Traceback" not in raw and b"simulated failure" not in raw and b"/srv/" not in raw
     alert = data["sideUpdate"][ids.ERROR_ALERT]
-    assert alert["is_open"] is True and "simulated failure" in alert["children"]
+    assert alert["is_open"] is True
+    eid = re.search(r"error id ([0-9a-f]{8})", alert["children"]).group(1)
+    # the server log holds the exception under the same id
+    logged = [r for r in caplog.records if eid in r.getMessage()]
+    assert logged and "simulated failure" in str(logged[0].exc_info[1])

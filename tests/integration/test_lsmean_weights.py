@@ -31,13 +31,16 @@ from dash_callback_client import (  # noqa: F401
 )
 
 from analysis.data.schema import GROUP_LABELS
+from analysis.errors import AnalysisError
 from analysis.selection import FilterSpec, apply_filters
+from analysis.selection.domain import domain_from_frame
+from analysis.service.model_options import model_options
 from analysis.stats.linear.dose_response import dose_response
 from analysis.stats.linear.interactions import continuous_interaction
 from analysis.stats.linear.models import ancova
 from components import ids
-from components.filter_panel import category_names, domain_from_frame, range_names
-from components.url_state import decode_option, merge_query, model_weights, split_query
+from components.filter_panel import category_names, range_names
+from components.url_state import decode_option, merge_query, split_query
 
 OPT_VALUES = key({"key": ["ALL"], "type": ids.PAGE_OPTION}, "value")
 OPT_IDS = key({"key": ["ALL"], "type": ids.PAGE_OPTION}, "id")
@@ -69,7 +72,7 @@ def _expected_ls(result) -> dict[str, float]:
 
 def _overview(caller, weights, means="adjusted", spec=AGE_SPEC):
     status, data, _ = caller.call("ov-ls-means.figure", {
-        STORE: spec.to_dict(), PRESENT: False, MEANS: means, WEIGHTS: weights})
+        STORE: spec.to_query(), PRESENT: False, MEANS: means, WEIGHTS: weights})
     assert status == 200
     return data
 
@@ -99,7 +102,7 @@ def test_equal_weights_reach_comparison_and_subgroups(caller, dataset):
     frame = apply_filters(dataset.frame, AGE_SPEC).frame
     expected = ancova(frame, "delta_pav", covar=covar, weights="equal")  # reference
     status, data, _ = caller.call("cmp-ls-means.figure", {
-        STORE: AGE_SPEC.to_dict(), OUTCOME: "delta_pav", MEANS: "adjusted",
+        STORE: AGE_SPEC.to_query(), OUTCOME: "delta_pav", MEANS: "adjusted",
         key(ids.option_id("covar"), "value"): list(covar[1:]), PRESENT: False,
         WEIGHTS: "equal"})
     assert status == 200
@@ -143,10 +146,11 @@ def test_raw_means_ignore_the_weighting(caller, dataset):
     raw = frame.groupby("calcification", observed=True)["delta_pav"].mean()
     assert _ls_by_group(raw_eq) == pytest.approx(
         {GROUP_LABELS[g]: raw[g] for g in ("none", "spotty")}, abs=1e-9)
-    assert model_weights("raw", "equal") == "proportional"
-    assert model_weights("adjusted", "equal") == "equal"
-    assert model_weights("adjusted", None) == "proportional"
-    assert model_weights("adjusted", "weird") == "proportional"
+    # the rule behind it: raw means fit no covariates, and report the default weighting
+    assert model_options("raw", None, "equal") == ((), "proportional")
+    assert model_options("adjusted", None, "equal") == (None, "equal")
+    with pytest.raises(AnalysisError, match="unknown weighting 'weird'"):
+        model_options("adjusted", None, "weird")
 
 
 # ------------------------------------------------------------------------------- control

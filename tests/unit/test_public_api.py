@@ -25,15 +25,15 @@ def test_readme_example_runs_end_to_end():
     ds = analysis.load_bundled()
     assert ds.provenance.simulated
     fp = analysis.registry.register(ds)
-    res = analysis.api.comparison(fp, "age=50-70&sex=male", "delta_pav")
-    assert res.ok, res.messages()
-    ls = res["ancova"].ls_means
+    res = analysis.api.ancova(fp, "age=50-70&sex=male", "delta_pav")
+    assert res.ok, res.error
+    ls = res.value.ls_means
     # every patient in the selection is a man aged 50-70 in the compared groups
     # (independent: a plain pandas mask on the loaded frame)
     f = ds.frame
     sel = f[f["calcification"].isin(["none", "spotty"]) & f["age"].between(50, 70)
             & (f["sex"] == "male")]
-    assert res.n == len(sel)
+    assert res.selection.n == len(sel)
     assert ls["level"].tolist() == ["none", "spotty"]
     assert ls["n"].tolist() == [int((sel["calcification"] == g).sum()) for g in ("none", "spotty")]
     # the API answer is the documented ancova() on exactly those rows

@@ -9,11 +9,11 @@ from dash import dcc
 from analysis.errors import FilterSpecError
 from analysis.selection import FilterSpec
 from analysis.selection.canonical import CATEGORY_VARIABLES, RANGE_VARIABLES
+from analysis.selection.domain import domain_from_frame
 from components import ids
 from components.filter_panel import (
     category_names,
     control_values,
-    domain_from_frame,
     filter_panel,
     range_names,
     spec_from_controls,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from analysis.display import format_p
 from analysis.stats.linear.models import ancova
-from components.tables import fmt_p, frame_table
+from components.tables import frame_table
 
 
 def _cells(table) -> dict[str, str]:
@@ -14,9 +15,9 @@ def _cells(table) -> dict[str, str]:
     return {row.children[0].children: row.children[1].children for row in body}
 
 
-def test_fmt_p_by_hand():
-    # the display rule (README / Table 1): three decimals, "<0.001" below 0.001
-    assert fmt_p(0.0004) == "<0.001" and fmt_p(0.0123) == "0.012" and fmt_p(None) == ""
+def test_format_p_by_hand():
+    # the display rule (README / Table 1): three decimals, "< 0.001" below 0.001
+    assert format_p(0.0004) == "< 0.001" and format_p(0.0123) == "0.012" and format_p(None) == ""
 
 
 def test_diagnostics_table_shows_small_p_and_counts_correctly(random_cohort):
@@ -28,6 +29,6 @@ def test_diagnostics_table_shows_small_p_and_counts_correctly(random_cohort):
     # precondition (Jarque-Bera, checked against scipy in test_models.py): far below 0.001
     assert d["normality p"] < 1e-6
     shown = _cells(frame_table(fit.diagnostics[["statistic", "value"]]))
-    assert shown["normality p"] == "<0.001"
+    assert shown["normality p"] == "< 0.001"
     n_infl = int(d["n influential"])
     assert shown["n influential"] == f"{n_infl:,}"

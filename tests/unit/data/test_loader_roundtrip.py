@@ -290,16 +290,3 @@ def test_registry_get_loads_active_dataset_in_a_fresh_process(tmp_path, clean_re
     fp = load_dataset(path).provenance.fingerprint  # not registered
     settings.configure(settings.Settings(data=str(path)))
     assert registry.get(fp).provenance.source == str(path)
-
-
-def test_registry_set_active_replaces_failed_load(tmp_path, clean_registry):
-    bad = tmp_path / "bad.csv"
-    bad.write_text("patient_id\n\n")
-    settings.configure(settings.Settings(data=str(bad)))
-    with pytest.raises(DataLoadError):
-        registry.active()
-    good = tmp_path / "good.csv"
-    pd.DataFrame(CANON).to_csv(good, index=False)
-    ds = load_dataset(good)
-    assert registry.set_active(ds) == ds.provenance.fingerprint
-    assert registry.active() is ds

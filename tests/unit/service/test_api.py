@@ -21,13 +21,19 @@ from analysis.settings import BUNDLED_COHORT, Settings
 
 @pytest.fixture(autouse=True)
 def simple_cache():
-    """An empty SimpleCache (and no kept frames) per test; previous backend restored."""
+    """An empty SimpleCache (and no kept frames or queries) per test; backend restored."""
     previous = cache._backend
     cache.configure(Settings(cache_type="SimpleCache"))
-    api._selection.cache_clear()
+    cache.clear()
     yield
     cache._backend = previous
-    api._selection.cache_clear()
+    cache.clear()
+
+
+def _forget_local():
+    """Drop this process's memos (filtered frames, parsed queries), keep the shared cache."""
+    for memo in cache._local_memos:
+        memo.cache_clear()
 
 
 @pytest.fixture(scope="module")
@@ -74,31 +80,33 @@ def assert_same(a, b, where="result"):
 
 
 ENTRIES = [
-    ("selection", api.selection, api._selection_cached, ("age=50-70&sex=male",)),
-    ("overview", api.overview, api._overview, ("", "delta_pav")),
-    ("baseline_table", api.baseline_table, api._baseline_table, ("diabetes=no",)),
-    ("progression", api.progression, api._progression, ("", "delta_tav", 20)),
-    ("comparison", api.comparison, api._comparison,
-     ("sex=male", "delta_pav", ("pav_baseline", "age"), "equal")),
-    ("therapy", api.therapy, api._therapy,
+    ("selection", api.selection, ("age=50-70&sex=male",)),
+    ("table_one", api.table_one, ("diabetes=no",)),
+    ("progression_summary", api.progression, ("", "delta_tav")),
+    ("histogram", api.distribution, ("", "delta_tav", "histogram", 20)),
+    ("paired", api.paired, ("sex=female", "delta_pav")),
+    ("ancova", api.ancova, ("sex=male", "delta_pav", ("pav_baseline", "age"), "equal")),
+    ("subgroups", api.subgroups, ("", "delta_pav")),
+    ("dose_response", api.dose_response, ("", "delta_pav", "equal")),
+    ("interaction", api.interaction,
      ("ldl_cut=80", "delta_pav", "ldl_intensive", None, "proportional")),
+    ("continuous_interaction", api.continuous_interaction, ("", "delta_pav", "sbp_intensive")),
 ]
 
 
-@pytest.mark.parametrize("name, public, cached, args", ENTRIES, ids=[e[0] for e in ENTRIES])
-def test_cached_answer_equals_a_fresh_one(bundled, monkeypatch, name, public, cached, args):
+@pytest.mark.parametrize("name, public, args", ENTRIES, ids=[e[0] for e in ENTRIES])
+def test_cached_answer_equals_a_fresh_one(bundled, monkeypatch, name, public, args):
     first = public(bundled, *args)
     assert first.ok, first.error
-    assert first.errors == {}, first.errors
-    assert first.entry == name and first.fingerprint == bundled
+    assert first.entry == name and first.selection.fingerprint == bundled
     again = public(bundled, *args)
-    # Served from the cache: the apply step is not run again.
+    # Served from the cache: the filter step is not run again.
     monkeypatch.setattr(api, "apply_filters", lambda *a, **k: pytest.fail("recomputed"))
-    api._selection.cache_clear()
+    _forget_local()
     third = public(bundled, *args)
     monkeypatch.undo()
-    api._selection.cache_clear()
-    fresh = cached.uncached(bundled, *args)
+    cache.clear()
+    fresh = public(bundled, *args)  # computed again from an empty cache
     assert_same(again, first)
     assert_same(third, first)
     assert_same(fresh, first)
@@ -107,7 +115,7 @@ def test_cached_answer_equals_a_fresh_one(bundled, monkeypatch, name, public, ca
 
 def test_selection_numbers_match_apply_filters(bundled):
     frame = registry.get(bundled).frame
-    res = api.selection(bundled, "age=50-70&sex=male")
+    res = api.selection(bundled, "age=50-70&sex=male").value
     direct = apply_filters(frame, FilterSpec.from_query("age=50-70&sex=male"))
     assert_same(res.attrition, direct.attrition)
     assert res.n_by_group == direct.n_by_group
@@ -121,50 +129,65 @@ def test_selection_numbers_match_apply_filters(bundled):
 
 
 def test_equal_selections_share_one_entry(bundled, monkeypatch):
-    a = api.overview(bundled, "sex=male&age=50.0-70")
+    a = api.ancova(bundled, "sex=male&age=50.0-70")
     monkeypatch.setattr(api, "apply_filters", lambda *a, **k: pytest.fail("recomputed"))
-    b = api.overview(bundled, "?age=50-70&sex=MALE&missing=exclude")
-    assert a.query == b.query == "age=50-70&sex=male"
+    b = api.ancova(bundled, "?age=50-70&sex=MALE&missing=exclude")
+    assert a.selection.query == b.selection.query == "age=50-70&sex=male"
     assert_same(a, b)
 
 
 def test_keys_differ_for_fingerprint_spec_and_options(bundled, half):
-    key = api._comparison.cache_key
-    base = key(bundled, "", "delta_pav", None, "proportional")
+    key = api._ancova_cached.cache_key
+    base = key(bundled, "", "delta_pav", None, "proportional", True)
     others = [
-        key(half, "", "delta_pav", None, "proportional"),
-        key(bundled, "sex=male", "delta_pav", None, "proportional"),
-        key(bundled, "", "delta_tav", None, "proportional"),
-        key(bundled, "", "delta_pav", ("age",), "proportional"),
-        key(bundled, "", "delta_pav", (), "proportional"),
-        key(bundled, "", "delta_pav", None, "equal"),
+        key(half, "", "delta_pav", None, "proportional", True),
+        key(bundled, "sex=male", "delta_pav", None, "proportional", True),
+        key(bundled, "", "delta_tav", None, "proportional", True),
+        key(bundled, "", "delta_pav", ("age",), "proportional", True),
+        key(bundled, "", "delta_pav", (), "proportional", True),
+        key(bundled, "", "delta_pav", None, "equal", True),
+        key(bundled, "", "delta_pav", None, "proportional", False),
     ]
-    others.append(key(bundled, "", "delta_pav", None, "proportional", False))
     assert len({base, *others}) == 8
-    assert api._overview.cache_key(bundled, "", "delta_pav") != api._therapy.cache_key(
-        bundled, "", "delta_pav", "ldl_intensive", None, "proportional")
+    assert api._subgroups_cached.cache_key(bundled, "", "delta_pav", None, "proportional") != \
+        api._interaction_cached.cache_key(bundled, "", "delta_pav", "ldl_intensive", None,
+                                          "proportional")
+
+
+def test_raw_means_fit_no_covariates_and_share_one_entry(bundled, monkeypatch):
+    raw = api.ancova(bundled, "", "delta_pav", ("pav_baseline", "age"), "equal", means="raw")
+    assert raw.value.covariates == () and raw.value.weights == "proportional"
+    monkeypatch.setattr(api, "apply_filters", lambda *a, **k: pytest.fail("recomputed"))
+    same = api.ancova(bundled, "", "delta_pav", None, "proportional", means="raw")
+    assert_same(raw, same)
+    # unadjusted model: LS means are the raw group means (independent: pandas groupby)
+    data = api.filtered_frame(bundled, "")
+    means = data.groupby("calcification", observed=True)["delta_pav"].mean()
+    ls = raw.value.ls_means.set_index("level")["ls_mean"]
+    assert ls["none"] == pytest.approx(means["none"]) and \
+        ls["spotty"] == pytest.approx(means["spotty"])
 
 
 def test_two_datasets_give_their_own_answers(bundled, half):
-    full, part = api.selection(bundled, ""), api.selection(half, "")
+    full, part = api.selection(bundled, "").value, api.selection(half, "").value
     assert full.n == 1347 - int((registry.get(bundled).frame["calcification"] == "other").sum())
     frame = registry.get(half).frame
     assert part.n == int(frame["calcification"].isin(["none", "spotty"]).sum())
     assert part.n < full.n
 
 
-def test_overview_ends_with_the_model_step(bundled):
-    res = api.overview(bundled, "age=-65")
-    att = res.attrition
+def test_model_attrition_ends_with_the_model_step(bundled):
+    res = api.ancova(bundled, "age=-65")
+    att = api.model_attrition(res.selection.attrition, res.value, "delta_pav")
     assert att["step"].tolist() == ["start", "groups", "age", "model"]
-    fit = res["ancova"]
+    fit = res.value
     data = api.filtered_frame(bundled, "age=-65")
     # independent complete-case count: rows with the outcome and every default covariate
     needed = ["delta_pav", *default_covariates("delta_pav")]
     complete = data[data["calcification"].isin(["none", "spotty"])][needed].dropna()
     assert att["n"].iloc[-1] == fit.n_used == len(complete)
     assert att["n_excluded"].iloc[-1] == att["n"].iloc[-2] - len(complete)
-    assert res.n == att["n"].iloc[-2]  # n_by_group is the selection, before the model
+    assert res.selection.n == att["n"].iloc[-2]  # the selection, before the model
 
 
 def test_model_attrition_arithmetic_by_hand():
@@ -183,17 +206,20 @@ def test_model_attrition_arithmetic_by_hand():
 
 
 def test_bad_query_and_unknown_dataset_are_results_not_raises(bundled):
-    bad = api.overview(bundled, "age=old")
-    assert not bad.ok and "age" in bad.error and "'old'" in bad.error
-    assert bad.parts == {} and bad.messages() == [bad.error]
-    missing = api.comparison("0" * 64, "")
+    bad = api.ancova(bundled, "age=old")
+    assert not bad.ok and bad.selection is None and "age" in bad.error and "'old'" in bad.error
+    missing = api.ancova("0" * 64, "")
     assert not missing.ok and "no dataset" in missing.error
-    opt = api.therapy(bundled, "", "delta_pav", "statin")
+    opt = api.interaction(bundled, "", "delta_pav", "statin")
     assert not opt.ok and "'statin'" in opt.error and "ldl_intensive" in opt.error
-    assert "'median'" in api.comparison(bundled, "", "delta_pav", None, "median").error
-    assert "'pav'" in api.overview(bundled, "", "pav").error
-    assert "'nope'" in api.comparison(bundled, "", "delta_pav", ("nope",)).error
-    assert "bins" in api.progression(bundled, "", "delta_pav", 0).error
+    assert "'median'" in api.ancova(bundled, "", "delta_pav", None, "median").error
+    assert "'pav'" in api.ancova(bundled, "", "pav").error
+    assert "'nope'" in api.ancova(bundled, "", "delta_pav", ("nope",)).error
+    assert "'mean'" in api.ancova(bundled, "", "delta_pav", means="mean").error
+    assert "bins" in api.distribution(bundled, "", "delta_pav", "histogram", 0).error
+    assert "'violin'" in api.distribution(bundled, "", "delta_pav", "violin").error
+    with pytest.raises(AnalysisError, match="could not|'old'"):
+        bad.unwrap()
 
 
 def test_unknown_dataset_error_is_not_cached(bundled):
@@ -205,41 +231,27 @@ def test_unknown_dataset_error_is_not_cached(bundled):
     assert api.selection(fp, "").ok  # registered later: now computed
 
 
-def test_analysis_error_is_kept_per_part_and_cached(bundled, monkeypatch):
-    res = api.comparison(bundled, "groups=spotty")  # no "none" group: cannot compare
-    assert res.ok and res.n_by_group == {"spotty": 922}
-    assert set(res.errors) == {"ancova", "subgroups"} and res.parts == {}
-    assert all(msg for msg in res.errors.values())
-    assert res.messages()[0].startswith("ancova: ")
-    import analysis.stats.linear.models
+def test_analysis_error_is_a_cached_result(bundled, monkeypatch):
+    res = api.ancova(bundled, "groups=spotty")  # no "none" group: cannot compare
+    assert not res.ok and res.selection is not None
+    assert res.n_by_group == {"spotty": 922} and res.value is None
+    assert "'none' group has 0 patients" in res.error
 
     def boom(*a, **k):
         raise AnalysisError("recomputed")
 
-    monkeypatch.setattr(analysis.stats.linear.models, "ancova", boom)
-    again = api.comparison(bundled, "groups=spotty")
-    assert again.errors == res.errors  # from the cache, not recomputed
-
-
-def test_comparison_without_subgroups(bundled):
-    res = api.comparison(bundled, "", "delta_pav", (), "proportional", False)
-    assert set(res.parts) == {"ancova"} and dict(res.options)["subgroups"] is False
-    # unadjusted model: LS means are the raw group means (independent: pandas groupby)
-    data = api.filtered_frame(bundled, "")
-    raw = data.groupby("calcification", observed=True)["delta_pav"].mean()
-    ls = res["ancova"].ls_means.set_index("level")["ls_mean"]
-    assert ls["none"] == pytest.approx(raw["none"]) and ls["spotty"] == pytest.approx(raw["spotty"])
-    assert api._comparison.cache_key(bundled, "", "delta_pav", (), "proportional", False) != \
-        api._comparison.cache_key(bundled, "", "delta_pav", (), "proportional", True)
+    monkeypatch.setattr(api, "_ancova", boom)
+    again = api.ancova(bundled, "groups=spotty")
+    assert again.error == res.error  # from the cache, not recomputed
 
 
 def test_dash_lists_become_tuples(bundled, monkeypatch):
-    a = api.comparison(bundled, "", "delta_pav", ["pav_baseline", "age"])
+    a = api.ancova(bundled, "", "delta_pav", ["pav_baseline", "age"])
     monkeypatch.setattr(api, "apply_filters", lambda *a, **k: pytest.fail("recomputed"))
-    b = api.comparison(bundled, "", "delta_pav", ("pav_baseline", "age"))
+    b = api.ancova(bundled, "", "delta_pav", ("pav_baseline", "age"))
     assert a.options == b.options
     assert dict(a.options)["covariates"] == ("pav_baseline", "age")
-    assert a["ancova"].covariates == ("pav_baseline", "age")
+    assert a.value.covariates == ("pav_baseline", "age")
 
 
 def test_filtered_frame_is_a_safe_copy(bundled):
@@ -254,20 +266,21 @@ def test_filtered_frame_is_a_safe_copy(bundled):
 
 def test_therapy_cut_point_reaches_the_model(bundled):
     frame = registry.get(bundled).frame
-    res = api.therapy(bundled, "ldl_cut=80", "delta_pav", "ldl_intensive")
-    cells = res["interaction"].cells
+    res = api.interaction(bundled, "ldl_cut=80", "delta_pav", "ldl_intensive")
+    cells = res.value.cells
     n_intensive = int(cells.loc[cells["modifier_level"] == "intensive", "n"].sum())
     # independent: complete cases with LDL-C < 80 among none/spotty
     needed = ["delta_pav", "ldl_c", *default_covariates("delta_pav")]
     data = frame[frame["calcification"].isin(["none", "spotty"])][needed].dropna()
     assert n_intensive == int((data["ldl_c"] < 80).sum())
+    assert res.selection.spec.ldl_cut == 80
 
 
 def test_file_system_cache_serves_an_equal_answer(bundled, tmp_path, monkeypatch):
     cache.configure(Settings(cache_type="FileSystemCache", cache_dir=str(tmp_path)))
-    first = api.overview(bundled, "diabetes=yes")
+    first = api.ancova(bundled, "diabetes=yes")
     cache.configure(Settings(cache_type="FileSystemCache", cache_dir=str(tmp_path)))
-    api._selection.cache_clear()
+    _forget_local()
     monkeypatch.setattr(api, "apply_filters", lambda *a, **k: pytest.fail("recomputed"))
-    second = api.overview(bundled, "diabetes=yes")  # unpickled from disk
+    second = api.ancova(bundled, "diabetes=yes")  # unpickled from disk
     assert_same(second, first)
