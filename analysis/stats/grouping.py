@@ -150,11 +150,13 @@ def outside_note(data: pd.DataFrame, group: str, levels: Sequence[str]) -> str |
 
 def split_numeric(data: pd.DataFrame, column: str, group: str,
                   levels: Sequence[str]) -> dict[str, tuple[np.ndarray, int]]:
-    """Per level: (non-missing float values, number of missing values)."""
+    """Per level: (non-missing float values in row order, number of missing values)."""
     values = as_float(data[column])
+    known = ~np.isnan(values)
+    codes = level_codes(data[group], levels)
     out: dict[str, tuple[np.ndarray, int]] = {}
-    for lv in levels:
-        x = values[group_mask(data, group, lv)]
-        keep = ~np.isnan(x)
-        out[lv] = (x[keep], int((~keep).sum()))
+    for i, lv in enumerate(levels):
+        in_level = codes == i
+        use = in_level & known
+        out[lv] = (values[use], int(np.count_nonzero(in_level) - np.count_nonzero(use)))
     return out

@@ -201,25 +201,29 @@ def _put(row: dict, scope: str, values: dict) -> None:
         row[f"{scope}_{key}"] = values[key]
 
 
-def _present(values: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, int]:
-    """(non-missing values of the rows in ``mask``, in row order; missing count)."""
-    x = values if mask.all() else values[mask]
-    nan = np.isnan(x)
-    n_nan = int(np.count_nonzero(nan))
-    return (x[~nan] if n_nan else x), n_nan
+def _present(values: np.ndarray, known: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """(non-missing values of the rows in ``mask``, in row order; missing count).
+
+    ``known`` is ``~np.isnan(values)``, computed once per variable.
+    """
+    use = known if mask.all() else known & mask
+    n = int(np.count_nonzero(use))
+    missing = int(np.count_nonzero(mask)) - n
+    return (values if n == len(values) else values[use]), missing
 
 
 def _numeric_rows(data, var, masks, levels, kind) -> list[dict]:
     """Each group sorted once: its quartiles, the overall quartiles (order statistics
     of the union, :mod:`analysis.stats.quantiles`) and the Mann-Whitney ranks."""
     x_all = as_float(data[var.name])
+    known = ~np.isnan(x_all)
     row = _base_row(var, "", "variable", kind)
     per, ordered = {}, {}
     for scope in levels:
-        per[scope], missing = _present(x_all, masks[scope])
+        per[scope], missing = _present(x_all, known, masks[scope])
         ordered[scope] = np.sort(per[scope])
         _put(row, scope, _numeric_stats(per[scope], ordered[scope], missing))
-    x, missing = _present(x_all, masks[OVERALL])
+    x, missing = _present(x_all, known, masks[OVERALL])
     _put(row, OVERALL, _numeric_stats(
         x, None, missing, union_quantiles([ordered[lv] for lv in levels])))
     row["n_missing"] = row[f"{OVERALL}_missing"]
