@@ -15,7 +15,6 @@ from analysis.data.schema import (
     VARIABLES,
 )
 
-DERIVED = [v.name for v in VARIABLES.values() if v.derived]
 #: ``frame.attrs`` key holding the ``(ldl_cut, sbp_cut)`` the flags were derived with.
 CUTS_ATTR = "derived_cuts"
 

@@ -23,7 +23,7 @@ from scipy import stats
 from analysis.data.schema import GROUP, GROUP_LEVELS
 from analysis.errors import AnalysisError
 from analysis.stats import hypothesis_tests as st
-from analysis.stats.binned_kde import binned_density
+from analysis.stats.binned_kde import binned_density, error_bound, fine_spacing
 from analysis.stats.grouping import (
     as_float,
     check_frame,
@@ -189,12 +189,16 @@ def box_summary(data: pd.DataFrame, dv: str, *, group: str = GROUP,
                    ints=("n", "n_missing", "n_outliers"))
 
 
-def _density(fit: stats.gaussian_kde, x: np.ndarray, h: float, grid: np.ndarray) -> np.ndarray:
-    """Exact KDE for up to KDE_EXACT_MAX_N values, binned (error bound in
-    :mod:`analysis.stats.binned_kde`) above that."""
+def _density(fit: stats.gaussian_kde, x: np.ndarray, h: float, grid: np.ndarray,
+             notes: list[str], level: str) -> np.ndarray:
+    """Exact KDE for up to KDE_EXACT_MAX_N values, binned above that (with a note
+    giving the error bound of :mod:`analysis.stats.binned_kde`)."""
     if len(x) > KDE_EXACT_MAX_N:
         binned = binned_density(x, h, grid)
         if binned is not None:
+            bound = error_bound(h, fine_spacing(grid, h)[1])
+            notes.append(f"Group '{level}': density by linear binning on a fine grid; it "
+                         f"differs from the exact kernel sum by at most {bound:.1e}.")
             return binned
     return fit(grid)
 
@@ -235,7 +239,8 @@ def kde(data: pd.DataFrame, dv: str, *, group: str = GROUP,
     hi = max(float(parts[lv][0].max()) for lv in fits) + pad
     grid = np.linspace(lo, hi, points)
     frames = [pd.DataFrame({"level": lv, "x": grid,
-                            "density": _density(k, parts[lv][0], bandwidths[lv], grid),
+                            "density": _density(k, parts[lv][0], bandwidths[lv], grid,
+                                                notes, lv),
                             "n": len(parts[lv][0]), "n_missing": parts[lv][1],
                             "bandwidth": bandwidths[lv]})
               for lv, k in fits.items()]

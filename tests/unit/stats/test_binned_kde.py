@@ -70,3 +70,4 @@ def test_kde_of_a_large_group_uses_the_binned_estimate(frame_from):
         # integrates to about 1 (trapezoid over the +-3 bandwidth grid)
         assert np.trapezoid(part["density"], part["x"]) == pytest.approx(1.0, abs=1e-3)
     assert isinstance(res, pd.DataFrame) and math.isfinite(res["density"].sum())
+    assert sum("linear binning" in note for note in res.attrs["notes"]) == 2
