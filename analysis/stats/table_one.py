@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -212,15 +213,25 @@ def _present(values: np.ndarray, known: np.ndarray, mask: np.ndarray) -> tuple[n
     return (values if n == len(values) else values[use]), missing
 
 
-def _numeric_rows(data, var, masks, levels, kind) -> list[dict]:
+def _numeric_rows(data, var, masks, levels, kind, rows_by_group: np.ndarray,
+                  group_bounds: list[int]) -> list[dict]:
     """Each group sorted once: its quartiles, the overall quartiles (order statistics
-    of the union, :mod:`analysis.stats.quantiles`) and the Mann-Whitney ranks."""
+    of the union, :mod:`analysis.stats.quantiles`) and the Mann-Whitney ranks.
+
+    ``rows_by_group`` holds the row positions of ``levels[0]``, then ``levels[1]``, ...
+    (each increasing), ``group_bounds`` where each group starts and the last ends: one
+    gather per variable gives every group's values in row order.
+    """
     x_all = as_float(data[var.name])
     known = ~np.isnan(x_all)
     row = _base_row(var, "", "variable", kind)
     per, ordered = {}, {}
-    for scope in levels:
-        per[scope], missing = _present(x_all, known, masks[scope])
+    by_group = x_all.take(rows_by_group)  # each group's rows, contiguous, in row order
+    for scope, (start, stop) in zip(levels, pairwise(group_bounds), strict=True):
+        x = by_group[start:stop]
+        nan = np.isnan(x)
+        missing = int(np.count_nonzero(nan))
+        per[scope] = x[~nan] if missing else x
         ordered[scope] = np.sort(per[scope])
         _put(row, scope, _numeric_stats(per[scope], ordered[scope], missing))
     x, missing = _present(x_all, known, masks[OVERALL])
@@ -385,6 +396,8 @@ def table_one(data: pd.DataFrame, *, group: str = GROUP,
     overall = np.logical_or.reduce(list(level_masks.values()))
     masks = {OVERALL: overall, **level_masks}
     group_n = {lv: int(m.sum()) for lv, m in level_masks.items()}
+    rows_by_group = np.concatenate([np.flatnonzero(m) for m in level_masks.values()])
+    group_bounds = [0, *np.cumsum(list(group_n.values())).tolist()]
 
     rows: list[dict] = []
     for var in chosen:
@@ -394,7 +407,7 @@ def table_one(data: pd.DataFrame, *, group: str = GROUP,
         elif var.is_categorical:
             rows += _category_rows(data, var, masks, levels)
         else:
-            rows += _numeric_rows(data, var, masks, levels, kind)
+            rows += _numeric_rows(data, var, masks, levels, kind, rows_by_group, group_bounds)
 
     scopes = [OVERALL, *levels]
     columns = ["variable", "label", "unit", "level", "row", "summary"]
