@@ -158,7 +158,8 @@ def _selected_frame(frame: pd.DataFrame, mask: np.ndarray, spec: FilterSpec) -> 
     selected = frame.copy(deep=False) if mask.all() else frame.loc[mask]
     missing_derived = set(derived_names(frame.columns)) - set(frame.columns)
     if missing_derived:  # a frame without its derived columns (not from the loader)
-        return add_derived(selected, ldl_cut=spec.ldl_cut, sbp_cut=spec.sbp_cut)
+        flags = therapy_flags(selected, ldl_cut=spec.ldl_cut, sbp_cut=spec.sbp_cut)
+        return add_derived(selected.assign(**flags), ldl_cut=spec.ldl_cut, sbp_cut=spec.sbp_cut)
     if not derived_at(frame, spec.ldl_cut, spec.sbp_cut):
         for name, flag in therapy_flags(selected, ldl_cut=spec.ldl_cut,
                                         sbp_cut=spec.sbp_cut).items():
