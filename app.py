@@ -26,7 +26,7 @@ from analysis.service import cache as analysis_cache
 from components import ids, theme
 from components.filter_panel import filter_panel
 from components.url_state import split_query
-from shell import clientside, navbar, studies, url_sync  # noqa: F401 - they register callbacks
+from shell import clientside, navbar, studies, upload, url_sync  # noqa: F401 - callbacks
 from shell.cli import configure, parse_settings
 from shell.dataset import active_domain, is_default, status_lines
 from shell.errors import on_error
@@ -45,6 +45,7 @@ app = Dash(
 )
 server = app.server
 server.secret_key = settings_mod.secret_bytes()  # signs the session cookie (its study)
+upload.install(server)
 analysis_cache.configure(settings_mod.current())
 
 
