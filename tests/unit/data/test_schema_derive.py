@@ -91,7 +91,7 @@ def test_add_derived_records_its_cut_points_and_changing_the_copy_leaves_the_inp
     frame = _frame()
     out = add_derived(frame, ldl_cut=100.0)
     assert out.attrs["derived_cuts"] == (100.0, 120.0) and "derived_cuts" not in frame.attrs
-    out.loc[0, "ldl_c"] = 500.0  # copy-on-write: the shallow copy is independent
+    out.loc[0, "ldl_c"] = 500.0  # the copy is independent of the input
     assert frame.loc[0, "ldl_c"] != 500.0
     assert set(derived_names(frame.columns)) == set(out.columns) - set(frame.columns)
     assert derived_names(["ldl_c"]) == ["ldl_intensive"]
