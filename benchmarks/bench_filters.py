@@ -138,8 +138,8 @@ ANALYSES: dict[str, tuple[Callable, str, Callable]] = {
                        "pandas groupby mean/std of both columns",
                        lambda d: d.groupby("calcification", observed=True)[
                            ["pav_baseline", "pav_followup"]].agg(["mean", "std"])),
-    "add_derived": (add_derived, "frame.copy() + the five column expressions",
-                    lambda d: d.assign(delta_pav=d["pav_followup"] - d["pav_baseline"],
+    "add_derived (load time)": (add_derived, "frame.copy() + the five column expressions",
+                    lambda d: d.copy().assign(delta_pav=d["pav_followup"] - d["pav_baseline"],
                                        delta_tav=d["tav_followup"] - d["tav_baseline"],
                                        ldl_intensive=d["ldl_c"] < 70, sbp_intensive=d["sbp"] < 120,
                                        regression=d["pav_followup"] < d["pav_baseline"])),
