@@ -1,6 +1,6 @@
 """The URL query string: the filter spec plus a few page options.
 
-The filter part is :meth:`analysis.selection.filters.FilterSpec.to_query` (owned by the filters
+The filter part is :meth:`analysis.selection.spec.FilterSpec.to_query` (owned by the filters
 module). Page options use their own keys (:data:`OPTION_DEFAULTS`) and are left out
 when at their default, so the default view has an empty query string. A copied
 link therefore restores filters and page options in a fresh browser.

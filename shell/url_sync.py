@@ -13,7 +13,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, html
 
 from analysis.errors import ExplorerError, FilterSpecError
-from analysis.selection.filters import FilterSpec
+from analysis.selection import FilterSpec
 from analysis.service import api
 from components import ids, session
 from components.filter_panel import (

@@ -32,8 +32,8 @@ from dash_callback_client import (  # noqa: F401
 from scipy import stats
 
 from analysis.data.schema import GROUP_COLORS, SIMULATED_LABEL
+from analysis.selection import FilterSpec, apply_filters
 from analysis.selection.domain import domain_from_frame
-from analysis.selection.filters import FilterSpec, apply_filters
 from analysis.settings import DATA_DIR
 from components import ids
 from components.downloads import PARQUET_KEY
