@@ -40,10 +40,12 @@ def block_rng(seed: int, block: str, group: int, draw: int = 0) -> np.random.Gen
     return np.random.default_rng([int(seed), BLOCKS.index(block), int(group), int(draw)])
 
 
-def group_value(values: tuple, group: int) -> float:
-    """The (none, spotty) published value of ``group``; patients with other calcium take
-    the spotty value (calcified plaque)."""
-    return float(values[SPOTTY if group == OTHER else group])
+def group_value(p: SimulationParams, name: str, g: int) -> float:
+    """Population value of ``name`` for group ``g``: the published (none, spotty) pair, or
+    for patients with other calcium the assumption ``other_<name>``."""
+    if g == OTHER:
+        return float(getattr(p, f"other_{name}"))
+    return float(getattr(p, name)[g])
 
 
 def _plausible(name: str, x: np.ndarray) -> np.ndarray:
@@ -80,23 +82,23 @@ def _design(st: State, rng: np.random.Generator, g: int, p: SimulationParams) ->
 
 def _age(st: State, rng: np.random.Generator, g: int, p: SimulationParams) -> None:
     st["z_age"] = rng.standard_normal(st["n"])
-    st["age"] = np.round(_plausible("age", group_value(p.age_mean, g) + p.age_sd * st["z_age"]))
+    st["age"] = np.round(_plausible("age", group_value(p, "age_mean", g) + p.age_sd * st["z_age"]))
 
 
 def _binary(name: str, pcts_field: str) -> Callable:
     def block(st: State, rng: np.random.Generator, g: int, p: SimulationParams) -> None:
         z = rng.standard_normal(st["n"])
         st[f"z_{name}"] = z
-        st[name] = z > ndtri(1.0 - group_value(getattr(p, pcts_field), g) / 100.0)
+        st[name] = z > ndtri(1.0 - group_value(p, pcts_field, g) / 100.0)
     return block
 
 
 def _hdl(st: State, rng: np.random.Generator, g: int, p: SimulationParams) -> None:
     """Log-normal HDL-C, higher in women, lower with diabetes; group mean and SD exact in
     the population (``moments.shifted_lognormal_params``)."""
-    p_female = 1.0 - group_value(p.male_pct, g) / 100.0
-    p_dm = group_value(p.diabetes_pct, g) / 100.0
-    mu, s = shifted_lognormal_params(group_value(p.hdl_mean, g), group_value(p.hdl_sd, g),
+    p_female = 1.0 - group_value(p, "male_pct", g) / 100.0
+    p_dm = group_value(p, "diabetes_pct", g) / 100.0
+    mu, s = shifted_lognormal_params(group_value(p, "hdl_mean", g), group_value(p, "hdl_sd", g),
                                      [(p_female, p.hdl_female_log), (p_dm, p.hdl_diabetes_log)])
     st["e_hdl"] = rng.standard_normal(st["n"])
     log_hdl = mu + p.hdl_female_log * ~st["male"] + p.hdl_diabetes_log * st["diabetes"] \
@@ -114,14 +116,14 @@ def _pav(st: State, rng: np.random.Generator, g: int, p: SimulationParams) -> No
            + w[3] * st["z_diabetes"] + w[4] * st["z_prior_mi"] + w[5] * st["e_hdl"])
     r = p.pav_structure_r
     st["pav_latent"] = r * lin / np.sqrt(w @ w) + np.sqrt(1.0 - r ** 2) * rng.standard_normal(n)
-    mu, s = lognormal_params(group_value(p.pav_mean, g), group_value(p.pav_sd, g))
+    mu, s = lognormal_params(group_value(p, "pav_mean", g), group_value(p, "pav_sd", g))
     st["pav"] = np.round(_plausible("pav_baseline", np.exp(mu + s * st["pav_latent"])), 2)
 
 
 def _tav(st: State, rng: np.random.Generator, g: int, p: SimulationParams) -> None:
     r = p.pav_tav_corr
     latent = r * st["pav_latent"] + np.sqrt(1.0 - r ** 2) * rng.standard_normal(st["n"])
-    mu, s = lognormal_params(group_value(p.tav_mean, g), group_value(p.tav_sd, g))
+    mu, s = lognormal_params(group_value(p, "tav_mean", g), group_value(p, "tav_sd", g))
     st["tav"] = np.round(_plausible("tav_baseline", np.exp(mu + s * latent)), 1)
 
 
@@ -165,38 +167,60 @@ def _clinical(st: State, rng: np.random.Generator, g: int, p: SimulationParams) 
 
 
 def _lesions(st: State, rng: np.random.Generator, g: int, p: SimulationParams) -> None:
-    """Calcium deposits: ``n_spotty`` spotty ones (1-4 mm, arc < 90°) and ``n_wide`` others.
+    """Calcium deposits: ``n_spotty`` spotty ones (1-4 mm, arc < 90°) and ``n_large`` others.
 
-    Spotty patients have 1 + Poisson deposits (more with more atheroma burden), patients
-    without calcium none, patients with other calcium 0+ spotty and at least one wide or
-    long deposit. Deposits are stored flat with their patient's row in ``les_row``.
+    Spotty patients have 1 + Poisson spotty deposits (more with more atheroma burden),
+    patients without calcium none, patients with other calcium 0+ spotty deposits and
+    1 + Poisson larger ones (``_large_deposits``). Deposits are stored flat with their
+    patient's row in ``les_row``; ``max_arc`` is each patient's widest larger deposit
+    (0 without one).
     """
     n = st["n"]
     n_sp = np.minimum(1 + rng.poisson(p.spotty_extra_mean * np.exp(p.spotty_count_burden
                                                                     * st["u_burden"])),
                       p.n_spotty_max)
-    n_wide = np.zeros(n, dtype=np.int64)
+    n_large = np.zeros(n, dtype=np.int64)
     if g == NONE:
         n_sp = np.zeros(n, dtype=np.int64)
     elif g == OTHER:
         n_sp = n_sp - 1
-        n_wide = 1 + rng.poisson(p.other_extra_wide_mean, n)
-    k_sp, k_w = int(n_sp.sum()), int(n_wide.sum())
+        n_large = 1 + rng.poisson(p.other_extra_large_mean, n)
+    k_sp = int(n_sp.sum())
     len_lo, len_hi = schema.SPOTTY_LENGTH_MM
     arc_lo, arc_hi, arc_a, arc_b = p.spotty_arc_deg
     sp_arc = np.round(arc_lo + (arc_hi - arc_lo) * rng.beta(arc_a, arc_b, k_sp))
     sp_len = np.round(len_lo + (len_hi - len_lo) * rng.beta(*p.spotty_length_beta, k_sp), 1)
-    long_one = rng.random(k_w) < 0.5  # a long deposit (any arc), or a wide arc (any length)
-    (wa_lo, wa_hi), (wl_lo, wl_hi) = p.other_arc_deg, p.other_length_mm
-    w_arc = np.where(long_one, np.round(arc_lo + (arc_hi - arc_lo) * rng.random(k_w)),
-                     np.round(wa_lo + (wa_hi - wa_lo) * rng.random(k_w)))
-    w_len = np.where(long_one, np.round(wl_lo + (wl_hi - wl_lo) * rng.random(k_w), 1),
-                     np.round(len_lo + (wl_hi - len_lo) * rng.random(k_w), 1))
+    l_arc, l_len = _large_deposits(rng, int(n_large.sum()), p)
     rows = np.arange(n)
-    st["n_spotty"] = n_sp
-    st["les_row"] = np.concatenate([np.repeat(rows, n_sp), np.repeat(rows, n_wide)])
-    st["les_arc"] = np.concatenate([sp_arc, w_arc])
-    st["les_len"] = np.concatenate([sp_len, w_len])
+    large_row = np.repeat(rows, n_large)
+    max_arc = np.zeros(n)
+    np.maximum.at(max_arc, large_row, l_arc)
+    st["n_spotty"], st["max_arc"] = n_sp, max_arc
+    st["les_row"] = np.concatenate([np.repeat(rows, n_sp), large_row])
+    st["les_arc"] = np.concatenate([sp_arc, l_arc])
+    st["les_len"] = np.concatenate([sp_len, l_len])
+
+
+def _large_deposits(rng: np.random.Generator, k: int, p: SimulationParams
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Arcs and lengths of ``k`` deposits that are not spotty, of four kinds
+    (``other_kind_p``): an arc just over 90°, a length just over 4 mm, a micro-deposit
+    under 1 mm, or an extensive deposit (arc 90-360°, length 1-20 mm)."""
+    kind = rng.choice(4, size=k, p=np.asarray(p.other_kind_p) / np.sum(p.other_kind_p))
+    len_lo, len_hi = schema.SPOTTY_LENGTH_MM
+    arc_lo, arc_hi, arc_a, arc_b = p.spotty_arc_deg
+    spotty_arc = arc_lo + (arc_hi - arc_lo) * rng.beta(arc_a, arc_b, k)
+    spotty_len = len_lo + (len_hi - len_lo) * rng.beta(*p.spotty_length_beta, k)
+    w_lo, w_hi, w_a, w_b = p.other_wide_arc
+    g_lo, g_hi, g_a, g_b = p.other_long_length
+    arc = np.select([kind == 0, kind == 3],
+                    [rng.uniform(*p.other_near_arc_deg, k),
+                     w_lo + (w_hi - w_lo) * rng.beta(w_a, w_b, k)], spotty_arc)
+    length = np.select([kind == 1, kind == 2, kind == 3],
+                       [rng.uniform(*p.other_near_length_mm, k),
+                        rng.uniform(*p.other_short_length_mm, k),
+                        g_lo + (g_hi - g_lo) * rng.beta(g_a, g_b, k)], spotty_len)
+    return np.round(arc), np.round(length, 1)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -208,10 +232,20 @@ def delta_struct(st: State, g: int, p: SimulationParams) -> np.ndarray:
 
     Trial + baseline PAV + diabetes + HDL-C + LDL-C gradient + the group-specific benefit
     of intensive LDL-C (< 70 mg/dl) and SBP (< 120 mmHg) control (smaller with spotty
-    calcium; patients with other calcium like spotty ones).
+    calcium; patients with other calcium like spotty ones) + lesion features: each
+    further spotty deposit adds ``dpav_per_spotty_deposit``; with other calcium the
+    offset ``dpav_other_offset`` (relative to spotty) and less progression the wider the
+    widest larger deposit (``dpav_per_100deg_arc``). Group constants come on top
+    (``calibration.delta_constants``; other calcium takes the spotty constant).
     """
     gi = SPOTTY if g == OTHER else g
-    return (np.asarray(p.trial_delta_pav)[st["trial"]]
+    lesion = 0.0
+    if g == SPOTTY:
+        lesion = p.dpav_per_spotty_deposit * (st["n_spotty"] - 1)
+    elif g == OTHER:
+        lesion = (p.dpav_other_offset + p.dpav_per_spotty_deposit * st["n_spotty"]
+                  + p.dpav_per_100deg_arc * np.maximum(st["max_arc"] - 90.0, 0.0) / 100.0)
+    return (lesion + np.asarray(p.trial_delta_pav)[st["trial"]]
             + p.dpav_baseline_pav * (st["pav"] - 33.0) + p.dpav_diabetes * st["diabetes"]
             + p.dpav_hdl_per10 * (st["hdl"] - 50.0) / 10.0
             + p.dpav_ldl_per10 * (st["ldl"] - 80.0) / 10.0

@@ -24,8 +24,11 @@ How a cohort is made (parameters and the reason for each value are in
    the draw ``params.BUNDLED_DRAWS`` at ``SEED``, chosen by ``analysis.cohort.seed_scan``
    so that it meets every published tolerance.
 5. The lesion table (one row per calcium deposit) is built so that
-   ``derive.group_from_lesions`` gives back each patient's group and ``n_spotty``; rows
-   are shuffled (their own stream) and numbered P0001, P0002, ...
+   ``derive.group_from_lesions`` gives back each patient's group and ``n_spotty``.
+   Patients with other calcium have 0+ spotty deposits and at least one larger one
+   (just over 90° or 4 mm, under 1 mm, or extensive: arcs to 360°, lengths to 20 mm),
+   and their progression depends on those features. Rows are shuffled (their own
+   stream) and numbered P0001, P0002, ...
 
 Command line::
 
@@ -191,8 +194,15 @@ def _typed_frame(cols: dict) -> pd.DataFrame:
 
 
 def bundled_cohort(params: SimulationParams = PARAMS) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The bundled cohort: 922 spotty and 425 no-calcification patients at ``SEED``."""
-    return simulate_cohort(N_PUBLISHED, SEED, n_spotty_group=params.n_spotty, params=params)
+    """The bundled study at ``SEED``: the published comparison (922 spotty, 425 without
+    calcium) plus ``bundled_n_other`` patients with other calcification, outside it.
+
+    The comparison groups are the same patients as ``simulate_cohort()`` draws (each
+    group has its own streams); only row order and ids differ.
+    """
+    n_other = params.bundled_n_other
+    return simulate_cohort(N_PUBLISHED + n_other, SEED, n_spotty_group=params.n_spotty,
+                           n_other=n_other, params=params)
 
 
 def write_bundled(data_dir: str | Path = DATA_DIR) -> list[Path]:
@@ -223,7 +233,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", help="patient file (.csv or .parquet)")
     ap.add_argument("--lesions-out", help="lesion file (.csv or .parquet)")
     ap.add_argument("--bundled", action="store_true",
-                    help="rewrite the committed cohort in data/ (default seed and n)")
+                    help="rewrite the committed study in data/ (default seed, 922 spotty, "
+                         "425 none and the bundled patients with other calcium)")
     args = ap.parse_args(argv)
     try:
         if args.bundled:

@@ -89,7 +89,7 @@ def test_therapy_benefit_is_attenuated_with_spotty_calcium_at_most_seeds():
     # published_summary.json therapy.statement: intensive LDL-C (< 70 mg/dl) and SBP
     # (< 120 mmHg) control slowed progression, less so with spotty calcification. At
     # n = 1,347 it holds (both benefits negative, smaller with spotty, for LDL-C and SBP)
-    # at 29 of seeds 1-30; at least 24 of 30 are required ("most seeds").
+    # at 26 of seeds 1-30; at least 24 of 30 are required ("most seeds").
     holds = 0
     for seed in SEEDS:
         f = _frame(1347, seed)
