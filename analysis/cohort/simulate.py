@@ -87,6 +87,19 @@ def _check_args(n: int, seed: int, n_spotty_group: int | None, n_other: int,
     return int(n_spotty_group), int(n_other)
 
 
+def _check_draws(draws: Mapping[str, int]) -> Mapping[str, int]:
+    """``draws`` if every key is a stream and every value a non-negative integer."""
+    known = (*BLOCKS, "order")
+    for key, value in dict(draws).items():
+        if key not in known:
+            raise SimulationError(f"draws: unknown stream {key!r}; keys must be streams: "
+                                  f"{', '.join(known)}.")
+        if not _is_int(value) or value < 0:
+            raise SimulationError(f"draws[{key!r}] must be a non-negative integer; "
+                                  f"got {value!r}.")
+    return draws
+
+
 def simulate_cohort(n: int = N_PUBLISHED, seed: int = SEED, *, n_spotty_group: int | None = None,
                     n_other: int = 0, params: SimulationParams = PARAMS,
                     draws: Mapping[str, int] | None = None
@@ -124,7 +137,7 @@ def simulate_cohort(n: int = N_PUBLISHED, seed: int = SEED, *, n_spotty_group: i
         If ``n`` or ``seed`` is invalid or the group sizes are impossible.
     """
     n_spotty_group, n_other = _check_args(n, seed, n_spotty_group, n_other, params)
-    draws = BUNDLED_DRAWS if draws is None else draws
+    draws = BUNDLED_DRAWS if draws is None else _check_draws(draws)
     sizes = (n - n_other - n_spotty_group, n_spotty_group, n_other)
     c_none, c_spotty, sigma = delta_constants(params)
     constants = (c_none, c_spotty, c_spotty)  # other calcium progresses like spotty

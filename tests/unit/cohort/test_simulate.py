@@ -259,7 +259,9 @@ def test_requested_spotty_group_size():
 
 @pytest.mark.parametrize("kwargs", [
     {"n": 5}, {"n": 100.5}, {"n": True}, {"n": 200, "n_spotty_group": 195},
-    {"n": 200, "n_other": -1}, {"n": 200, "n_other": 185},
+    {"n": 200, "n_other": -1}, {"n": 200, "n_other": 185}, {"n": 100, "seed": -1},
+    {"n": 100, "draws": {"tav ": 1}}, {"n": 100, "draws": {"tav": -1}},
+    {"n": 100, "draws": {"tav": 1.5}},
 ])
 def test_bad_arguments_raise_a_project_error(kwargs):
     with pytest.raises(SimulationError) as err:
