@@ -13,6 +13,7 @@ import json
 import re
 import zipfile
 
+import pandas as pd
 import pytest
 from dash_callback_client import client, dash_app, dependencies  # noqa: F401
 
@@ -21,6 +22,7 @@ from accounts.roles import ANALYST_OUTPUTS
 from accounts.store import AccountStore
 from analysis import settings as settings_mod
 from analysis.selection.filters import FilterSpec
+from analysis.settings import BUNDLED_COHORT
 from components import ids
 
 PASSWORDS = {"vera": "viewer-password-1", "anna": "analyst-password-1"}
@@ -270,6 +272,11 @@ def test_analyst_gets_rows_and_the_download_is_audited(analyst, dependencies, se
     assert 0 < n_rows < 1347
 
 
-def test_study_load_is_audited(analyst, secured):
+def test_study_load_is_audited(analyst, dependencies, secured):
+    counts = body_for(find(dependencies, f"{ids.GROUP_COUNTS}.children"),
+                      {f"{ids.FILTER_STORE}.data": AGE})
+    assert analyst.post(CALLBACK, json=counts).status_code == 200
     events = [e for e in read_events(secured.audit_log) if e["event"] == "study_load"]
-    assert events and events[0]["rows"] == 1347 and len(events[0]["fingerprint"]) >= 12
+    # reference: the bundled study's row count, read by pandas
+    assert events and events[0]["rows"] == len(pd.read_csv(BUNDLED_COHORT))
+    assert len(events[0]["fingerprint"]) >= 12

@@ -7,7 +7,7 @@
 # Writes tests/reference/sensitivity_*.csv (numbers with 17 significant digits) and
 # sensitivity_meta.csv (R and package versions).
 #
-# Inputs: data/simulated_cohort.csv (1347 patients) and
+# Inputs: data/simulated_cohort.csv (the bundled study) and
 # tests/reference/emmeans_small_cohort.csv (63 patients with missing values and
 # "other" rows; see README.md), read and coded exactly as emmeans_reference.R does:
 # delta_pav = pav_followup - pav_baseline, delta_tav likewise; calcification none/spotty

@@ -15,6 +15,7 @@ from analysis.cohort.params import PARAMS, parameter_table
 from analysis.cohort.simulate import (
     SEED,
     SimulationError,
+    bundled_cohort,
     main,
     simulate_cohort,
     write_bundled,
@@ -22,18 +23,34 @@ from analysis.cohort.simulate import (
 )
 from analysis.data import derive, schema
 from analysis.errors import ExplorerError
+from analysis.selection.filters import FilterSpec, apply_filters
 from analysis.settings import BUNDLED_COHORT, BUNDLED_LESIONS, DATA_DIR, ROOT
 
 
 @pytest.fixture(scope="module")
 def default():
-    return simulate_cohort()
+    """The bundled study: 922 spotty, 425 none and the patients with other calcium."""
+    return bundled_cohort()
 
 
 def test_same_seed_gives_the_same_cohort(default):
-    patients, lesions = simulate_cohort(seed=SEED)
+    patients, lesions = bundled_cohort()
     pd.testing.assert_frame_equal(patients, default[0])
     pd.testing.assert_frame_equal(lesions, default[1])
+
+
+def test_comparison_groups_do_not_depend_on_the_other_patients(default):
+    # each group has its own random streams: adding patients with other calcium leaves
+    # the spotty and no-calcification patients as they are (up to row order and ids)
+    alone, _ = simulate_cohort(seed=SEED)
+    cols = ["calcification", "age", "pav_baseline", "pav_followup", "tav_baseline", "ldl_c"]
+
+    def compared(frame):
+        x = frame[frame["calcification"] != "other"][cols]
+        x = x.assign(calcification=x["calcification"].astype("str"))
+        return x.sort_values(cols, ignore_index=True)
+
+    pd.testing.assert_frame_equal(compared(default[0]), compared(alone))
 
 
 def test_different_seeds_give_different_cohorts(default):
@@ -116,14 +133,70 @@ def test_lesions_give_back_each_patients_group(default):
 
 def test_lesions_meet_the_spotty_definition_by_hand(default):
     patients, lesions = default
-    # Kataoka 2012: spotty = deposits 1 to 4 mm long with an arc < 90 degrees
-    assert lesions["length_mm"].between(1.0, 4.0).all()
-    assert (lesions["arc_deg"] < 90).all()
     group = patients.set_index("patient_id")["calcification"].astype("str")
-    assert set(group[lesions["patient_id"]].unique()) == {"spotty"}  # none = no deposit
+    of = group[lesions["patient_id"]].to_numpy()
+    # Kataoka 2012: spotty = deposits 1 to 4 mm long with an arc < 90 degrees
+    spotty = lesions[of == "spotty"]
+    assert spotty["length_mm"].between(1.0, 4.0).all()
+    assert (spotty["arc_deg"] < 90).all()
+    assert "none" not in set(of)  # none = no deposit
     counts = patients["n_spotty"][patients["calcification"] == "spotty"]
     assert counts.min() >= 1
     assert counts.between(1, 3).mean() > 0.75  # most spotty patients have 1-3 deposits
+
+
+def test_other_calcium_is_more_extensive_and_straddles_the_thresholds(default):
+    patients, lesions = default
+    group = patients.set_index("patient_id")["calcification"].astype("str")
+    other = lesions[group[lesions["patient_id"]].to_numpy() == "other"]
+    is_spotty = other["length_mm"].between(1.0, 4.0) & (other["arc_deg"] < 90)
+    # every patient with other calcium has at least one deposit that is not spotty
+    ids = set(patients.loc[patients["calcification"] == "other", "patient_id"])
+    assert set(other.loc[~is_spotty, "patient_id"]) == ids
+    # extensive deposits: arcs beyond 270 degrees, lengths beyond 12 mm, none past
+    # the anatomical limits (360 degrees; ~20 mm)
+    assert other["arc_deg"].max() > 270 and other["arc_deg"].max() <= 360
+    assert other["length_mm"].max() > 12 and other["length_mm"].max() <= 20
+    # deposits just over a threshold (90-100 degrees, 4.1-5 mm) and under 1 mm
+    assert other["arc_deg"].between(90, 100).sum() >= 20
+    assert other["length_mm"].between(4.1, 5.0).sum() >= 20
+    assert (other["length_mm"] < 1.0).sum() >= 20
+    # some patients have both spotty and larger deposits
+    with_both = patients[(patients["calcification"] == "other") & (patients["n_spotty"] > 0)]
+    assert 0.2 < len(with_both) / len(ids) < 0.9
+
+
+def test_other_calcium_patients_are_extra_rows_outside_the_comparison(default):
+    patients, _ = default
+    counts = patients["calcification"].astype("str").value_counts()
+    # published_summary.json: spotty 922, none 425; the bundled other patients on top
+    assert (counts["spotty"], counts["none"], counts["other"]) == \
+        (922, 425, PARAMS.bundled_n_other)
+    selected = apply_filters(derive.add_derived(patients), FilterSpec())
+    step = selected.attrition.set_index("step").loc["groups"]
+    assert step["n"] == 922 + 425 and step["n_excluded"] == PARAMS.bundled_n_other
+    assert selected.n_by_group == {"none": 425, "spotty": 922}
+
+
+def test_progression_depends_on_lesion_features(default):
+    # params.py assumptions: more spotty deposits -> more progression; patients with
+    # other calcium progress less than spotty ones, the less the wider their widest arc.
+    # Reference: numpy least squares of delta PAV on the features, by hand below.
+    patients, lesions = default
+    f = derive.add_derived(patients)
+    spotty = f[f["calcification"] == "spotty"]
+    slope = np.polyfit(spotty["n_spotty"].astype(float), spotty["delta_pav"], 1)[0]
+    assert slope > 0
+    other = f[f["calcification"] == "other"].set_index("patient_id")
+    group = patients.set_index("patient_id")["calcification"].astype("str")
+    large = lesions[(group[lesions["patient_id"]].to_numpy() == "other")
+                    & ~(lesions["length_mm"].between(1.0, 4.0) & (lesions["arc_deg"] < 90))]
+    widest = large.groupby("patient_id")["arc_deg"].max().reindex(other.index)
+    X = np.column_stack([np.ones(len(other)), widest.to_numpy(),
+                         other["n_spotty"].astype(float), other["pav_baseline"]])
+    beta, *_ = np.linalg.lstsq(X, other["delta_pav"].to_numpy(float), rcond=None)
+    assert beta[1] < 0  # wider arcs, slower progression
+    assert other["delta_pav"].mean() < spotty["delta_pav"].mean()
 
 
 def test_spotty_patients_have_more_risk_factors_and_atheroma(default):
@@ -157,12 +230,17 @@ def test_other_sizes_keep_the_published_proportion(n, expected_spotty):
     assert _check_ranges(patients, "valid_range") == []
 
 
-def test_larger_cohort_keeps_the_published_percentages():
+def test_larger_cohort_varies_around_the_published_values():
+    # A sample of the population model, not rescaled: at n = 10,000 (6,845 spotty) the
+    # spotty diabetes % and mean age lie within 3 standard errors of the published values.
+    # published_summary.json: diabetes 30% (spotty), age 56.0 (spotty); age SD 10.5 (notes)
     patients, _ = simulate_cohort(10_000, seed=11)
     spotty = patients[patients["calcification"] == "spotty"]
-    # published_summary.json: diabetes 30% (spotty), age 56.0 (spotty)
-    assert 100 * spotty["diabetes"].astype(bool).mean() == pytest.approx(30.0, abs=0.1)
-    assert spotty["age"].mean() == pytest.approx(56.0, abs=0.2)
+    n = len(spotty)
+    se_pct = 100 * np.sqrt(0.30 * 0.70 / n)  # binomial SE of a percentage: 0.55 points
+    se_age = 10.5 / np.sqrt(n)  # SE of a mean: 0.127 years
+    assert abs(100 * spotty["diabetes"].astype(bool).mean() - 30.0) < 3 * se_pct
+    assert abs(spotty["age"].mean() - 56.0) < 3 * se_age
 
 
 def test_other_calcium_patients_are_outside_the_comparison():
@@ -181,7 +259,9 @@ def test_requested_spotty_group_size():
 
 @pytest.mark.parametrize("kwargs", [
     {"n": 5}, {"n": 100.5}, {"n": True}, {"n": 200, "n_spotty_group": 195},
-    {"n": 200, "n_other": -1}, {"n": 200, "n_other": 185},
+    {"n": 200, "n_other": -1}, {"n": 200, "n_other": 185}, {"n": 100, "seed": -1},
+    {"n": 100, "draws": {"tav ": 1}}, {"n": 100, "draws": {"tav": -1}},
+    {"n": 100, "draws": {"tav": 1.5}},
 ])
 def test_bad_arguments_raise_a_project_error(kwargs):
     with pytest.raises(SimulationError) as err:
