@@ -8,14 +8,16 @@ in :mod:`analysis.data.validation`. The source file is only ever opened for read
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from analysis.data.validation import Issue, ValidationReport, cell_text, suggest
+from analysis.data.headers import dedupe_names
+from analysis.data.limits import Limits, check_columns, check_rows
+from analysis.data.text_reader import TextOptions, TextReadError, read_delimited
+from analysis.data.validation import Issue, ValidationReport, cell_text
+from analysis.data.xlsx import read_xlsx
 from analysis.errors import DataLoadError
 
 #: File extension -> format name.
@@ -31,10 +33,6 @@ FORMAT_NAMES = {
     "parquet": "Parquet (.parquet)", "sas7bdat": "SAS (.sas7bdat)",
     "xport": "SAS transport (.xpt)", "stata": "Stata (.dta)", "spss": "SPSS (.sav)",
 }
-#: Encodings tried in order for text files.
-ENCODINGS = ("utf-8", "cp1252", "latin-1")
-DELIMITERS = ",;\t|"
-SNIFF_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -46,9 +44,11 @@ class RawTable:
     sheet: str | None = None
     encoding: str | None = None
     delimiter: str | None = None
-    #: Stata/SPSS value labels: file column -> {code as text: label}.
+    #: Stata/SPSS/SAS value labels: file column -> {code as text: label}.
     value_labels: dict[str, dict[str, str]] = field(default_factory=dict)
     issues: tuple[Issue, ...] = ()
+    #: 1-based row of the header in a text file or sheet.
+    header_row: int = 1
 
 
 def supported_formats() -> str:
@@ -83,98 +83,74 @@ def check_size(path: str | Path, max_file_mb: float) -> float:
     return size_mb
 
 
-# --- text ------------------------------------------------------------------------------
+# --- text and Excel -----------------------------------------------------------------
 
-def _sample(path: Path) -> bytes:
-    with path.open("rb") as fh:
-        return fh.read(SNIFF_BYTES)
+@dataclass(frozen=True)
+class ReadOptions:
+    """What the loader knows before reading (from the mapping and the dictionary).
+
+    Attributes
+    ----------
+    header_row : int or None
+        1-based row of the header (``header_row`` in the mapping).
+    expected : frozenset of str
+        Lower-case names of columns the loader looks for (to find the header row and
+        the sheet that holds the data).
+    numeric : frozenset of str
+        Lower-case names of file columns that map to numeric dictionary columns.
+    multiline_fields : bool
+        Accept quoted text fields holding line breaks.
+    """
+
+    header_row: int | None = None
+    expected: frozenset[str] = frozenset()
+    numeric: frozenset[str] = frozenset()
+    multiline_fields: bool = False
 
 
-def _sniff_delimiter(text: str, default: str) -> str:
-    lines = text.splitlines()
-    # Drop a possibly cut-off last line of the sample.
-    sample = "\n".join(lines[:-1] if len(lines) > 2 else lines)
-    try:
-        found = csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
-    except csv.Error:
-        found = None
-    header = lines[0] if lines else ""
-    if found and header.count(found) > 0:
-        return found
-    counts = {d: header.count(d) for d in DELIMITERS}
-    best = max(counts, key=counts.get)
-    return best if counts[best] > 0 else default
+def _fail(issues: list[Issue] | tuple[Issue, ...]) -> DataLoadError:
+    report = ValidationReport.of(issues)
+    first = report.errors[0].message if report.errors else "the file could not be read."
+    return DataLoadError(first, report=report)
 
 
-def read_text(path: str | Path, *, tab: bool = False) -> RawTable:
-    """Read a delimited text file as text cells, detecting encoding and delimiter."""
+def read_text(path: str | Path, *, tab: bool = False, limits: Limits | None = None,
+              options: ReadOptions | None = None) -> RawTable:
+    """Read a delimited text file as text cells, detecting encoding and delimiter.
+
+    See :mod:`analysis.data.text_reader`; every record is accounted for.
+    """
     path = Path(path)
-    sample = _sample(path)
-    if not sample.strip():
-        raise _error("empty_file", f"'{path.name}' is empty: it has no header and no data rows.")
-    encodings = ("utf-8-sig",) if sample.startswith(b"\xef\xbb\xbf") else ENCODINGS
-    last_err: Exception | None = None
-    for enc in encodings:
-        try:
-            head = sample.decode(enc, errors="ignore" if len(sample) == SNIFF_BYTES else "strict")
-        except UnicodeDecodeError as err:
-            last_err = err
-            continue
-        delim = _sniff_delimiter(head, "\t" if tab else ",")
-        try:
-            frame = pd.read_csv(path, sep=delim, dtype=str, keep_default_na=False,
-                                na_filter=False, encoding=enc, engine="c", quotechar='"',
-                                skipinitialspace=False)
-        except UnicodeDecodeError as err:
-            last_err = err
-            continue
-        except pd.errors.EmptyDataError:
-            raise _error("empty_file", f"'{path.name}' is empty: it has no header.") from None
-        except pd.errors.ParserError as err:
-            raise _error("unreadable", f"'{path.name}' could not be read as delimited text "
-                                       f"(delimiter {delim!r}): {err}. Check that every row "
-                                       "has the same number of fields.") from None
-        issues = _duplicate_header(head, delim, path.name)
-        return RawTable(frame, "tsv" if tab else "csv", encoding=enc, delimiter=delim,
-                        issues=issues)
-    raise _error("unreadable", f"'{path.name}' is not readable text ({last_err}).")
+    options = options or ReadOptions()
+    try:
+        cells = read_delimited(path, tab=tab, limits=limits or Limits.from_settings(),
+                               options=TextOptions(options.header_row, options.expected,
+                                                   options.numeric, options.multiline_fields))
+    except TextReadError as err:
+        raise _fail(err.issues) from None
+    return RawTable(cells.frame, "tsv" if tab else "csv", encoding=cells.encoding,
+                    delimiter=cells.delimiter, issues=cells.issues, header_row=cells.header_row)
 
 
-def _duplicate_header(head: str, delim: str, name: str) -> tuple[Issue, ...]:
-    first = head.splitlines()[0] if head else ""
-    cells = next(csv.reader(io.StringIO(first), delimiter=delim), [])
-    seen: set[str] = set()
-    dups = sorted({c for c in cells if c in seen or seen.add(c)})
-    return tuple(Issue("error", "duplicate_column", c,
-                       f"column '{c}' appears more than once in the header of '{name}'; "
-                       "rename one of them.", (), cells.count(c)) for c in dups)
+def read_excel(path: str | Path, sheet: str | None = None, *, limits: Limits | None = None,
+               options: ReadOptions | None = None) -> RawTable:
+    """Read one sheet of an .xlsx workbook (the first unless ``sheet`` is given).
+
+    See :mod:`analysis.data.xlsx`: sizes are checked before reading, cells are
+    streamed, error cells and formulas without saved values are reported.
+    """
+    path = Path(path)
+    options = options or ReadOptions()
+    try:
+        cells = read_xlsx(path, sheet, limits or Limits.from_settings(),
+                          header_row=options.header_row, expected=options.expected)
+    except TextReadError as err:
+        raise _fail(err.issues) from None
+    return RawTable(cells.frame, "excel", sheet=cells.sheet, issues=cells.issues,
+                    header_row=cells.header_row)
 
 
 # --- binary formats ----------------------------------------------------------------------
-
-def read_excel(path: str | Path, sheet: str | None = None) -> RawTable:
-    """Read one sheet of an .xlsx workbook (the first unless ``sheet`` is given)."""
-    path = Path(path)
-    try:
-        book = pd.ExcelFile(path, engine="openpyxl")
-    except Exception as err:  # openpyxl raises several unrelated types for a bad file
-        raise _error("unreadable", f"'{path.name}' is not a readable .xlsx workbook: {err}.") from None
-    with book:
-        names = [str(s) for s in book.sheet_names]
-        if sheet is None:
-            chosen = names[0]
-        elif sheet in names:
-            chosen = sheet
-        else:
-            hint = suggest(sheet, names)
-            near = f" Did you mean '{hint[0]}'?" if hint else ""
-            raise _error("unknown_sheet",
-                         f"'{path.name}' has no sheet named '{sheet}'.{near} Sheets in the file: "
-                         f"{', '.join(repr(n) for n in names)}.")
-        frame = pd.read_excel(book, sheet_name=chosen, dtype=object, na_filter=False)
-    frame.columns = [str(c) for c in frame.columns]
-    return RawTable(frame, "excel", sheet=chosen)
-
 
 def _labels(meta) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
@@ -183,36 +159,49 @@ def _labels(meta) -> dict[str, dict[str, str]]:
     return out
 
 
-def _read_sas(path: Path, fmt: str) -> pd.DataFrame:
+def _read_sas(path: Path, fmt: str) -> tuple[pd.DataFrame, dict[str, dict[str, str]]]:
     """SAS files via pyreadstat; pandas' reader only for what pyreadstat cannot read.
 
+    Value labels come from a format catalog (.sas7bcat) next to the file, if any.
     pyreadstat comes first because ``pandas.read_sas`` reads some XPORT zeros as
     5.4e-79 (the smallest IBM float; pandas-dev/pandas#50670).
     """
     import pyreadstat
 
     reader = pyreadstat.read_xport if fmt == "xport" else pyreadstat.read_sas7bdat
+    catalog = _catalog(path) if fmt == "sas7bdat" else None
     try:
-        frame, _ = reader(str(path))
-        return frame
+        if catalog is not None:
+            frame, meta = reader(str(path), catalog_file=str(catalog))
+        else:
+            frame, meta = reader(str(path))
+        return frame, _labels(meta)
     except Exception as first:  # noqa: BLE001 - retried with the second reader below
         try:
-            return pd.read_sas(path, format=fmt, encoding="infer")
+            return pd.read_sas(path, format=fmt, encoding="infer"), {}
         except Exception:
             raise first from None
 
 
-def read_binary(path: str | Path, fmt: str) -> RawTable:
-    """Read Parquet, SAS, Stata or SPSS without converting codes to labels."""
+def _catalog(path: Path) -> Path | None:
+    """The SAS format catalog next to a .sas7bdat (same stem, or formats.sas7bcat)."""
+    for cand in (path.with_suffix(".sas7bcat"), path.with_name("formats.sas7bcat")):
+        if cand.is_file():
+            return cand
+    return None
+
+
+def read_binary(path: str | Path, fmt: str, limits: Limits | None = None) -> RawTable:
+    """Read Parquet, SAS, Stata or SPSS without converting codes to labels (labels are returned)."""
     import pyreadstat
 
     path = Path(path)
     labels: dict[str, dict[str, str]] = {}
     try:
         if fmt == "parquet":
-            frame = pd.read_parquet(path)
+            frame = _read_parquet(path)
         elif fmt in ("sas7bdat", "xport"):
-            frame = _read_sas(path, fmt)
+            frame, labels = _read_sas(path, fmt)
         elif fmt == "stata":
             frame, meta = pyreadstat.read_dta(str(path), apply_value_formats=False)
             labels = _labels(meta)
@@ -226,12 +215,29 @@ def read_binary(path: str | Path, fmt: str) -> RawTable:
     except Exception as err:  # each library raises its own types for a corrupt file
         raise _error("unreadable", f"'{path.name}' could not be read as "
                                    f"{FORMAT_NAMES.get(fmt, fmt)}: {err}.") from None
-    frame.columns = [str(c) for c in frame.columns]
-    return RawTable(frame.reset_index(drop=True), fmt, value_labels=labels)
+    check_columns(frame.shape[1], path.name, limits or Limits.from_settings())
+    check_rows(frame.shape[0], path.name, limits or Limits.from_settings())
+    names, issues = dedupe_names(list(frame.columns), f"'{path.name}'")
+    frame.columns = names
+    return RawTable(frame.reset_index(drop=True), fmt, value_labels=labels, issues=tuple(issues))
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    """Parquet through pyarrow; duplicate column names survive to be reported."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    names, _ = dedupe_names(table.column_names, "")
+    if names != [str(n) for n in table.column_names]:
+        frame = table.rename_columns(names).to_pandas()
+        frame.columns = list(table.column_names)
+        return frame
+    return table.to_pandas()
 
 
 def read_raw(path: str | Path, *, sheet: str | None = None,
-             max_file_mb: float | None = None) -> RawTable:
+             max_file_mb: float | None = None, limits: Limits | None = None,
+             options: ReadOptions | None = None) -> RawTable:
     """Read any supported file as raw cells.
 
     Parameters
@@ -241,7 +247,11 @@ def read_raw(path: str | Path, *, sheet: str | None = None,
     sheet : str, optional
         Excel sheet name (first sheet if omitted). Ignored for other formats.
     max_file_mb : float, optional
-        Size limit; no limit if ``None``.
+        Size limit; no limit if ``None`` (unless ``limits`` is given).
+    limits : Limits, optional
+        All resource limits (default: the settings in force, with ``max_file_mb``).
+    options : ReadOptions, optional
+        Header row, expected and numeric column names, from the mapping.
 
     Raises
     ------
@@ -253,12 +263,13 @@ def read_raw(path: str | Path, *, sheet: str | None = None,
     fmt = detect_format(path)
     if not path.is_file():
         raise _error("file_not_found", f"file {path} not found; check the path.")
-    if max_file_mb is not None:
-        check_size(path, max_file_mb)
+    if limits is None:
+        limits = Limits.from_settings(max_file_mb=1e12 if max_file_mb is None else max_file_mb)
+    check_size(path, limits.max_file_mb)
     if path.stat().st_size == 0:
         raise _error("empty_file", f"'{path.name}' is empty: it has no header and no data rows.")
     if fmt in ("csv", "tsv"):
-        return read_text(path, tab=fmt == "tsv")
+        return read_text(path, tab=fmt == "tsv", limits=limits, options=options)
     if fmt == "excel":
-        return read_excel(path, sheet)
-    return read_binary(path, fmt)
+        return read_excel(path, sheet, limits=limits, options=options)
+    return read_binary(path, fmt, limits)

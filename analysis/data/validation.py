@@ -18,11 +18,9 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+from analysis.data.report import ROW_NOTE, Issue, ValidationReport  # noqa: F401 - re-exported
 from analysis.data.schema import Variable
 
-#: How row numbers in messages are counted (shown with every report).
-ROW_NOTE = ("Row numbers count data rows from 1: row 1 is the first row below the header "
-            "(spreadsheet line 2).")
 #: How many row numbers / example values a message shows.
 MAX_ROWS_SHOWN = 5
 #: Cell texts read as a missing value (any case, spaces trimmed). "none" is a level, not missing.
@@ -38,88 +36,6 @@ LEVEL_SYNONYMS: dict[str, dict[str, str]] = {
 
 #: Lipid columns often exported in mmol/L instead of the dictionary's mg/dl.
 MMOL_LIKELY = frozenset({"ldl_c", "ldl_c_baseline", "hdl_c", "triglycerides"})
-
-Severity = str  # "error" | "warning" | "info"
-_ORDER = {"error": 0, "warning": 1, "info": 2}
-
-
-@dataclass(frozen=True)
-class Issue:
-    """One problem found in a file.
-
-    Attributes
-    ----------
-    severity : {"error", "warning", "info"}
-        An error stops the load; a warning is shown and the value kept; info is a note.
-    code : str
-        Machine-readable kind, e.g. ``"not_a_number"``, ``"missing_column"``.
-    column : str or None
-        Dictionary column (or file column) concerned.
-    message : str
-        What is wrong and what to do, in plain words.
-    rows : tuple of int
-        The first few affected data rows, 1-based (see :data:`ROW_NOTE`).
-    count : int
-        How many rows (or values) are affected.
-    """
-
-    severity: Severity
-    code: str
-    column: str | None
-    message: str
-    rows: tuple[int, ...] = ()
-    count: int = 0
-
-
-@dataclass(frozen=True)
-class ValidationReport:
-    """All issues found while loading one file (errors first)."""
-
-    issues: tuple[Issue, ...] = field(default_factory=tuple)
-
-    @classmethod
-    def of(cls, issues: Iterable[Issue]) -> ValidationReport:
-        """A report holding ``issues`` sorted by severity (stable within a severity)."""
-        return cls(tuple(sorted(issues, key=lambda i: _ORDER.get(i.severity, 3))))
-
-    @property
-    def ok(self) -> bool:
-        """True when there is no error."""
-        return not self.errors
-
-    @property
-    def errors(self) -> tuple[Issue, ...]:
-        return tuple(i for i in self.issues if i.severity == "error")
-
-    @property
-    def warnings(self) -> tuple[Issue, ...]:
-        return tuple(i for i in self.issues if i.severity == "warning")
-
-    @property
-    def infos(self) -> tuple[Issue, ...]:
-        return tuple(i for i in self.issues if i.severity == "info")
-
-    def to_text(self) -> str:
-        """The report as plain text, one line per issue, errors first."""
-        if not self.issues:
-            return "No problems found."
-        head = (f"{len(self.errors)} error(s), {len(self.warnings)} warning(s), "
-                f"{len(self.infos)} note(s). {ROW_NOTE}")
-        lines = [head]
-        lines += [f"{i.severity.upper():7s} {i.message}" for i in self.issues]
-        return "\n".join(lines)
-
-    def to_frame(self) -> pd.DataFrame:
-        """The issues as a table: severity, code, column, message, rows, count."""
-        return pd.DataFrame(
-            {"severity": [i.severity for i in self.issues],
-             "code": [i.code for i in self.issues],
-             "column": [i.column or "" for i in self.issues],
-             "message": [i.message for i in self.issues],
-             "rows": [", ".join(map(str, i.rows)) for i in self.issues],
-             "count": [i.count for i in self.issues]},
-            columns=["severity", "code", "column", "message", "rows", "count"])
-
 
 # --- small helpers ------------------------------------------------------------------
 
