@@ -18,9 +18,16 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import settings as settings_mod
+from analysis.data.checks import table_issues
 from analysis.data.derive import add_derived, group_from_lesions
-from analysis.data.mapping import ColumnMapping, MappingFileError, as_mapping, resolve_columns
-from analysis.data.readers import RawTable, read_raw
+from analysis.data.limits import Limits
+from analysis.data.mapping import (
+    ColumnMapping,
+    MappingFileError,
+    mapping_with_problems,
+    resolve_columns,
+)
+from analysis.data.readers import RawTable, ReadOptions, read_raw
 from analysis.data.schema import GROUP, LESIONS, SIMULATED_LABEL, VARIABLES, required_columns
 from analysis.data.validation import (
     ROW_NOTE,
@@ -62,6 +69,12 @@ class Provenance:
     lesion_rows: int | None = None
     #: Contents of the FILE.meta.json sidecar, if any (seed, n, generator).
     meta: dict | None = None
+    #: Every conversion made while reading (units, codes, value labels, missing-value
+    #: codes, decimal commas and thousands separators, skipped title rows, encoding),
+    #: as ``{"column", "conversion", "count"}`` dicts.
+    conversions: tuple[dict, ...] = ()
+    #: 1-based row of the header in the file (text line or sheet row).
+    header_row: int = 1
 
     @property
     def label(self) -> str:
@@ -131,6 +144,8 @@ def _prefixed(issues: list[Issue], prefix: str) -> list[Issue]:
 
 
 def _raise_if_errors(issues: list[Issue], source: str) -> ValidationReport:
+    """The report; raises DataLoadError on any error (MappingFileError when the mapping
+    has problems, so callers can tell; either way the report holds every problem)."""
     report = ValidationReport.of(issues)
     if not report.ok:
         errs = report.errors
@@ -140,16 +155,59 @@ def _raise_if_errors(issues: list[Issue], source: str) -> ValidationReport:
             lines.append(f"- ... and {len(errs) - 8} more (see the full report).")
         if any(e.rows for e in errs):
             lines.append(ROW_NOTE)
-        raise DataLoadError("\n".join(lines), report=report)
+        mapping_bad = any(e.code == "mapping" for e in errs)
+        raise (MappingFileError if mapping_bad else DataLoadError)("\n".join(lines), report=report)
     return report
 
 
-def _read(source: PathLike | pd.DataFrame, sheet: str | None, limit: float) -> RawTable:
+def _read(source: PathLike | pd.DataFrame, sheet: str | None, limit: float,
+          options: ReadOptions | None = None, prior: list[Issue] | None = None) -> RawTable:
+    """Raw cells; a read failure carries ``prior`` issues (the mapping's) in its report."""
     if isinstance(source, pd.DataFrame):
         frame = source.copy(deep=True).reset_index(drop=True)
         frame.columns = [str(c) for c in frame.columns]
         return RawTable(frame, "frame")
-    return read_raw(source, sheet=sheet, max_file_mb=limit)
+    try:
+        return read_raw(source, sheet=sheet, limits=Limits.from_settings(max_file_mb=limit),
+                        options=options)
+    except DataLoadError as err:
+        if not prior:
+            raise
+        issues = list(prior) + list(err.report.issues if err.report else
+                                    [Issue("error", "unreadable", None, str(err))])
+        _raise_if_errors(issues, str(source))
+        raise
+
+
+def read_options(cmap: ColumnMapping) -> ReadOptions:
+    """What the readers need from the mapping: header row, expected and numeric names."""
+    expected = {v.name for v in VARIABLES.values() if not v.derived}
+    expected |= {c.strip().lower() for c in cmap.columns.values()}
+    numeric = set()
+    for v in VARIABLES.values():
+        if not v.is_numeric or v.derived or cmap.number_format_of(v.name) is not None:
+            continue
+        numeric.add(cmap.columns.get(v.name, v.name).strip().lower())
+    return ReadOptions(header_row=cmap.header_row, expected=frozenset(expected),
+                       numeric=frozenset(numeric), multiline_fields=cmap.multiline_fields)
+
+
+def _unused_cell_problems(issues: list[Issue], used: set[str]) -> list[Issue]:
+    """Excel error cells in columns the loader does not use are warnings, not errors."""
+    out = []
+    for i in issues:
+        if (i.code in ("excel_error_cell", "formula_without_value") and i.severity == "error"
+                and i.column not in used):
+            i = replace(i, severity="warning",
+                        message=i.message + " The column is not used, so the file still loads.")
+        out.append(i)
+    return out
+
+
+def conversions_of(report: ValidationReport) -> tuple[dict, ...]:
+    """The report's conversions as plain dicts (for the provenance)."""
+    return tuple({"column": i.column, "conversion": i.conversion, "count": i.count}
+                 for i in report.conversions)
 
 
 def _contexts(resolution_rename: dict[str, str], cmap_codes: dict, cmap: ColumnMapping | None,
@@ -161,7 +219,8 @@ def _contexts(resolution_rename: dict[str, str], cmap_codes: dict, cmap: ColumnM
             value_labels=raw.value_labels.get(col, {}),
             factor=cmap.factor(name) if cmap is not None else 1.0,
             unit=cmap.units.get(name) if cmap is not None else None,
-            unique=unique_ids)
+            unique=unique_ids,
+            number_format=cmap.number_format_of(name) if cmap is not None else None)
     return out
 
 
@@ -251,21 +310,17 @@ def load_dataset(path: PathLike | pd.DataFrame, mapping: ColumnMapping | dict | 
     Raises
     ------
     DataLoadError
-        On any error; ``err.report`` is the full :class:`ValidationReport`. Mapping
-        problems raise :class:`~analysis.data.mapping.MappingFileError`, which is both a
-        DataLoadError and a MappingError.
+        On any error; ``err.report`` is the full :class:`ValidationReport`, holding
+        the mapping's problems and the data's together (a mapping mistake does not
+        stop the checks of the data).
     """
     limit = settings_mod.current().max_file_mb if max_file_mb is None else max_file_mb
     is_frame = isinstance(path, pd.DataFrame)
     source = "<DataFrame>" if is_frame else str(path)
-    try:
-        cmap = as_mapping(mapping)
-    except MappingFileError as err:
-        if err.report is None:
-            err.report = ValidationReport.of([Issue("error", "mapping", None, str(err))])
-        raise
-    raw = _read(path, sheet, limit)
-    issues: list[Issue] = list(raw.issues)
+    cmap, map_issues = mapping_with_problems(mapping)
+    sheet = sheet or cmap.sheet
+    raw = _read(path, sheet, limit, read_options(cmap), map_issues)
+    issues: list[Issue] = list(map_issues) + list(raw.issues)
     if sheet is not None and raw.format != "excel":
         issues.append(Issue("warning", "sheet_ignored", None,
                             f"a sheet name ('{sheet}') was given but {raw.format} files have no "
@@ -288,7 +343,7 @@ def load_dataset(path: PathLike | pd.DataFrame, mapping: ColumnMapping | dict | 
     frame, col_issues = validate_table(
         renamed, VARIABLES, contexts=_contexts(res.rename, cmap.codes, cmap, raw),
         required=required, file_columns=[c for c in raw.frame.columns if c not in res.rename])
-    issues += col_issues
+    issues = _unused_cell_problems(issues, set(res.rename)) + col_issues
 
     lesion_frame = None
     if lesions is not None:
@@ -308,6 +363,7 @@ def load_dataset(path: PathLike | pd.DataFrame, mapping: ColumnMapping | dict | 
                                 "kept for display but not used to assign groups."))
             issues += _group_mismatch(frame, lesion_frame)
 
+    issues += table_issues(frame, required, {v: k for k, v in res.rename.items()})
     report = _raise_if_errors(issues, source)
     frame = _order(add_derived(frame)).reset_index(drop=True)
     fp = fingerprint(frame, lesion_frame)
@@ -320,7 +376,8 @@ def load_dataset(path: PathLike | pd.DataFrame, mapping: ColumnMapping | dict | 
         encoding=raw.encoding, delimiter=raw.delimiter, ignored_columns=res.ignored,
         lesions_source=None if lesions is None else (
             "<DataFrame>" if isinstance(lesions, pd.DataFrame) else str(lesions)),
-        lesion_rows=None if lesion_frame is None else len(lesion_frame), meta=meta)
+        lesion_rows=None if lesion_frame is None else len(lesion_frame), meta=meta,
+        conversions=conversions_of(report), header_row=raw.header_row)
     return Dataset(frame=frame, lesions=lesion_frame, provenance=prov, report=report)
 
 

@@ -123,11 +123,14 @@ def read_delimited(path: Path, *, tab: bool, limits: Limits, options: TextOption
     scan = scan_text(path, delim, limits)
     issues += encoding_issues(scan, path.name)
     enc = scan.encoding
+    # With ';' a decimal comma is likely, and "1.234" may be a thousands-grouped 1234:
+    # every column stays text so the number reader sees how each value is written.
+    numeric = options.numeric if delim != ";" else frozenset()
     frame = None
     parse_error = None
     for attempt in (enc, "latin-1"):
         try:
-            frame = _parse(path, names, options.numeric, delim, attempt, header_row,
+            frame = _parse(path, names, numeric, delim, attempt, header_row,
                            scan.mixed_encoding)
             enc = attempt
             break

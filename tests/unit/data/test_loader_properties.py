@@ -49,7 +49,9 @@ def tables(draw) -> dict[str, list]:
         "calcification": col(st.sampled_from(["none", "spotty", "other"])),
         "n_spotty": col(maybe(st.integers(0, 200))),
         "pav_baseline": col(pct()),
-        "pav_followup": col(maybe(pct())),
+        # a required column entirely empty is an error: at least one follow-up value
+        "pav_followup": [draw(pct())] + draw(st.lists(maybe(pct()), min_size=n - 1,
+                                                       max_size=n - 1)),
         "tav_baseline": col(st.floats(0, 5000, allow_nan=False)),
         "tav_followup": col(st.floats(0, 5000, allow_nan=False)),
     }
