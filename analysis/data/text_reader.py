@@ -11,6 +11,7 @@ and, when the file holds quotes or the counts differ, against a record walk with
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,6 +80,15 @@ def _head(path: Path) -> str:
 def _parse(path: Path, names: list[str], numeric: frozenset[str], delim: str, enc: str,
            skip: int, replace_errors: bool) -> pd.DataFrame:
     num = [n for n in names if n.strip().lower() in numeric]
+    with warnings.catch_warnings():
+        # pandas warns, and drops the extra fields, for rows longer than the header;
+        # the record walk reports those rows as errors instead.
+        warnings.simplefilter("ignore", pd.errors.ParserWarning)
+        return _read_csv(path, names, num, delim, enc, skip, replace_errors)
+
+
+def _read_csv(path: Path, names: list[str], num: list[str], delim: str, enc: str, skip: int,
+              replace_errors: bool) -> pd.DataFrame:
     return pd.read_csv(
         path, sep=delim, header=None, names=names, skiprows=skip, index_col=False,
         dtype={n: "str" for n in names if n not in num}, keep_default_na=False,
@@ -102,6 +112,7 @@ def read_delimited(path: Path, *, tab: bool, limits: Limits, options: TextOption
         raise TextReadError([Issue("error", "empty_file", None,
                                    f"'{path.name}' is empty: it has no header and no data rows.")])
     delim = sniff_delimiter(head, "\t" if tab else ",")
+    scan = scan_text(path, delim, limits)   # line lengths first: a 1 MB line stops here
     records = head_records(head, delim, HEADER_SEARCH_ROWS)
     header_row = options.header_row or 1
     issues: list[Issue] = header_issue(guess_header(records, options.expected), header_row,
@@ -120,7 +131,6 @@ def read_delimited(path: Path, *, tab: bool, limits: Limits, options: TextOption
                             f"the {header_row - 1} line(s) above the header (line "
                             f"{header_row}) are not data and were skipped.", (), header_row - 1,
                             conversion=f"{header_row - 1} line(s) above the header skipped"))
-    scan = scan_text(path, delim, limits)
     issues += encoding_issues(scan, path.name)
     enc = scan.encoding
     # With ';' a decimal comma is likely, and "1.234" may be a thousands-grouped 1234:
