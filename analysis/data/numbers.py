@@ -77,7 +77,7 @@ def declared(text: pd.Series, fmt: NumberFormat) -> tuple[pd.Series, int]:
     if fmt.decimal != ".":
         bad_dot = t.str.contains(".", regex=False).fillna(False)
         t = t.where(~bad_dot, "not a number").str.replace(fmt.decimal, ".", regex=False)
-    changed = int((t != text).fillna(False).sum())
+    changed = int(((t != text) & text.notna()).sum())
     return _parse(t), changed
 
 

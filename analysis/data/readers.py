@@ -199,7 +199,7 @@ def read_binary(path: str | Path, fmt: str, limits: Limits | None = None) -> Raw
     labels: dict[str, dict[str, str]] = {}
     try:
         if fmt == "parquet":
-            frame = _read_parquet(path)
+            frame = _read_parquet(path, limits or Limits.from_settings())
         elif fmt in ("sas7bdat", "xport"):
             frame, labels = _read_sas(path, fmt)
         elif fmt == "stata":
@@ -222,15 +222,19 @@ def read_binary(path: str | Path, fmt: str, limits: Limits | None = None) -> Raw
     return RawTable(frame.reset_index(drop=True), fmt, value_labels=labels, issues=tuple(issues))
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
-    """Parquet through pyarrow; duplicate column names survive to be reported."""
+def _read_parquet(path: Path, limits: Limits) -> pd.DataFrame:
+    """Parquet through pyarrow; rows and columns checked from the footer before reading,
+    and duplicate column names kept so that they are reported."""
     import pyarrow.parquet as pq
 
-    table = pq.read_table(path)
-    names, _ = dedupe_names(table.column_names, "")
-    if names != [str(n) for n in table.column_names]:
-        frame = table.rename_columns(names).to_pandas()
-        frame.columns = list(table.column_names)
+    pf = pq.ParquetFile(path)
+    check_columns(pf.metadata.num_columns, path.name, limits)
+    check_rows(pf.metadata.num_rows, path.name, limits)
+    table = pf.read()
+    names = [str(n) for n in table.column_names]
+    if len(set(names)) != len(names):
+        frame = table.rename_columns([f"c{i}" for i in range(len(names))]).to_pandas()
+        frame.columns = names
         return frame
     return table.to_pandas()
 
