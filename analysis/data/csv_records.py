@@ -20,8 +20,6 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from analysis.data.limits import Limits, limit_error
 from analysis.data.report import Issue
 
@@ -85,26 +83,23 @@ def _check_lines(buf: bytes, first_line: int, scan: TextScan) -> None:
                 scan.bad_utf8_lines.append(first_line + i)
 
 
-def _line_lengths(buf: bytes, nl: int, carry_len: int, scan: TextScan, first_line: int
-                  ) -> None:
-    """Update the longest line and the blank-line count from the newline positions."""
-    arr = np.frombuffer(buf, dtype=np.uint8)
-    pos = np.flatnonzero(arr == nl)
-    if pos.size == 0:
+def _line_lengths(buf: bytes, scan: TextScan, first_line: int) -> None:
+    """Update the longest line and the blank-line count of a buffer of whole lines.
+
+    ``bytes.split`` and ``max(map(len, ...))`` run at C speed; the line number of the
+    longest line is looked up only when it is over the limit.
+    """
+    nl = scan.newline
+    parts = buf.split(nl)
+    if buf.endswith(nl):
+        parts.pop()
+    if not parts:
         return
-    starts = np.empty_like(pos)
-    starts[0] = -1
-    starts[1:] = pos[:-1]
-    lengths = pos - starts - 1
-    if nl == 10 and pos.size:  # a \r before \n belongs to the line ending
-        cr = arr[np.maximum(pos - 1, 0)] == 13
-        lengths = lengths - (cr & (lengths > 0))
-    longest = int(lengths.argmax())
-    if int(lengths[longest]) > scan.max_line:
-        scan.max_line = int(lengths[longest])
-        scan.max_line_no = first_line + longest
-    scan.blank_lines += int(np.count_nonzero(lengths == 0))
-    del carry_len
+    longest = max(map(len, parts))
+    scan.blank_lines += parts.count(b"") + (parts.count(b"\r") if nl == b"\n" else 0)
+    if longest > scan.max_line:
+        scan.max_line = longest
+        scan.max_line_no = first_line + [len(p) for p in parts].index(longest)
 
 
 def scan_text(path: Path, delimiter: str, limits: Limits) -> TextScan:
@@ -150,7 +145,7 @@ def scan_text(path: Path, delimiter: str, limits: Limits) -> TextScan:
                 buf, carry = buf[:cut + 1], buf[cut + 1:]
                 final = False
             n_nl = buf.count(nl)
-            _line_lengths(buf if buf.endswith(nl) else buf + nl, nl[0], 0, scan, line_no)
+            _line_lengths(buf, scan, line_no)
             if scan.max_line > max_len:
                 _too_long(path, scan.max_line_no, scan.max_line, limits)
             scan.delimiters += buf.count(delim)

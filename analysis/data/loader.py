@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from analysis import settings as settings_mod
@@ -109,6 +110,32 @@ def _dtype_text(s: pd.Series) -> str:
     return str(dt)
 
 
+def _string_bytes(s: pd.Series) -> bytes | None:
+    """Canonical bytes of an Arrow-backed text column (lengths, nulls, then the text).
+
+    Independent of how the column is chunked or sliced, and far faster than hashing
+    each value; ``None`` if the column is not Arrow-backed text.
+    """
+    data = getattr(s.array, "_pa_array", None)
+    if data is None:
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = data.combine_chunks() if isinstance(data, pa.ChunkedArray) else data
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return None
+    lengths = pc.binary_length(arr).to_numpy(zero_copy_only=False)
+    lengths = np.nan_to_num(lengths.astype("float64"), nan=-1).astype("int64")
+    if len(arr) == 0:
+        return lengths.tobytes()
+    width = 8 if pa.types.is_large_string(arr.type) else 4
+    offsets = np.frombuffer(arr.buffers()[1], dtype=f"int{width * 8}")[arr.offset:]
+    text = arr.buffers()[2]
+    body = b"" if text is None else text.to_pybytes()[int(offsets[0]):int(offsets[len(arr)])]
+    return lengths.tobytes() + body
+
+
 def fingerprint(frame: pd.DataFrame, lesions: pd.DataFrame | None = None) -> str:
     """Stable sha256 hex digest of a frame (and lesion table): values, names, dtypes, order."""
     h = hashlib.sha256()
@@ -118,8 +145,13 @@ def fingerprint(frame: pd.DataFrame, lesions: pd.DataFrame | None = None) -> str
             continue
         h.update(json.dumps([[str(c), _dtype_text(part[c])] for c in part.columns]).encode())
         h.update(str(len(part)).encode())
-        if len(part.columns):
-            h.update(pd.util.hash_pandas_object(part, index=True).to_numpy().tobytes())
+        h.update(pd.util.hash_pandas_object(part.index.to_series(), index=False)
+                 .to_numpy().tobytes())
+        for c in part.columns:
+            raw = _string_bytes(part[c])
+            if raw is None:
+                raw = pd.util.hash_pandas_object(part[c], index=False).to_numpy().tobytes()
+            h.update(raw)
     return h.hexdigest()
 
 
@@ -189,7 +221,8 @@ def read_options(cmap: ColumnMapping) -> ReadOptions:
             continue
         numeric.add(cmap.columns.get(v.name, v.name).strip().lower())
     return ReadOptions(header_row=cmap.header_row, expected=frozenset(expected),
-                       numeric=frozenset(numeric), multiline_fields=cmap.multiline_fields)
+                       numeric=frozenset(numeric), multiline_fields=cmap.multiline_fields,
+                       only_expected=True)
 
 
 def _unused_cell_problems(issues: list[Issue], used: set[str]) -> list[Issue]:
@@ -227,14 +260,14 @@ def _contexts(resolution_rename: dict[str, str], cmap_codes: dict, cmap: ColumnM
 def _load_lesions(source: PathLike | pd.DataFrame, cmap: ColumnMapping, limit: float,
                   patient_ids: pd.Series | None) -> tuple[pd.DataFrame | None, list[Issue]]:
     raw = _read(source, None, limit)
-    res = resolve_columns(raw.frame.columns, cmap.lesion_columns, LESIONS,
+    res = resolve_columns(raw.columns, cmap.lesion_columns, LESIONS,
                           what="lesion file", section="lesion_columns")
     renamed = raw.frame[list(res.rename)].rename(columns=res.rename)
     absent = {i.column for i in res.issues if i.code == "mapped_column_absent"}
     frame, issues = validate_table(
         renamed, LESIONS, contexts=_contexts(res.rename, {}, None, raw, unique_ids=False),
         required=[n for n in LESIONS if n not in absent],
-        file_columns=[c for c in raw.frame.columns if c not in res.rename],
+        file_columns=[c for c in raw.columns if c not in res.rename],
         what="lesion file", section="lesion_columns")
     issues = list(raw.issues) + list(res.issues) + issues
     for name in ("arc_deg", "length_mm"):
@@ -328,7 +361,7 @@ def load_dataset(path: PathLike | pd.DataFrame, mapping: ColumnMapping | dict | 
     meta, side_issues = (None, []) if is_frame else read_sidecar(Path(path))
     issues += side_issues
 
-    res = resolve_columns(raw.frame.columns, cmap.columns, VARIABLES)
+    res = resolve_columns(raw.columns, cmap.columns, VARIABLES)
     issues += res.issues
     renamed = raw.frame[list(res.rename)].rename(columns=res.rename)
     absent = {i.column for i in res.issues if i.code == "mapped_column_absent"}
@@ -342,7 +375,7 @@ def load_dataset(path: PathLike | pd.DataFrame, mapping: ColumnMapping | dict | 
         renamed = renamed.drop(columns="n_spotty")
     frame, col_issues = validate_table(
         renamed, VARIABLES, contexts=_contexts(res.rename, cmap.codes, cmap, raw),
-        required=required, file_columns=[c for c in raw.frame.columns if c not in res.rename])
+        required=required, file_columns=[c for c in raw.columns if c not in res.rename])
     issues = _unused_cell_problems(issues, set(res.rename)) + col_issues
 
     lesion_frame = None

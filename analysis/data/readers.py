@@ -49,6 +49,14 @@ class RawTable:
     issues: tuple[Issue, ...] = ()
     #: 1-based row of the header in a text file or sheet.
     header_row: int = 1
+    #: Every column of the file, when ``frame`` holds only those the loader uses.
+    file_columns: tuple[str, ...] | None = None
+
+    @property
+    def columns(self) -> list[str]:
+        """All column names of the file (``frame`` may hold fewer)."""
+        return list(self.file_columns) if self.file_columns is not None else \
+            [str(c) for c in self.frame.columns]
 
 
 def supported_formats() -> str:
@@ -100,12 +108,15 @@ class ReadOptions:
         Lower-case names of file columns that map to numeric dictionary columns.
     multiline_fields : bool
         Accept quoted text fields holding line breaks.
+    only_expected : bool
+        Text files: convert only the expected columns (the rest are listed, not read).
     """
 
     header_row: int | None = None
     expected: frozenset[str] = frozenset()
     numeric: frozenset[str] = frozenset()
     multiline_fields: bool = False
+    only_expected: bool = False
 
 
 def _fail(issues: list[Issue] | tuple[Issue, ...]) -> DataLoadError:
@@ -125,11 +136,13 @@ def read_text(path: str | Path, *, tab: bool = False, limits: Limits | None = No
     try:
         cells = read_delimited(path, tab=tab, limits=limits or Limits.from_settings(),
                                options=TextOptions(options.header_row, options.expected,
-                                                   options.numeric, options.multiline_fields))
+                                                   options.numeric, options.multiline_fields,
+                                                   options.only_expected))
     except TextReadError as err:
         raise _fail(err.issues) from None
     return RawTable(cells.frame, "tsv" if tab else "csv", encoding=cells.encoding,
-                    delimiter=cells.delimiter, issues=cells.issues, header_row=cells.header_row)
+                    delimiter=cells.delimiter, issues=cells.issues, header_row=cells.header_row,
+                    file_columns=cells.columns)
 
 
 def read_excel(path: str | Path, sheet: str | None = None, *, limits: Limits | None = None,

@@ -46,17 +46,21 @@ class TextOptions:
         Lower-case names of columns the C parser may read as numbers directly.
     multiline_fields : bool
         Accept quoted fields holding line breaks (``multiline_fields`` in the mapping).
+    only_expected : bool
+        Convert only the expected columns (the others are still counted and listed).
     """
 
     header_row: int | None = None
     expected: frozenset[str] = frozenset()
     numeric: frozenset[str] = frozenset()
     multiline_fields: bool = False
+    only_expected: bool = False
 
 
 @dataclass(frozen=True)
 class TextCells:
     frame: pd.DataFrame
+    columns: tuple[str, ...]
     encoding: str
     delimiter: str
     header_row: int
@@ -78,19 +82,21 @@ def _head(path: Path) -> str:
 
 
 def _parse(path: Path, names: list[str], numeric: frozenset[str], delim: str, enc: str,
-           skip: int, replace_errors: bool) -> pd.DataFrame:
+           skip: int, replace_errors: bool, keep: frozenset[str] | None) -> pd.DataFrame:
     num = [n for n in names if n.strip().lower() in numeric]
+    use = None if keep is None else [n for n in names if n.strip().lower() in keep]
     with warnings.catch_warnings():
         # pandas warns, and drops the extra fields, for rows longer than the header;
         # the record walk reports those rows as errors instead.
         warnings.simplefilter("ignore", pd.errors.ParserWarning)
-        return _read_csv(path, names, num, delim, enc, skip, replace_errors)
+        return _read_csv(path, names, num, delim, enc, skip, replace_errors, use)
 
 
 def _read_csv(path: Path, names: list[str], num: list[str], delim: str, enc: str, skip: int,
-              replace_errors: bool) -> pd.DataFrame:
+              replace_errors: bool, use: list[str] | None) -> pd.DataFrame:
     return pd.read_csv(
         path, sep=delim, header=None, names=names, skiprows=skip, index_col=False,
+        usecols=use,
         dtype={n: "str" for n in names if n not in num}, keep_default_na=False,
         na_values={n: [""] for n in num}, encoding=enc, engine="c", quotechar='"',
         skipinitialspace=False,
@@ -141,13 +147,16 @@ def read_delimited(path: Path, *, tab: bool, limits: Limits, options: TextOption
     for attempt in (enc, "latin-1"):
         try:
             frame = _parse(path, names, numeric, delim, attempt, header_row,
-                           scan.mixed_encoding)
+                           scan.mixed_encoding,
+                           options.expected if options.only_expected else None)
             enc = attempt
             break
         except UnicodeDecodeError:
             continue
-        except pd.errors.ParserError as err:
-            parse_error = str(err)
+        except (pd.errors.ParserError, ValueError, IndexError) as err:
+            # rows wider than the header (with usecols pandas raises IndexError): the
+            # record walk below names the lines
+            parse_error = str(err) or type(err).__name__
             break
     if enc not in ("utf-8", "utf-8-sig"):
         issues.append(Issue("info", "encoding", None,
@@ -157,7 +166,7 @@ def read_delimited(path: Path, *, tab: bool, limits: Limits, options: TextOption
     if frame is None:
         raise TextReadError(issues)
     check_rows(len(frame), path.name, limits)
-    return TextCells(frame, enc, delim, header_row, tuple(issues))
+    return TextCells(frame, tuple(names), enc, delim, header_row, tuple(issues))
 
 
 def _integrity(path: Path, scan, frame: pd.DataFrame | None, names: list[str], delim: str,
