@@ -15,8 +15,8 @@ from analysis.data.schema import DEFAULT_COVARIATES, GROUP, GROUP_LEVELS, VARIAB
 from analysis.data.validation import describe_column
 
 
-def table_issues(frame: pd.DataFrame, required: list[str], file_columns: dict[str, str]
-                 ) -> list[Issue]:
+def table_issues(frame: pd.DataFrame, required: list[str], file_columns: dict[str, str],
+                 refused: set[str] | frozenset[str] = frozenset()) -> list[Issue]:
     """Issues about whole columns of the parsed patient table.
 
     Parameters
@@ -27,11 +27,14 @@ def table_issues(frame: pd.DataFrame, required: list[str], file_columns: dict[st
         Required columns expected in ``frame``.
     file_columns : dict
         Dictionary name -> the file's column name, for messages.
+    refused : set of str
+        Columns with an error already (their values were refused, so they may look
+        empty without being empty in the file).
     """
     if len(frame) == 0:
         return []
     issues: list[Issue] = []
-    empty = [c for c in frame.columns if frame[c].isna().all()]
+    empty = [c for c in frame.columns if c not in refused and frame[c].isna().all()]
     for name in empty:
         col = describe_column(name, file_columns.get(name))
         if name in required:
@@ -47,7 +50,7 @@ def table_issues(frame: pd.DataFrame, required: list[str], file_columns: dict[st
                 f"({', '.join(DEFAULT_COVARIATES)}): the default adjusted comparison would use no "
                 "row. Map the column that holds it in [columns], or leave it out of the "
                 "covariates on the Comparison page.", (), len(frame)))
-    if GROUP in frame.columns and GROUP not in empty:
+    if GROUP in frame.columns and GROUP not in empty and GROUP not in refused:
         counts = frame[GROUP].value_counts()
         absent = [lv for lv in GROUP_LEVELS if counts.get(lv, 0) == 0]
         if absent:

@@ -215,14 +215,18 @@ def read_options(cmap: ColumnMapping) -> ReadOptions:
     """What the readers need from the mapping: header row, expected and numeric names."""
     expected = {v.name for v in VARIABLES.values() if not v.derived}
     expected |= {c.strip().lower() for c in cmap.columns.values()}
-    numeric = set()
+    numeric, categorical = set(), set()
     for v in VARIABLES.values():
-        if not v.is_numeric or v.derived or cmap.number_format_of(v.name) is not None:
+        name = cmap.columns.get(v.name, v.name).strip().lower()
+        if v.derived:
             continue
-        numeric.add(cmap.columns.get(v.name, v.name).strip().lower())
+        if v.is_categorical:
+            categorical.add(name)
+        elif v.is_numeric and cmap.number_format_of(v.name) is None:
+            numeric.add(name)
     return ReadOptions(header_row=cmap.header_row, expected=frozenset(expected),
                        numeric=frozenset(numeric), multiline_fields=cmap.multiline_fields,
-                       only_expected=True)
+                       only_expected=True, categorical=frozenset(categorical))
 
 
 def _unused_cell_problems(issues: list[Issue], used: set[str]) -> list[Issue]:
@@ -396,7 +400,8 @@ def load_dataset(path: PathLike | pd.DataFrame, mapping: ColumnMapping | dict | 
                                 "kept for display but not used to assign groups."))
             issues += _group_mismatch(frame, lesion_frame)
 
-    issues += table_issues(frame, required, {v: k for k, v in res.rename.items()})
+    refused = {i.column for i in issues if i.severity == "error" and i.column}
+    issues += table_issues(frame, required, {v: k for k, v in res.rename.items()}, refused)
     report = _raise_if_errors(issues, source)
     frame = _order(add_derived(frame)).reset_index(drop=True)
     fp = fingerprint(frame, lesion_frame)

@@ -117,6 +117,8 @@ class ReadOptions:
     numeric: frozenset[str] = frozenset()
     multiline_fields: bool = False
     only_expected: bool = False
+    #: Lower-case names of file columns that map to yes/no or category columns.
+    categorical: frozenset[str] = frozenset()
 
 
 def _fail(issues: list[Issue] | tuple[Issue, ...]) -> DataLoadError:
@@ -137,7 +139,8 @@ def read_text(path: str | Path, *, tab: bool = False, limits: Limits | None = No
         cells = read_delimited(path, tab=tab, limits=limits or Limits.from_settings(),
                                options=TextOptions(options.header_row, options.expected,
                                                    options.numeric, options.multiline_fields,
-                                                   options.only_expected))
+                                                   options.only_expected,
+                                                   options.categorical))
     except TextReadError as err:
         raise _fail(err.issues) from None
     return RawTable(cells.frame, "tsv" if tab else "csv", encoding=cells.encoding,

@@ -55,6 +55,8 @@ class TextOptions:
     numeric: frozenset[str] = frozenset()
     multiline_fields: bool = False
     only_expected: bool = False
+    #: Lower-case names of columns holding a few distinct codes (read as categoricals).
+    categorical: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -82,22 +84,27 @@ def _head(path: Path) -> str:
 
 
 def _parse(path: Path, names: list[str], numeric: frozenset[str], delim: str, enc: str,
-           skip: int, replace_errors: bool, keep: frozenset[str] | None) -> pd.DataFrame:
+           skip: int, replace_errors: bool, keep: frozenset[str] | None,
+           categorical: frozenset[str] = frozenset()) -> pd.DataFrame:
     num = [n for n in names if n.strip().lower() in numeric]
+    cat = [n for n in names if n.strip().lower() in categorical and n not in num]
     use = None if keep is None else [n for n in names if n.strip().lower() in keep]
     with warnings.catch_warnings():
         # pandas warns, and drops the extra fields, for rows longer than the header;
         # the record walk reports those rows as errors instead.
         warnings.simplefilter("ignore", pd.errors.ParserWarning)
-        return _read_csv(path, names, num, delim, enc, skip, replace_errors, use)
+        return _read_csv(path, names, num, cat, delim, enc, skip, replace_errors, use)
 
 
-def _read_csv(path: Path, names: list[str], num: list[str], delim: str, enc: str, skip: int,
-              replace_errors: bool, use: list[str] | None) -> pd.DataFrame:
+def _read_csv(path: Path, names: list[str], num: list[str], cat: list[str], delim: str,
+              enc: str, skip: int, replace_errors: bool, use: list[str] | None
+              ) -> pd.DataFrame:
+    # code columns as categoricals: the text of each distinct code is kept exactly, and
+    # a million rows with three codes hold three strings
+    dtype = {n: "str" for n in names if n not in num} | {n: "category" for n in cat}
     return pd.read_csv(
         path, sep=delim, header=None, names=names, skiprows=skip, index_col=False,
-        usecols=use,
-        dtype={n: "str" for n in names if n not in num}, keep_default_na=False,
+        usecols=use, dtype=dtype, keep_default_na=False,
         na_values={n: [""] for n in num}, encoding=enc, engine="c", quotechar='"',
         skipinitialspace=False,
         encoding_errors="replace" if replace_errors else "strict")
@@ -148,7 +155,8 @@ def read_delimited(path: Path, *, tab: bool, limits: Limits, options: TextOption
         try:
             frame = _parse(path, names, numeric, delim, attempt, header_row,
                            scan.mixed_encoding,
-                           options.expected if options.only_expected else None)
+                           options.expected if options.only_expected else None,
+                           options.categorical)
             enc = attempt
             break
         except UnicodeDecodeError:

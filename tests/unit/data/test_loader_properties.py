@@ -1,6 +1,8 @@
 """Properties of loading (hypothesis): for any small valid table, loading keeps every
 row, in file order, with the same values, and never modifies its input (the file's
-bytes, or a DataFrame passed in). The expected frame comes from the ``frame_from`` fixture (tests/unit/conftest.py).
+bytes, or a DataFrame passed in) - also with quoted free text holding delimiters,
+quotes and line breaks, any of the four delimiters, and thousands separators (read
+exactly when declared, refused when ambiguous, never guessed). The expected frame comes from the ``frame_from`` fixture (tests/unit/conftest.py).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from hypothesis import strategies as st
 
 from analysis.data.loader import load_dataset
 from analysis.data.validation import MISSING_TOKENS
+from analysis.errors import DataLoadError
 
 SETTINGS = settings(max_examples=20, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -114,3 +117,54 @@ def test_fingerprint_depends_only_on_content(tmp_path_factory, columns):
     pd.DataFrame(columns).to_parquet(d / "b.parquet", index=False)
     assert (load_dataset(d / "a.csv").provenance.fingerprint
             == load_dataset(d / "b.parquet").provenance.fingerprint)
+
+
+notes = st.text(alphabet=string.ascii_letters + " ,;|\t\"'\n", max_size=20)
+delimiters = st.sampled_from([",", ";", "\t", "|"])
+
+
+@SETTINGS
+@given(columns=tables(), data=st.data(), sep=delimiters)
+def test_quoted_free_text_and_any_delimiter_keep_every_row(tmp_path_factory, columns, data,
+                                                            sep, frame_from):
+    n = len(columns["patient_id"])
+    texts = data.draw(st.lists(notes, min_size=n, max_size=n))
+    path = tmp_path_factory.mktemp("p") / "t.csv"
+    # pandas quotes every field holding the delimiter, a quote or a line break
+    pd.DataFrame(columns | {"note": texts}).to_csv(path, index=False, sep=sep)
+    before = digest(path)
+    if any("\n" in t for t in texts):
+        # a line break inside a field is refused unless declared, never silently merged
+        try:
+            load_dataset(path)
+        except DataLoadError as err:
+            assert [i.code for i in err.report.errors] == ["quote_spans_lines"]
+        else:
+            raise AssertionError("a quoted line break loaded without multiline_fields")
+        ds = load_dataset(path, {"multiline_fields": True})
+    else:
+        ds = load_dataset(path)
+    assert digest(path) == before
+    assert ds.provenance.delimiter == sep
+    pd.testing.assert_frame_equal(ds.frame, frame_from(columns))
+
+
+@SETTINGS
+@given(columns=tables(), sep=delimiters)
+def test_thousands_separators_are_read_exactly_or_refused(tmp_path_factory, columns, sep,
+                                                         frame_from):
+    whole = [float(round(v)) for v in columns["tav_baseline"]]
+    columns = columns | {"tav_baseline": whole}
+    written = pd.DataFrame(columns | {"tav_baseline": [f"{int(v):,}" for v in whole]})
+    path = tmp_path_factory.mktemp("p") / "t.csv"
+    written.to_csv(path, index=False, sep=sep)
+    declared = load_dataset(path, {"numbers": {"tav_baseline": {"thousands": ","}}})
+    pd.testing.assert_frame_equal(declared.frame, frame_from(columns))
+    try:
+        ds = load_dataset(path)
+    except DataLoadError as err:
+        # "1,234" alone cannot be told from a decimal comma: refused, never guessed
+        assert {i.code for i in err.report.errors} == {"ambiguous_number"}
+        assert any(v >= 1000 for v in whole)
+    else:
+        pd.testing.assert_frame_equal(ds.frame, frame_from(columns))
