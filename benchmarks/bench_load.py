@@ -118,19 +118,30 @@ def _mapped(patients: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     return pd.DataFrame(out), mapping
 
 
-def write_files(n: int, excel_rows: int, formats: tuple[str, ...]) -> dict[str, tuple[Path, dict | None, int]]:
-    """Generate ``n`` patients and write one file per format; returns path, mapping, rows."""
+def write_files(n: int, excel_rows: int, formats: tuple[str, ...], reuse: bool = False
+                ) -> dict[str, tuple[Path, dict | None, int]]:
+    """Generate ``n`` patients and write one file per format; returns path, mapping, rows.
+
+    With ``reuse``, a file already written (same name) is kept as it is.
+    """
     import pyreadstat
 
     from analysis.cohort.simulate import simulate_cohort
 
     OUT.mkdir(parents=True, exist_ok=True)
-    patients, _ = simulate_cohort(n)
+    patients = None
     files: dict[str, tuple[Path, dict | None, int]] = {}
     for fmt in formats:
         rows = min(n, excel_rows) if fmt == "xlsx" else n
         path = OUT / f"cohort_{rows}{'_mapped' if fmt == 'mapped_csv' else ''}{EXT[fmt]}"
         mapping = None
+        if reuse and path.exists():
+            if fmt == "mapped_csv":
+                mapping = _mapped(simulate_cohort(10)[0])[1]
+            files[fmt] = (path, mapping, rows)
+            continue
+        if patients is None:
+            patients, _ = simulate_cohort(n)
         frame = patients if rows == n else patients.iloc[:rows]
         if fmt == "csv":
             frame.to_csv(path, index=False)
@@ -184,6 +195,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--excel-rows", type=int, default=50_000)
     parser.add_argument("--formats", nargs="*", default=list(FORMATS), choices=FORMATS)
+    parser.add_argument("--reuse", action="store_true",
+                        help="reuse files already in benchmarks/out/ instead of writing them")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
 
     from analysis.settings import BUNDLED_COHORT
@@ -197,7 +210,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     if BUNDLED_COHORT.exists():
         record("bundled cohort", "csv", BUNDLED_COHORT, _run(BUNDLED_COHORT, None, True))
     t0 = time.perf_counter()
-    files = write_files(args.rows, args.excel_rows, tuple(args.formats))
+    files = write_files(args.rows, args.excel_rows, tuple(args.formats), reuse=args.reuse)
     print(f"generated and wrote {len(files)} files in {time.perf_counter() - t0:.0f} s "
           f"under {OUT}")
     for fmt, (path, mapping, _rows) in files.items():

@@ -210,9 +210,11 @@ def sniff_delimiter(text: str, default: str) -> str:
     best, best_key = default, (0, 0)
     for d in DELIMITERS:
         counts = [len(r) for r in head_records(text, d, 50) if r]
-        if not counts or max(counts) < 2:
+        if not counts:
             continue
         mode = max(set(counts), key=counts.count)
+        if mode < 2:   # most records hold one field: not this delimiter
+            continue
         key = (counts.count(mode), mode)
         if key > best_key:
             best, best_key = d, key

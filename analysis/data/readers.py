@@ -1,8 +1,12 @@
 """Readers: a file on disk -> a table of raw cells, as the file holds them.
 
-Text files are read as text (no type guessing, no "NA" conversion); typed formats
-(Parquet, SAS, Stata, SPSS, Excel) keep their own cell types. Stata and SPSS value
-labels are returned alongside the raw codes. Parsing into dictionary types happens
+Text files are read as text (no type guessing, no "NA" conversion), except the
+columns the loader names as numeric, which pandas' C parser converts (a cell it
+cannot read leaves the column as text for the validator to report); every record is
+counted independently of the parser (:mod:`analysis.data.text_reader`). Excel is
+streamed within limits (:mod:`analysis.data.xlsx`). Typed formats (Parquet, SAS,
+Stata, SPSS) keep their own cell types; Stata, SPSS and SAS (catalog) value labels
+are returned alongside the raw codes. Parsing into dictionary types happens
 in :mod:`analysis.data.validation`. The source file is only ever opened for reading.
 """
 
@@ -229,8 +233,10 @@ def read_binary(path: str | Path, fmt: str, limits: Limits | None = None) -> Raw
     except DataLoadError:
         raise
     except Exception as err:  # each library raises its own types for a corrupt file
+        # the library's own message may hold server paths: only its kind is shown
         raise _error("unreadable", f"'{path.name}' could not be read as "
-                                   f"{FORMAT_NAMES.get(fmt, fmt)}: {err}.") from None
+                                   f"{FORMAT_NAMES.get(fmt, fmt)} ({type(err).__name__}); "
+                                   "check that it is not damaged, or save it again.") from None
     check_columns(frame.shape[1], path.name, limits or Limits.from_settings())
     check_rows(frame.shape[0], path.name, limits or Limits.from_settings())
     names, issues = dedupe_names(list(frame.columns), f"'{path.name}'")

@@ -166,3 +166,9 @@ def test_scan_counts_match_csv_module(tmp_path):
 def test_delimiter_sniffed_with_quoted_delimiters(delim):
     text = delim.join(["id", "note", "x"]) + "\n" + delim.join(["1", '"a, b; c| d"', "2"]) + "\n"
     assert sniff_delimiter(text, ",") == delim
+
+
+def test_delimiter_not_fooled_by_line_breaks_in_quoted_text():
+    # found by hypothesis: a quoted note with line breaks and a '|' made '|' look regular
+    text = "id,note,x\n1,,2\n2,\"\nab'|cd\n\",3\n3,,4\n"
+    assert sniff_delimiter(text, ",") == ","
