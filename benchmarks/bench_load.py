@@ -60,7 +60,8 @@ def _measure(path: str, mapping: dict | None, bundled: bool) -> dict:
     import pyarrow  # noqa: F401 - imported before the baseline, like the other readers
     import pyreadstat  # noqa: F401
 
-    from analysis.data.loader import load_bundled, load_dataset
+    from analysis.data.loader import load_bundled, load_dataset, read_options
+    from analysis.data.mapping import as_mapping
     from analysis.data.readers import read_raw
 
     gc.collect()
@@ -73,7 +74,7 @@ def _measure(path: str, mapping: dict | None, bundled: bool) -> dict:
         del bare
         gc.collect()
     t0 = time.perf_counter()
-    raw = read_raw(path, max_file_mb=1e9)
+    raw = read_raw(path, max_file_mb=1e9, options=read_options(as_mapping(mapping)))
     read_s = time.perf_counter() - t0
     del raw
     gc.collect()

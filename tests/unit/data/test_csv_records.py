@@ -172,3 +172,11 @@ def test_delimiter_not_fooled_by_line_breaks_in_quoted_text():
     # found by hypothesis: a quoted note with line breaks and a '|' made '|' look regular
     text = "id,note,x\n1,,2\n2,\"\nab'|cd\n\",3\n3,,4\n"
     assert sniff_delimiter(text, ",") == ","
+
+
+def test_long_line_in_the_middle_is_named(patient_lines, write_lines):
+    lines = patient_lines(8)
+    note_row(lines, 5, "x" * 300_000)          # line 6: about 300 KB
+    err = load_error(write_lines(lines))
+    assert codes(err) == ["line_too_long"]
+    assert "line 6 of 'd.csv' is 293 KB long" in str(err)
