@@ -81,13 +81,12 @@ def _check_lines(buf: bytes, first_line: int, scan: TextScan) -> None:
                 scan.bad_utf8_lines.append(first_line + i)
 
 
-def _long_line(buf: bytes, nl: bytes, max_len: int) -> int:
-    """Offset of the start of a line longer than ``max_len`` in ``buf``, or -1.
+def _long_line(buf: bytes, nl: bytes, max_len: int, pos: int, end: int) -> int:
+    """Offset of the start of a line longer than ``max_len`` in ``buf[pos:end]``, or -1.
 
     Jumps from line break to line break in windows of ``max_len`` bytes (``rfind`` at
     C speed): a 16 MB buffer takes a few dozen calls, whatever its line count.
     """
-    pos, end = 0, len(buf)
     while end - pos > max_len:
         j = buf.rfind(nl, pos, pos + max_len + 1)
         if j < 0:
@@ -96,20 +95,44 @@ def _long_line(buf: bytes, nl: bytes, max_len: int) -> int:
     return -1
 
 
-def _blank_lines(buf: bytes, nl: bytes) -> int:
-    """Empty lines in a buffer of whole lines (a run of 3+ breaks is undercounted; the
-    record count then differs from the parser's and the exact walk settles it)."""
-    n = buf.count(nl + nl) + (1 if buf.startswith(nl) else 0)
+def _blank_lines(buf: bytes, nl: bytes, pos: int, end: int) -> int:
+    """Empty lines in ``buf[pos:end]`` (whole lines; a run of 3+ breaks is undercounted:
+    the record count then differs from the parser's and the exact walk settles it)."""
+    n = buf.count(nl + nl, pos, end) + (1 if buf.startswith(nl, pos) else 0)
     if nl == b"\n":
-        n += buf.count(b"\n\r\n") + (1 if buf.startswith(b"\r\n") else 0)
+        n += buf.count(b"\n\r\n", pos, end) + (1 if buf.startswith(b"\r\n", pos) else 0)
     return n
+
+
+def _count(buf: bytes, pos: int, end: int, scan: TextScan, delim: bytes, max_len: int,
+           line_no: int, path: Path, limits: Limits) -> int:
+    """Count and check the whole lines ``buf[pos:end]``; returns their number."""
+    nl = scan.newline
+    start = _long_line(buf, nl, max_len, pos, end)
+    if start >= 0:
+        stop = buf.find(nl, start, end)
+        length = (end if stop < 0 else stop) - start
+        _too_long(path, line_no + buf.count(nl, pos, start), length, limits)
+    scan.blank_lines += _blank_lines(buf, nl, pos, end)
+    scan.delimiters += buf.count(delim, pos, end)
+    scan.quotes += buf.count(b'"', pos, end)
+    if not buf.isascii():
+        part = buf[pos:end]
+        if not part.isascii():
+            try:
+                part.decode("utf-8")
+                scan.utf8_lines += 1
+            except UnicodeDecodeError:
+                _check_lines(part, line_no, scan)
+    return buf.count(nl, pos, end)
 
 
 def scan_text(path: Path, delimiter: str, limits: Limits) -> TextScan:
     """Count lines, blank lines, delimiters and quotes; check line length and encoding.
 
     Reads ``path`` in chunks of :data:`CHUNK_BYTES` (plus at most one over-long line,
-    which is an error as soon as it is seen), so memory stays bounded.
+    which is an error as soon as it is seen), so memory stays bounded; counts run on
+    index ranges of each chunk, without copying it.
 
     Raises
     ------
@@ -119,54 +142,37 @@ def scan_text(path: Path, delimiter: str, limits: Limits) -> TextScan:
     scan = TextScan()
     delim = delimiter.encode()
     max_len = limits.max_line_bytes
-    carry = b""
-    line_no = 1  # line number of the first line in the buffer
+    carry = b""   # the unfinished last line of the previous chunk
+    line_no = 1   # line number of the next line to count
     with path.open("rb") as fh:
-        first = True
-        while True:
+        chunk = fh.read(CHUNK_BYTES)
+        if chunk.startswith(BOM):
+            scan.bom, chunk = True, chunk[len(BOM):]
+        if b"\n" not in chunk and b"\r" in chunk:
+            scan.newline = b"\r"
+        nl = scan.newline
+        while chunk:
+            first = chunk.find(nl)
+            if first < 0:
+                carry += chunk
+                if len(carry) > max_len:
+                    _too_long(path, line_no, len(carry), limits)
+                chunk = fh.read(CHUNK_BYTES)
+                continue
+            head = carry + chunk[:first + 1]          # one line: the carry completed
+            n = _count(head, 0, len(head), scan, delim, max_len, line_no, path, limits)
+            line_no += n
+            cut = chunk.rfind(nl) + 1
+            n = _count(chunk, first + 1, cut, scan, delim, max_len, line_no, path, limits)
+            line_no += n
+            scan.lines = line_no - 1
+            carry = chunk[cut:]
             chunk = fh.read(CHUNK_BYTES)
-            if first:
-                first = False
-                if chunk.startswith(BOM):
-                    scan.bom, chunk = True, chunk[len(BOM):]
-                if b"\n" not in chunk and b"\r" in chunk:
-                    scan.newline = b"\r"
-            nl = scan.newline
-            if not chunk:
-                buf, carry = carry, b""
-                if not buf:
-                    break
-                final = True
-            else:
-                buf = carry + chunk
-                cut = buf.rfind(nl)
-                if cut < 0:
-                    if len(buf) > max_len:
-                        _too_long(path, line_no, len(buf), limits)
-                    carry = buf
-                    continue
-                buf, carry = buf[:cut + 1], buf[cut + 1:]
-                final = False
-            n_nl = buf.count(nl)
-            start = _long_line(buf, nl, max_len)
-            if start >= 0:
-                stop = buf.find(nl, start)
-                length = (len(buf) if stop < 0 else stop) - start
-                _too_long(path, line_no + buf.count(nl, 0, start), length, limits)
-            scan.blank_lines += _blank_lines(buf, nl)
-            scan.delimiters += buf.count(delim)
-            scan.quotes += buf.count(b'"')
-            if not buf.isascii():
-                try:
-                    buf.decode("utf-8")
-                    scan.utf8_lines += 1
-                except UnicodeDecodeError:
-                    _check_lines(buf, line_no, scan)
-            line_no += n_nl
-            scan.lines += n_nl
-            if final:
-                scan.lines += 0 if buf.endswith(nl) else 1
-                break
+        if carry:
+            if len(carry) > max_len:
+                _too_long(path, line_no, len(carry), limits)
+            _count(carry, 0, len(carry), scan, delim, max_len, line_no, path, limits)
+            scan.lines = line_no
     return scan
 
 
