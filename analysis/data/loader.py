@@ -221,7 +221,9 @@ def read_options(cmap: ColumnMapping) -> ReadOptions:
         if v.derived:
             continue
         if v.is_categorical:
-            categorical.add(name)
+            # open sets (trial) keep their exact text: "001" must stay "001"
+            if v.name not in cmap.codes and (v.dtype == "bool" or v.levels is not None):
+                categorical.add(name)
         elif v.is_numeric and cmap.number_format_of(v.name) is None:
             numeric.add(name)
     return ReadOptions(header_row=cmap.header_row, expected=frozenset(expected),

@@ -121,7 +121,8 @@ class ReadOptions:
     numeric: frozenset[str] = frozenset()
     multiline_fields: bool = False
     only_expected: bool = False
-    #: Lower-case names of file columns that map to yes/no or category columns.
+    #: Lower-case names of file columns that map to yes/no or category columns without
+    #: explicit [codes] (the C parser may type them; their codes read back the same).
     categorical: frozenset[str] = frozenset()
 
 

@@ -55,7 +55,7 @@ class TextOptions:
     numeric: frozenset[str] = frozenset()
     multiline_fields: bool = False
     only_expected: bool = False
-    #: Lower-case names of columns holding a few distinct codes (read as categoricals).
+    #: Lower-case names of code columns the C parser may type itself (bool/int/text).
     categorical: frozenset[str] = frozenset()
 
 
@@ -99,9 +99,11 @@ def _parse(path: Path, names: list[str], numeric: frozenset[str], delim: str, en
 def _read_csv(path: Path, names: list[str], num: list[str], cat: list[str], delim: str,
               enc: str, skip: int, replace_errors: bool, use: list[str] | None
               ) -> pd.DataFrame:
-    # code columns as categoricals: the text of each distinct code is kept exactly, and
-    # a million rows with three codes hold three strings
-    dtype = {n: "str" for n in names if n not in num} | {n: "category" for n in cat}
+    # Code columns get the C parser's own inference (True/False -> bool, 1/2 -> int,
+    # else text): forcing text on every column costs about three times a bare read.
+    # Codes read back as the same text (cell_text); a column with explicit [codes] is
+    # not in ``cat`` and stays exact text (so "01" stays "01").
+    dtype = {n: "str" for n in names if n not in num and n not in cat}
     return pd.read_csv(
         path, sep=delim, header=None, names=names, skiprows=skip, index_col=False,
         usecols=use, dtype=dtype, keep_default_na=False,

@@ -180,3 +180,14 @@ def test_long_line_in_the_middle_is_named(patient_lines, write_lines):
     err = load_error(write_lines(lines))
     assert codes(err) == ["line_too_long"]
     assert "line 6 of 'd.csv' is 293 KB long" in str(err)
+
+
+def test_codes_and_open_set_text_read_exactly(write_lines, patient_lines):
+    # trial codes with leading zeros stay as written; True/False flags read as yes/no
+    lines = [patient_lines(1)[0].replace("diabetes", "diabetes")]
+    lines += [line.replace(",T1,", ",001,").replace(",T2,", ",002,").replace(",T0,", ",000,")
+                  .replace(",yes,", ",True,").replace(",no,", ",False,")
+              for line in patient_lines(6)[1:]]
+    ds = load_dataset(write_lines(lines))
+    assert ds.frame["trial"].astype(str).tolist() == ["001", "002", "000", "001", "002", "000"]
+    assert ds.frame["diabetes"].tolist() == [False, False, False, True, False, False]
