@@ -95,15 +95,6 @@ def _long_line(buf: bytes, nl: bytes, max_len: int, pos: int, end: int) -> int:
     return -1
 
 
-def _blank_lines(buf: bytes, nl: bytes, pos: int, end: int) -> int:
-    """Empty lines in ``buf[pos:end]`` (whole lines; a run of 3+ breaks is undercounted:
-    the record count then differs from the parser's and the exact walk settles it)."""
-    n = buf.count(nl + nl, pos, end) + (1 if buf.startswith(nl, pos) else 0)
-    if nl == b"\n":
-        n += buf.count(b"\n\r\n", pos, end) + (1 if buf.startswith(b"\r\n", pos) else 0)
-    return n
-
-
 def _count(buf: bytes, pos: int, end: int, scan: TextScan, delim: bytes, max_len: int,
            line_no: int, path: Path, limits: Limits) -> int:
     """Count and check the whole lines ``buf[pos:end]``; returns their number."""
@@ -113,7 +104,6 @@ def _count(buf: bytes, pos: int, end: int, scan: TextScan, delim: bytes, max_len
         stop = buf.find(nl, start, end)
         length = (end if stop < 0 else stop) - start
         _too_long(path, line_no + buf.count(nl, pos, start), length, limits)
-    scan.blank_lines += _blank_lines(buf, nl, pos, end)
     scan.delimiters += buf.count(delim, pos, end)
     scan.quotes += buf.count(b'"', pos, end)
     if not buf.isascii():
@@ -143,6 +133,7 @@ def scan_text(path: Path, delimiter: str, limits: Limits) -> TextScan:
     delim = delimiter.encode()
     max_len = limits.max_line_bytes
     carry = b""   # the unfinished last line of the previous chunk
+    tail = b""    # the last bytes read, for blank lines at the end
     line_no = 1   # line number of the next line to count
     with path.open("rb") as fh:
         chunk = fh.read(CHUNK_BYTES)
@@ -152,6 +143,7 @@ def scan_text(path: Path, delimiter: str, limits: Limits) -> TextScan:
             scan.newline = b"\r"
         nl = scan.newline
         while chunk:
+            tail = (tail + chunk[-64:])[-64:]
             first = chunk.find(nl)
             if first < 0:
                 carry += chunk
@@ -173,7 +165,20 @@ def scan_text(path: Path, delimiter: str, limits: Limits) -> TextScan:
                 _too_long(path, line_no, len(carry), limits)
             _count(carry, 0, len(carry), scan, delim, max_len, line_no, path, limits)
             scan.lines = line_no
+    # Only blank lines at the end are counted here (a common export habit); blank lines
+    # inside the file make the fast record count differ from the parser's, and the
+    # exact walk then counts the records one by one.
+    scan.blank_lines = _trailing_blank(tail, nl)
     return scan
+
+
+def _trailing_blank(tail: bytes, nl: bytes) -> int:
+    """Blank lines at the very end of the file, from its last bytes."""
+    body = tail.rstrip(b"\r\n" if nl == b"\n" else nl)
+    if len(body) == len(tail):
+        return 0
+    breaks = tail[len(body):].count(nl)
+    return max(breaks - 1, 0) if body else breaks
 
 
 def _too_long(path: Path, line_no: int, length: int, limits: Limits) -> None:

@@ -148,11 +148,34 @@ def fingerprint(frame: pd.DataFrame, lesions: pd.DataFrame | None = None) -> str
         h.update(pd.util.hash_pandas_object(part.index.to_series(), index=False)
                  .to_numpy().tobytes())
         for c in part.columns:
-            raw = _string_bytes(part[c])
-            if raw is None:
-                raw = pd.util.hash_pandas_object(part[c], index=False).to_numpy().tobytes()
-            h.update(raw)
+            h.update(_column_bytes(part[c]))
     return h.hexdigest()
+
+
+def _column_bytes(s: pd.Series) -> bytes:
+    """Canonical bytes of one column's values (the dtype is hashed separately).
+
+    Text by :func:`_string_bytes`; floats with one NaN pattern; nullable columns as
+    data (zero where missing) plus mask; categoricals as codes (the categories are in
+    the dtype text); anything else by pandas' per-value hash.
+    """
+    text = _string_bytes(s)
+    if text is not None:
+        return text
+    dtype = s.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return s.cat.codes.to_numpy().tobytes()
+    arr = s.array
+    if hasattr(arr, "_data") and hasattr(arr, "_mask"):  # boolean, Int64, Float64
+        mask = np.asarray(arr._mask, dtype=bool)
+        data = np.where(mask, 0, np.asarray(arr._data))
+        return data.tobytes() + np.packbits(mask).tobytes()
+    if isinstance(dtype, np.dtype) and dtype.kind in "fiub":
+        values = s.to_numpy()
+        if dtype.kind == "f":
+            values = np.where(np.isnan(values), np.nan, values)
+        return values.tobytes()
+    return pd.util.hash_pandas_object(s, index=False).to_numpy().tobytes()
 
 
 def read_sidecar(path: Path) -> tuple[dict | None, list[Issue]]:

@@ -156,10 +156,19 @@ def test_scan_counts_match_csv_module(tmp_path):
     path.write_bytes(text.encode())
     scan = scan_text(path, ",", Limits())
     assert scan.lines == 5
-    assert scan.blank_lines == 1
+    assert scan.blank_lines == 0      # only blank lines at the end are counted by the scan
     assert scan.delimiters == 4
     walk = exact_records(path, "utf-8", ",", 1, 2)
     assert walk.records == sum(1 for r in csv.reader(text.splitlines()[1:]) if r) == 3
+
+
+def test_blank_lines_inside_and_at_the_end_lose_no_row(patient_lines, write_lines):
+    lines = patient_lines(10)
+    lines[4:4] = ["", ""]                    # two blank lines inside
+    ds = load_dataset(write_lines(lines + ["", ""]))    # and two at the end
+    assert ds.frame["patient_id"].tolist() == [f"P{i:04d}" for i in range(1, 11)]
+    scan = scan_text(write_lines(patient_lines(3) + ["", ""]), ",", Limits())
+    assert scan.blank_lines == 2
 
 
 @pytest.mark.parametrize("delim", [",", ";", "\t", "|"])
