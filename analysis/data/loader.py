@@ -345,6 +345,9 @@ def load_dataset(path: PathLike | pd.DataFrame, mapping: ColumnMapping | dict | 
                  max_file_mb: float | None = None, simulated: bool | None = None) -> Dataset:
     """Load, map and validate a patient file.
 
+    One function on purpose: the steps (read, match, parse, lesions, whole-table
+    checks, derive, fingerprint) read top to bottom in the order they run.
+
     Parameters
     ----------
     path : str, Path or DataFrame

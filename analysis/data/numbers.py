@@ -94,6 +94,9 @@ def detect(text: pd.Series, values: pd.Series, bad: pd.Series, name: str, col: s
            ) -> Detected:
     """Read the cells in ``bad`` that are numbers with separators, where certain.
 
+    Kept whole (about 70 lines) so the table in the module docstring maps onto it
+    line by line.
+
     Parameters
     ----------
     text : Series
