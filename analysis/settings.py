@@ -14,6 +14,10 @@ EXPLORER_HOST              address to bind                              127.0.0.
 EXPLORER_PORT              port                                         8050
 EXPLORER_DEBUG             Dash debug mode (1/0)                        0
 EXPLORER_MAX_FILE_MB       largest file accepted                        500
+EXPLORER_MAX_UNZIPPED_MB   largest uncompressed .xlsx (zip) content     1000
+EXPLORER_MAX_ROWS          most data rows in a file or sheet            5000000
+EXPLORER_MAX_COLUMNS       most columns in a file or sheet              2000
+EXPLORER_MAX_LINE_KB       longest line of a text file (KB)             256
 EXPLORER_MIN_GROUP_N       smallest group a model is fitted on          10
 EXPLORER_SMALL_N_WARNING   show a small-n warning below this n          30
 EXPLORER_STUDY_DIR         where studies opened in the browser are kept .cache/studies
@@ -72,6 +76,10 @@ class Settings:
     port: int = 8050
     debug: bool = False
     max_file_mb: float = 500.0
+    max_unzipped_mb: float = 1000.0
+    max_rows: int = 5_000_000
+    max_columns: int = 2000
+    max_line_kb: float = 256.0
     min_group_n: int = 10
     small_n_warning: int = 30
     study_dir: str = str(STATE_DIR / "studies")
@@ -117,6 +125,10 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         port=int(env.get("EXPLORER_PORT", d.port)),
         debug=_bool(env.get("EXPLORER_DEBUG", "0")),
         max_file_mb=float(env.get("EXPLORER_MAX_FILE_MB", d.max_file_mb)),
+        max_unzipped_mb=float(env.get("EXPLORER_MAX_UNZIPPED_MB", d.max_unzipped_mb)),
+        max_rows=int(env.get("EXPLORER_MAX_ROWS", d.max_rows)),
+        max_columns=int(env.get("EXPLORER_MAX_COLUMNS", d.max_columns)),
+        max_line_kb=float(env.get("EXPLORER_MAX_LINE_KB", d.max_line_kb)),
         min_group_n=int(env.get("EXPLORER_MIN_GROUP_N", d.min_group_n)),
         small_n_warning=int(env.get("EXPLORER_SMALL_N_WARNING", d.small_n_warning)),
         study_dir=env.get("EXPLORER_STUDY_DIR") or d.study_dir,

@@ -12,8 +12,8 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from analysis.data.mapping import UNIT_FACTORS
+from analysis.data.profiles import ColumnProfile, understood
 from analysis.data.schema import PATIENT_VARIABLES, Variable
-from analysis.data.suggest import ColumnProfile, suggest_codes
 from analysis.display import format_num
 
 COL = "map-col"          # {"type": COL, "var": name}: the file column of a variable
@@ -55,12 +55,12 @@ def _as_option(value: object) -> str | None:
 
 def code_table(var: Variable, profile: ColumnProfile | None, codes: dict | None) -> list:
     """The code table of ``var`` for the chosen column (empty when none is needed)."""
-    if profile is None:
+    if profile is None or not (var.is_binary or var.levels is not None):
         return []
-    table = dict(suggest_codes(profile, var))
+    codes = codes or {}
+    table = {v: codes.get(v, understood(var, v)) for v, _n in profile.top}
     if not table:
         return []
-    table.update({k: v for k, v in (codes or {}).items() if k in table})
     counts = dict(profile.top)
     rows = [html.Tr([
         html.Td(html.Code(code)), html.Td(f"{counts.get(code, 0):,}"),

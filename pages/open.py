@@ -26,9 +26,9 @@ from dash import (
 
 from analysis.data import registry
 from analysis.data.mapping import parse_mapping
+from analysis.data.mapping_toml import to_toml
 from analysis.data.readers import supported_formats
 from analysis.data.schema import VARIABLES
-from analysis.data.suggest import to_toml
 from analysis.errors import ExplorerError
 from analysis.service import opening
 from components import session

@@ -15,12 +15,20 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from analysis import settings as settings_mod
+from analysis.data.checks import table_issues
 from analysis.data.derive import add_derived, group_from_lesions
-from analysis.data.mapping import ColumnMapping, MappingFileError, as_mapping, resolve_columns
-from analysis.data.readers import RawTable, read_raw
+from analysis.data.limits import Limits
+from analysis.data.mapping import (
+    ColumnMapping,
+    MappingFileError,
+    mapping_with_problems,
+    resolve_columns,
+)
+from analysis.data.readers import RawTable, ReadOptions, read_raw
 from analysis.data.schema import GROUP, LESIONS, SIMULATED_LABEL, VARIABLES, required_columns
 from analysis.data.validation import (
     ROW_NOTE,
@@ -62,6 +70,12 @@ class Provenance:
     lesion_rows: int | None = None
     #: Contents of the FILE.meta.json sidecar, if any (seed, n, generator).
     meta: dict | None = None
+    #: Every conversion made while reading (units, codes, value labels, missing-value
+    #: codes, decimal commas and thousands separators, skipped title rows, encoding),
+    #: as ``{"column", "conversion", "count"}`` dicts.
+    conversions: tuple[dict, ...] = ()
+    #: 1-based row of the header in the file (text line or sheet row).
+    header_row: int = 1
 
     @property
     def label(self) -> str:
@@ -96,6 +110,32 @@ def _dtype_text(s: pd.Series) -> str:
     return str(dt)
 
 
+def _string_bytes(s: pd.Series) -> bytes | None:
+    """Canonical bytes of an Arrow-backed text column (lengths, nulls, then the text).
+
+    Independent of how the column is chunked or sliced, and far faster than hashing
+    each value; ``None`` if the column is not Arrow-backed text.
+    """
+    data = getattr(s.array, "_pa_array", None)
+    if data is None:
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = data.combine_chunks() if isinstance(data, pa.ChunkedArray) else data
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return None
+    lengths = pc.binary_length(arr).to_numpy(zero_copy_only=False)
+    lengths = np.nan_to_num(lengths.astype("float64"), nan=-1).astype("int64")
+    if len(arr) == 0:
+        return lengths.tobytes()
+    width = 8 if pa.types.is_large_string(arr.type) else 4
+    offsets = np.frombuffer(arr.buffers()[1], dtype=f"int{width * 8}")[arr.offset:]
+    text = arr.buffers()[2]
+    body = b"" if text is None else text.to_pybytes()[int(offsets[0]):int(offsets[len(arr)])]
+    return lengths.tobytes() + body
+
+
 def fingerprint(frame: pd.DataFrame, lesions: pd.DataFrame | None = None) -> str:
     """Stable sha256 hex digest of a frame (and lesion table): values, names, dtypes, order."""
     h = hashlib.sha256()
@@ -105,9 +145,37 @@ def fingerprint(frame: pd.DataFrame, lesions: pd.DataFrame | None = None) -> str
             continue
         h.update(json.dumps([[str(c), _dtype_text(part[c])] for c in part.columns]).encode())
         h.update(str(len(part)).encode())
-        if len(part.columns):
-            h.update(pd.util.hash_pandas_object(part, index=True).to_numpy().tobytes())
+        h.update(pd.util.hash_pandas_object(part.index.to_series(), index=False)
+                 .to_numpy().tobytes())
+        for c in part.columns:
+            h.update(_column_bytes(part[c]))
     return h.hexdigest()
+
+
+def _column_bytes(s: pd.Series) -> bytes:
+    """Canonical bytes of one column's values (the dtype is hashed separately).
+
+    Text by :func:`_string_bytes`; floats with one NaN pattern; nullable columns as
+    data (zero where missing) plus mask; categoricals as codes (the categories are in
+    the dtype text); anything else by pandas' per-value hash.
+    """
+    text = _string_bytes(s)
+    if text is not None:
+        return text
+    dtype = s.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return s.cat.codes.to_numpy().tobytes()
+    arr = s.array
+    if hasattr(arr, "_data") and hasattr(arr, "_mask"):  # boolean, Int64, Float64
+        mask = np.asarray(arr._mask, dtype=bool)
+        data = np.where(mask, 0, np.asarray(arr._data))
+        return data.tobytes() + np.packbits(mask).tobytes()
+    if isinstance(dtype, np.dtype) and dtype.kind in "fiub":
+        values = s.to_numpy()
+        if dtype.kind == "f":
+            values = np.where(np.isnan(values), np.nan, values)
+        return values.tobytes()
+    return pd.util.hash_pandas_object(s, index=False).to_numpy().tobytes()
 
 
 def read_sidecar(path: Path) -> tuple[dict | None, list[Issue]]:
@@ -131,6 +199,8 @@ def _prefixed(issues: list[Issue], prefix: str) -> list[Issue]:
 
 
 def _raise_if_errors(issues: list[Issue], source: str) -> ValidationReport:
+    """The report; raises DataLoadError on any error (MappingFileError when the mapping
+    has problems, so callers can tell; either way the report holds every problem)."""
     report = ValidationReport.of(issues)
     if not report.ok:
         errs = report.errors
@@ -140,16 +210,66 @@ def _raise_if_errors(issues: list[Issue], source: str) -> ValidationReport:
             lines.append(f"- ... and {len(errs) - 8} more (see the full report).")
         if any(e.rows for e in errs):
             lines.append(ROW_NOTE)
-        raise DataLoadError("\n".join(lines), report=report)
+        mapping_bad = any(e.code == "mapping" for e in errs)
+        raise (MappingFileError if mapping_bad else DataLoadError)("\n".join(lines), report=report)
     return report
 
 
-def _read(source: PathLike | pd.DataFrame, sheet: str | None, limit: float) -> RawTable:
+def _read(source: PathLike | pd.DataFrame, sheet: str | None, limit: float,
+          options: ReadOptions | None = None, prior: list[Issue] | None = None) -> RawTable:
+    """Raw cells; a read failure carries ``prior`` issues (the mapping's) in its report."""
     if isinstance(source, pd.DataFrame):
         frame = source.copy(deep=True).reset_index(drop=True)
         frame.columns = [str(c) for c in frame.columns]
         return RawTable(frame, "frame")
-    return read_raw(source, sheet=sheet, max_file_mb=limit)
+    try:
+        return read_raw(source, sheet=sheet, limits=Limits.from_settings(max_file_mb=limit),
+                        options=options)
+    except DataLoadError as err:
+        if not prior:
+            raise
+        issues = list(prior) + list(err.report.issues if err.report else
+                                    [Issue("error", "unreadable", None, str(err))])
+        _raise_if_errors(issues, str(source))
+        raise
+
+
+def read_options(cmap: ColumnMapping) -> ReadOptions:
+    """What the readers need from the mapping: header row, expected and numeric names."""
+    expected = {v.name for v in VARIABLES.values() if not v.derived}
+    expected |= {c.strip().lower() for c in cmap.columns.values()}
+    numeric, categorical = set(), set()
+    for v in VARIABLES.values():
+        name = cmap.columns.get(v.name, v.name).strip().lower()
+        if v.derived:
+            continue
+        if v.is_categorical:
+            # open sets (trial) keep their exact text: "001" must stay "001"
+            if v.name not in cmap.codes and (v.dtype == "bool" or v.levels is not None):
+                categorical.add(name)
+        elif v.is_numeric and cmap.number_format_of(v.name) is None:
+            numeric.add(name)
+    return ReadOptions(header_row=cmap.header_row, expected=frozenset(expected),
+                       numeric=frozenset(numeric), multiline_fields=cmap.multiline_fields,
+                       only_expected=True, categorical=frozenset(categorical))
+
+
+def _unused_cell_problems(issues: list[Issue], used: set[str]) -> list[Issue]:
+    """Excel error cells in columns the loader does not use are warnings, not errors."""
+    out = []
+    for i in issues:
+        if (i.code in ("excel_error_cell", "formula_without_value") and i.severity == "error"
+                and i.column not in used):
+            i = replace(i, severity="warning",
+                        message=i.message + " The column is not used, so the file still loads.")
+        out.append(i)
+    return out
+
+
+def conversions_of(report: ValidationReport) -> tuple[dict, ...]:
+    """The report's conversions as plain dicts (for the provenance)."""
+    return tuple({"column": i.column, "conversion": i.conversion, "count": i.count}
+                 for i in report.conversions)
 
 
 def _contexts(resolution_rename: dict[str, str], cmap_codes: dict, cmap: ColumnMapping | None,
@@ -161,21 +281,22 @@ def _contexts(resolution_rename: dict[str, str], cmap_codes: dict, cmap: ColumnM
             value_labels=raw.value_labels.get(col, {}),
             factor=cmap.factor(name) if cmap is not None else 1.0,
             unit=cmap.units.get(name) if cmap is not None else None,
-            unique=unique_ids)
+            unique=unique_ids,
+            number_format=cmap.number_format_of(name) if cmap is not None else None)
     return out
 
 
 def _load_lesions(source: PathLike | pd.DataFrame, cmap: ColumnMapping, limit: float,
                   patient_ids: pd.Series | None) -> tuple[pd.DataFrame | None, list[Issue]]:
     raw = _read(source, None, limit)
-    res = resolve_columns(raw.frame.columns, cmap.lesion_columns, LESIONS,
+    res = resolve_columns(raw.columns, cmap.lesion_columns, LESIONS,
                           what="lesion file", section="lesion_columns")
     renamed = raw.frame[list(res.rename)].rename(columns=res.rename)
     absent = {i.column for i in res.issues if i.code == "mapped_column_absent"}
     frame, issues = validate_table(
         renamed, LESIONS, contexts=_contexts(res.rename, {}, None, raw, unique_ids=False),
         required=[n for n in LESIONS if n not in absent],
-        file_columns=[c for c in raw.frame.columns if c not in res.rename],
+        file_columns=[c for c in raw.columns if c not in res.rename],
         what="lesion file", section="lesion_columns")
     issues = list(raw.issues) + list(res.issues) + issues
     for name in ("arc_deg", "length_mm"):
@@ -224,6 +345,9 @@ def load_dataset(path: PathLike | pd.DataFrame, mapping: ColumnMapping | dict | 
                  max_file_mb: float | None = None, simulated: bool | None = None) -> Dataset:
     """Load, map and validate a patient file.
 
+    One function on purpose: the steps (read, match, parse, lesions, whole-table
+    checks, derive, fingerprint) read top to bottom in the order they run.
+
     Parameters
     ----------
     path : str, Path or DataFrame
@@ -251,21 +375,17 @@ def load_dataset(path: PathLike | pd.DataFrame, mapping: ColumnMapping | dict | 
     Raises
     ------
     DataLoadError
-        On any error; ``err.report`` is the full :class:`ValidationReport`. Mapping
-        problems raise :class:`~analysis.data.mapping.MappingFileError`, which is both a
-        DataLoadError and a MappingError.
+        On any error; ``err.report`` is the full :class:`ValidationReport`, holding
+        the mapping's problems and the data's together (a mapping mistake does not
+        stop the checks of the data).
     """
     limit = settings_mod.current().max_file_mb if max_file_mb is None else max_file_mb
     is_frame = isinstance(path, pd.DataFrame)
     source = "<DataFrame>" if is_frame else str(path)
-    try:
-        cmap = as_mapping(mapping)
-    except MappingFileError as err:
-        if err.report is None:
-            err.report = ValidationReport.of([Issue("error", "mapping", None, str(err))])
-        raise
-    raw = _read(path, sheet, limit)
-    issues: list[Issue] = list(raw.issues)
+    cmap, map_issues = mapping_with_problems(mapping)
+    sheet = sheet or cmap.sheet
+    raw = _read(path, sheet, limit, read_options(cmap), map_issues)
+    issues: list[Issue] = list(map_issues) + list(raw.issues)
     if sheet is not None and raw.format != "excel":
         issues.append(Issue("warning", "sheet_ignored", None,
                             f"a sheet name ('{sheet}') was given but {raw.format} files have no "
@@ -273,7 +393,7 @@ def load_dataset(path: PathLike | pd.DataFrame, mapping: ColumnMapping | dict | 
     meta, side_issues = (None, []) if is_frame else read_sidecar(Path(path))
     issues += side_issues
 
-    res = resolve_columns(raw.frame.columns, cmap.columns, VARIABLES)
+    res = resolve_columns(raw.columns, cmap.columns, VARIABLES)
     issues += res.issues
     renamed = raw.frame[list(res.rename)].rename(columns=res.rename)
     absent = {i.column for i in res.issues if i.code == "mapped_column_absent"}
@@ -287,8 +407,8 @@ def load_dataset(path: PathLike | pd.DataFrame, mapping: ColumnMapping | dict | 
         renamed = renamed.drop(columns="n_spotty")
     frame, col_issues = validate_table(
         renamed, VARIABLES, contexts=_contexts(res.rename, cmap.codes, cmap, raw),
-        required=required, file_columns=[c for c in raw.frame.columns if c not in res.rename])
-    issues += col_issues
+        required=required, file_columns=[c for c in raw.columns if c not in res.rename])
+    issues = _unused_cell_problems(issues, set(res.rename)) + col_issues
 
     lesion_frame = None
     if lesions is not None:
@@ -308,6 +428,8 @@ def load_dataset(path: PathLike | pd.DataFrame, mapping: ColumnMapping | dict | 
                                 "kept for display but not used to assign groups."))
             issues += _group_mismatch(frame, lesion_frame)
 
+    refused = {i.column for i in issues if i.severity == "error" and i.column}
+    issues += table_issues(frame, required, {v: k for k, v in res.rename.items()}, refused)
     report = _raise_if_errors(issues, source)
     frame = _order(add_derived(frame)).reset_index(drop=True)
     fp = fingerprint(frame, lesion_frame)
@@ -320,7 +442,8 @@ def load_dataset(path: PathLike | pd.DataFrame, mapping: ColumnMapping | dict | 
         encoding=raw.encoding, delimiter=raw.delimiter, ignored_columns=res.ignored,
         lesions_source=None if lesions is None else (
             "<DataFrame>" if isinstance(lesions, pd.DataFrame) else str(lesions)),
-        lesion_rows=None if lesion_frame is None else len(lesion_frame), meta=meta)
+        lesion_rows=None if lesion_frame is None else len(lesion_frame), meta=meta,
+        conversions=conversions_of(report), header_row=raw.header_row)
     return Dataset(frame=frame, lesions=lesion_frame, provenance=prov, report=report)
 
 

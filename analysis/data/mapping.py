@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from analysis.data.numbers import NumberFormat
 from analysis.data.schema import LESIONS, VARIABLES, Variable
 from analysis.data.validation import FALSE_TOKENS, TRUE_TOKENS, Issue, did_you_mean
 from analysis.errors import DataLoadError, MappingError
@@ -39,7 +40,11 @@ UNIT_FACTORS: dict[str, dict[str, float]] = {
     "triglycerides": {"mg/dl": 1.0, "mmol/l": TRIGLYCERIDES_MMOL_TO_MGDL},
     "crp": {"mg/l": 1.0, "mg/dl": 10.0},
 }
-SECTIONS = ("columns", "codes", "units", "lesion_columns")
+SECTIONS = ("columns", "codes", "units", "numbers", "lesion_columns")
+#: Top-level options (before any section).
+OPTIONS = ("header_row", "multiline_fields", "sheet")
+DECIMAL_MARKS = (".", ",")
+THOUSANDS_MARKS = ("", ",", ".", " ", "'")
 
 
 class MappingFileError(DataLoadError, MappingError):
@@ -60,6 +65,8 @@ class ColumnMapping:
         Dictionary name -> unit the file uses (lower case), when not the dictionary unit.
     lesion_columns : dict
         Lesion dictionary name -> column name in the lesion file.
+    numbers, number_format, header_row, multiline_fields, sheet
+        How the file writes numbers and where its header is (see the attributes).
     source : str or None
         Path of the mapping file, if it came from one.
     """
@@ -68,7 +75,20 @@ class ColumnMapping:
     codes: dict[str, dict[str, object]] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)
     lesion_columns: dict[str, str] = field(default_factory=dict)
+    #: Per-column number formats ([numbers.NAME]) and the file-wide one ([numbers]).
+    numbers: dict[str, NumberFormat] = field(default_factory=dict)
+    number_format: NumberFormat | None = None
+    #: Line (text) or row (Excel) of the header, 1-based; None: the first.
+    header_row: int | None = None
+    #: Accept quoted text fields that hold line breaks.
+    multiline_fields: bool = False
+    #: Excel sheet to read (the --sheet option wins).
+    sheet: str | None = None
     source: str | None = None
+
+    def number_format_of(self, name: str) -> NumberFormat | None:
+        """The declared number format of ``name`` (its own, else the file-wide one)."""
+        return self.numbers.get(name, self.number_format)
 
     def factor(self, name: str) -> float:
         """Multiplier from the file's unit to the dictionary unit for ``name`` (1.0 if none)."""
@@ -77,8 +97,23 @@ class ColumnMapping:
 
     def to_dict(self) -> dict[str, dict]:
         """The mapping as plain dicts (TOML-shaped)."""
-        return {"columns": dict(self.columns), "codes": {k: dict(v) for k, v in self.codes.items()},
+        out: dict = {}
+        for key in ("header_row", "sheet"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        if self.multiline_fields:
+            out["multiline_fields"] = True
+        out |= {"columns": dict(self.columns), "codes": {k: dict(v) for k, v in self.codes.items()},
                 "units": dict(self.units), "lesion_columns": dict(self.lesion_columns)}
+        numbers: dict = {}
+        if self.number_format is not None:
+            numbers |= {"decimal": self.number_format.decimal,
+                        "thousands": self.number_format.thousands}
+        for name, fmt in self.numbers.items():
+            numbers[name] = {"decimal": fmt.decimal, "thousands": fmt.thousands}
+        if numbers:
+            out["numbers"] = numbers
+        return out
 
 
 def allowed_units(name: str) -> dict[str, float]:
@@ -107,13 +142,24 @@ def _check_name(name: str, section: str, variables: Mapping[str, Variable],
     return var
 
 
+def _each(errs: list[str], items, check) -> None:
+    """Run ``check(key, value)`` for every item; a problem is noted and the item skipped."""
+    for key, value in items:
+        try:
+            check(key, value)
+        except MappingFileError as err:
+            errs.append(str(err))
+
+
 def _check_columns(table: object, section: str, variables: Mapping[str, Variable],
-                   source: str | None) -> dict[str, str]:
+                   source: str | None, errs: list[str]) -> dict[str, str]:
     if not isinstance(table, dict):
-        raise _fail(source, f"[{section}] must be a table of name = \"file column\" lines.")
+        errs.append(str(_fail(source, f"[{section}] must be a table of name = \"file column\" lines.")))
+        return {}
     out: dict[str, str] = {}
     seen: dict[str, str] = {}
-    for name, col in table.items():
+
+    def check(name: str, col: object) -> None:
         _check_name(name, section, variables, source)
         if not isinstance(col, str) or not col.strip():
             raise _fail(source, f"[{section}] {name} must be a non-empty column name in quotes.")
@@ -122,14 +168,18 @@ def _check_columns(table: object, section: str, variables: Mapping[str, Variable
                                 f"column '{col}'; each file column can fill one dictionary column.")
         seen[col] = name
         out[name] = col
+
+    _each(errs, table.items(), check)
     return out
 
 
-def _check_codes(table: object, source: str | None) -> dict[str, dict[str, object]]:
+def _check_codes(table: object, source: str | None, errs: list[str]) -> dict[str, dict[str, object]]:
     if not isinstance(table, dict):
-        raise _fail(source, "[codes] must hold one table per column, e.g. [codes.sex].")
+        errs.append(str(_fail(source, "[codes] must hold one table per column, e.g. [codes.sex].")))
+        return {}
     out: dict[str, dict[str, object]] = {}
-    for name, codes in table.items():
+
+    def check_column(name: str, codes: object) -> None:
         var = _check_name(name, f"codes.{name}", VARIABLES, source)
         if var.dtype not in ("bool", "category"):
             raise _fail(source, f"[codes.{name}]: '{name}' is a {var.dtype} column; codes "
@@ -137,17 +187,22 @@ def _check_codes(table: object, source: str | None) -> dict[str, dict[str, objec
         if not isinstance(codes, dict):
             raise _fail(source, f"[codes.{name}] must be a table of \"code\" = value lines.")
         parsed: dict[str, object] = {}
-        for code, value in codes.items():
+
+        def check_code(code: str, value: object) -> None:
             if var.dtype == "bool":
                 parsed[code] = _bool_value(name, code, value, source)
-            else:
-                if not isinstance(value, str):
-                    raise _fail(source, f"[codes.{name}] \"{code}\" must map to a level in quotes.")
-                if var.levels is not None and value.lower() not in {lv.lower() for lv in var.levels}:
-                    raise _fail(source, f"[codes.{name}] \"{code}\" = \"{value}\": '{value}' is "
-                                        f"not a level of '{name}'; allowed: {', '.join(var.levels)}.")
-                parsed[code] = value
+                return
+            if not isinstance(value, str):
+                raise _fail(source, f"[codes.{name}] \"{code}\" must map to a level in quotes.")
+            if var.levels is not None and value.lower() not in {lv.lower() for lv in var.levels}:
+                raise _fail(source, f"[codes.{name}] \"{code}\" = \"{value}\": '{value}' is "
+                                    f"not a level of '{name}'; allowed: {', '.join(var.levels)}.")
+            parsed[code] = value
+
+        _each(errs, codes.items(), check_code)
         out[name] = parsed
+
+    _each(errs, table.items(), check_column)
     return out
 
 
@@ -159,11 +214,13 @@ def _bool_value(name: str, code: str, value: object, source: str | None) -> bool
     raise _fail(source, f"[codes.{name}] \"{code}\" must map to true or false.")
 
 
-def _check_units(table: object, source: str | None) -> dict[str, str]:
+def _check_units(table: object, source: str | None, errs: list[str]) -> dict[str, str]:
     if not isinstance(table, dict):
-        raise _fail(source, "[units] must be a table of name = \"unit\" lines.")
+        errs.append(str(_fail(source, "[units] must be a table of name = \"unit\" lines.")))
+        return {}
     out: dict[str, str] = {}
-    for name, unit in table.items():
+
+    def check(name: str, unit: object) -> None:
         _check_name(name, "units", VARIABLES, source)
         allowed = allowed_units(name)
         key = str(unit).strip().lower()
@@ -173,7 +230,100 @@ def _check_units(table: object, source: str | None) -> dict[str, str]:
                                 f"'{name}'; allowed units: {shown}.")
         if allowed[key] != 1.0:
             out[name] = key
+
+    _each(errs, table.items(), check)
     return out
+
+
+def _number_format(where: str, table: Mapping, source: str | None) -> NumberFormat:
+    unknown = [k for k in table if k not in ("decimal", "thousands")]
+    if unknown:
+        raise _fail(source, f"[{where}] has unknown key '{unknown[0]}'; use decimal = \",\" "
+                            "or \".\" and thousands = \",\", \".\", \" \", \"'\" or \"\".")
+    dec = table.get("decimal", ".")
+    thou = table.get("thousands", "." if dec == "," else "")
+    if dec not in DECIMAL_MARKS or thou not in THOUSANDS_MARKS or dec == thou:
+        raise _fail(source, f"[{where}] decimal = {dec!r}, thousands = {thou!r} is not a number "
+                            "format: decimal is \".\" or \",\"; thousands is \",\", \".\", "
+                            "\" \", \"'\" or \"\" (none), and differs from decimal.")
+    return NumberFormat(dec, thou)
+
+
+def _check_numbers(table: object, source: str | None, errs: list[str]
+                   ) -> tuple[NumberFormat | None, dict[str, NumberFormat]]:
+    if not isinstance(table, dict):
+        errs.append(str(_fail(source, "[numbers] must be a table, e.g. decimal = \",\".")))
+        return None, {}
+    whole = {k: v for k, v in table.items() if not isinstance(v, dict)}
+    file_fmt = None
+    if whole:
+        try:
+            file_fmt = _number_format("numbers", whole, source)
+        except MappingFileError as err:
+            errs.append(str(err))
+    per: dict[str, NumberFormat] = {}
+
+    def check(name: str, sub: object) -> None:
+        var = _check_name(name, f"numbers.{name}", VARIABLES, source)
+        if not var.is_numeric:
+            raise _fail(source, f"[numbers.{name}]: '{name}' is not a numeric column.")
+        per[name] = _number_format(f"numbers.{name}", sub, source)
+
+    _each(errs, [(k, v) for k, v in table.items() if isinstance(v, dict)], check)
+    return file_fmt, per
+
+
+def _check_options(data: Mapping, source: str | None, errs: list[str]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    hr = data.get("header_row")
+    if hr is not None:
+        if isinstance(hr, bool) or not isinstance(hr, int) or not 1 <= hr <= 1000:
+            errs.append(str(_fail(source, f"header_row = {hr!r} must be a whole number from 1 "
+                                          "(the first row) to 1000.")))
+        else:
+            out["header_row"] = hr
+    ml = data.get("multiline_fields")
+    if ml is not None:
+        if not isinstance(ml, bool):
+            errs.append(str(_fail(source, "multiline_fields must be true or false.")))
+        else:
+            out["multiline_fields"] = ml
+    sheet = data.get("sheet")
+    if sheet is not None:
+        if not isinstance(sheet, str) or not sheet:
+            errs.append(str(_fail(source, "sheet must be a sheet name in quotes.")))
+        else:
+            out["sheet"] = sheet
+    return out
+
+
+def mapping_and_problems(data: Mapping[str, object], source: str | None = None
+                         ) -> tuple[ColumnMapping, list[str]]:
+    """Check a mapping given as nested dicts; every problem is collected, none stops the rest.
+
+    Returns the mapping made of the entries that are correct, and one message per
+    problem (each names the section and entry and what is allowed).
+    """
+    errs: list[str] = []
+    if not isinstance(data, Mapping):
+        return ColumnMapping(source=source), [str(_fail(
+            source, "a mapping must be a table with [columns], [codes], [units]."))]
+    for key in data:
+        if key not in SECTIONS and key not in OPTIONS:
+            errs.append(str(_fail(source, f"unknown section [{key}]"
+                                          f"{did_you_mean(key, SECTIONS + OPTIONS) or '.'} "
+                                          f"Sections: {', '.join(f'[{s}]' for s in SECTIONS)}; "
+                                          f"options: {', '.join(OPTIONS)}.")))
+    file_fmt, per_col = _check_numbers(data.get("numbers", {}), source, errs)
+    mapping = ColumnMapping(
+        columns=_check_columns(data.get("columns", {}), "columns", VARIABLES, source, errs),
+        codes=_check_codes(data.get("codes", {}), source, errs),
+        units=_check_units(data.get("units", {}), source, errs),
+        lesion_columns=_check_columns(data.get("lesion_columns", {}), "lesion_columns",
+                                      LESIONS, source, errs),
+        numbers=per_col, number_format=file_fmt, source=source,
+        **_check_options(data, source, errs))
+    return mapping, errs
 
 
 def parse_mapping(data: Mapping[str, object], source: str | None = None) -> ColumnMapping:
@@ -182,39 +332,58 @@ def parse_mapping(data: Mapping[str, object], source: str | None = None) -> Colu
     Raises
     ------
     MappingFileError
-        On an unknown section, dictionary column, level or unit (message names it and
-        what is allowed, with near-miss suggestions).
+        Listing every problem: unknown section, dictionary column, level, unit or
+        option (each message names it and what is allowed, with near-miss suggestions).
     """
-    if not isinstance(data, Mapping):
-        raise _fail(source, "a mapping must be a table with [columns], [codes], [units].")
-    for key in data:
-        if key not in SECTIONS:
-            raise _fail(source, f"unknown section [{key}]{did_you_mean(key, SECTIONS) or '.'} "
-                                f"Sections: {', '.join(f'[{s}]' for s in SECTIONS)}.")
-    return ColumnMapping(
-        columns=_check_columns(data.get("columns", {}), "columns", VARIABLES, source),
-        codes=_check_codes(data.get("codes", {}), source),
-        units=_check_units(data.get("units", {}), source),
-        lesion_columns=_check_columns(data.get("lesion_columns", {}), "lesion_columns",
-                                      LESIONS, source),
-        source=source,
-    )
+    mapping, errs = mapping_and_problems(data, source)
+    if errs:
+        raise MappingFileError("\n".join(errs), report=_report(errs))
+    return mapping
 
 
-def read_mapping(path: str | Path) -> ColumnMapping:
-    """Read and check a TOML mapping file."""
+def _report(errs: list[str]):
+    from analysis.data.report import ValidationReport
+
+    return ValidationReport.of([Issue("error", "mapping", None, e) for e in errs])
+
+
+def load_toml(path: str | Path) -> dict:
+    """The parsed TOML of a mapping file; MappingFileError if it cannot be read."""
     path = Path(path)
     if not path.is_file():
         raise MappingFileError(f"mapping file {path} not found; check the path.")
     try:
         with path.open("rb") as fh:
-            data = tomllib.load(fh)
+            return tomllib.load(fh)
     except tomllib.TOMLDecodeError as err:
         raise MappingFileError(f"mapping file {path} is not valid TOML: {err}. "
                                "See docs/mapping-example.toml for the format.") from None
     except UnicodeDecodeError:
         raise MappingFileError(f"mapping file {path} is not UTF-8 text; save it as UTF-8.") from None
-    return parse_mapping(data, source=str(path))
+
+
+def read_mapping(path: str | Path) -> ColumnMapping:
+    """Read and check a TOML mapping file (every problem listed in the error)."""
+    return parse_mapping(load_toml(path), source=str(path))
+
+
+def mapping_with_problems(mapping: ColumnMapping | Mapping | str | Path | None
+                          ) -> tuple[ColumnMapping, list[Issue]]:
+    """Like :func:`as_mapping`, but problems come back as error issues, not an exception.
+
+    The loader uses this so a mapping mistake does not stop the checks of the data.
+    """
+    if mapping is None:
+        return ColumnMapping(), []
+    if isinstance(mapping, ColumnMapping):
+        return mapping, []
+    source = str(mapping) if isinstance(mapping, str | Path) else None
+    try:
+        data = load_toml(mapping) if isinstance(mapping, str | Path) else mapping
+    except MappingFileError as err:
+        return ColumnMapping(source=source), [Issue("error", "mapping", None, str(err))]
+    cmap, errs = mapping_and_problems(data, source)
+    return cmap, [Issue("error", "mapping", None, e) for e in errs]
 
 
 def as_mapping(mapping: ColumnMapping | Mapping | str | Path | None) -> ColumnMapping:

@@ -10,23 +10,19 @@ error, a missing value stays missing and is counted.
 from __future__ import annotations
 
 import difflib
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
 
+from analysis.data.cells import MISSING_TOKENS, as_text, cell_text, factorize_text  # noqa: F401
+from analysis.data.numbers import NumberFormat, declared, detect
+from analysis.data.report import ROW_NOTE, Issue, ValidationReport  # noqa: F401 - re-exported
 from analysis.data.schema import Variable
 
-#: How row numbers in messages are counted (shown with every report).
-ROW_NOTE = ("Row numbers count data rows from 1: row 1 is the first row below the header "
-            "(spreadsheet line 2).")
 #: How many row numbers / example values a message shows.
 MAX_ROWS_SHOWN = 5
-#: Cell texts read as a missing value (any case, spaces trimmed). "none" is a level, not missing.
-MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", ".", "<na>"})
 #: Boolean codes understood without a ``[codes]`` entry (any case).
 TRUE_TOKENS = frozenset({"1", "true", "yes", "y", "t"})
 FALSE_TOKENS = frozenset({"0", "false", "no", "n", "f"})
@@ -38,88 +34,6 @@ LEVEL_SYNONYMS: dict[str, dict[str, str]] = {
 
 #: Lipid columns often exported in mmol/L instead of the dictionary's mg/dl.
 MMOL_LIKELY = frozenset({"ldl_c", "ldl_c_baseline", "hdl_c", "triglycerides"})
-
-Severity = str  # "error" | "warning" | "info"
-_ORDER = {"error": 0, "warning": 1, "info": 2}
-
-
-@dataclass(frozen=True)
-class Issue:
-    """One problem found in a file.
-
-    Attributes
-    ----------
-    severity : {"error", "warning", "info"}
-        An error stops the load; a warning is shown and the value kept; info is a note.
-    code : str
-        Machine-readable kind, e.g. ``"not_a_number"``, ``"missing_column"``.
-    column : str or None
-        Dictionary column (or file column) concerned.
-    message : str
-        What is wrong and what to do, in plain words.
-    rows : tuple of int
-        The first few affected data rows, 1-based (see :data:`ROW_NOTE`).
-    count : int
-        How many rows (or values) are affected.
-    """
-
-    severity: Severity
-    code: str
-    column: str | None
-    message: str
-    rows: tuple[int, ...] = ()
-    count: int = 0
-
-
-@dataclass(frozen=True)
-class ValidationReport:
-    """All issues found while loading one file (errors first)."""
-
-    issues: tuple[Issue, ...] = field(default_factory=tuple)
-
-    @classmethod
-    def of(cls, issues: Iterable[Issue]) -> ValidationReport:
-        """A report holding ``issues`` sorted by severity (stable within a severity)."""
-        return cls(tuple(sorted(issues, key=lambda i: _ORDER.get(i.severity, 3))))
-
-    @property
-    def ok(self) -> bool:
-        """True when there is no error."""
-        return not self.errors
-
-    @property
-    def errors(self) -> tuple[Issue, ...]:
-        return tuple(i for i in self.issues if i.severity == "error")
-
-    @property
-    def warnings(self) -> tuple[Issue, ...]:
-        return tuple(i for i in self.issues if i.severity == "warning")
-
-    @property
-    def infos(self) -> tuple[Issue, ...]:
-        return tuple(i for i in self.issues if i.severity == "info")
-
-    def to_text(self) -> str:
-        """The report as plain text, one line per issue, errors first."""
-        if not self.issues:
-            return "No problems found."
-        head = (f"{len(self.errors)} error(s), {len(self.warnings)} warning(s), "
-                f"{len(self.infos)} note(s). {ROW_NOTE}")
-        lines = [head]
-        lines += [f"{i.severity.upper():7s} {i.message}" for i in self.issues]
-        return "\n".join(lines)
-
-    def to_frame(self) -> pd.DataFrame:
-        """The issues as a table: severity, code, column, message, rows, count."""
-        return pd.DataFrame(
-            {"severity": [i.severity for i in self.issues],
-             "code": [i.code for i in self.issues],
-             "column": [i.column or "" for i in self.issues],
-             "message": [i.message for i in self.issues],
-             "rows": [", ".join(map(str, i.rows)) for i in self.issues],
-             "count": [i.count for i in self.issues]},
-            columns=["severity", "code", "column", "message", "rows", "count"])
-
 
 # --- small helpers ------------------------------------------------------------------
 
@@ -167,64 +81,6 @@ def describe_column(name: str, file_column: str | None) -> str:
     return f"'{name}'"
 
 
-def cell_text(v: object) -> object:
-    """One raw cell as trimmed text; ``None`` for a missing cell."""
-    if v is None or v is pd.NA or v is pd.NaT:
-        return None
-    if isinstance(v, bool | np.bool_):
-        return "true" if v else "false"
-    if isinstance(v, int | np.integer):
-        return str(int(v))
-    if isinstance(v, float | np.floating):
-        f = float(v)
-        if math.isnan(f):
-            return None
-        if f.is_integer() and abs(f) < 1e15:
-            return str(int(f))
-        return repr(f)
-    if isinstance(v, datetime | date):
-        return v.isoformat()
-    if isinstance(v, bytes):
-        v = v.decode("utf-8", errors="replace")
-    return str(v).strip()
-
-
-def as_text(raw: pd.Series) -> pd.Series:
-    """Raw cells as trimmed text (``str`` dtype); missing tokens become missing.
-
-    Whole-number floats print without ``.0`` (``1.0`` -> ``"1"``) so codes read the
-    same from a CSV and from a SAS/Stata/Parquet file.
-    """
-    if isinstance(raw.dtype, pd.CategoricalDtype):
-        cats = [cell_text(c) for c in raw.cat.categories] + [None]
-        text = pd.Series(np.array(cats, dtype=object)[raw.cat.codes.to_numpy()],
-                         index=raw.index, dtype="str")
-    elif pd.api.types.is_bool_dtype(raw.dtype) and raw.dtype != object:
-        missing = raw.isna().to_numpy()
-        flags = raw.fillna(False).to_numpy(dtype=bool)
-        out = np.where(flags, "true", "false").astype(object)
-        out[missing] = None
-        text = pd.Series(out, index=raw.index, dtype="str")
-    elif pd.api.types.is_numeric_dtype(raw.dtype):
-        arr = raw.to_numpy(dtype="float64", na_value=np.nan)
-        integral = np.isfinite(arr) & (np.abs(arr) < 1e15)
-        integral &= np.where(integral, arr, 0.0) == np.round(np.where(integral, arr, 0.0))
-        out = np.where(integral, np.where(integral, arr, 0).astype("int64").astype(str),
-                       arr.astype(str)).astype(object)
-        out[np.isnan(arr)] = None
-        text = pd.Series(out, index=raw.index, dtype="str")
-    elif isinstance(raw.dtype, pd.StringDtype):
-        text = raw.str.strip()
-    elif pd.api.types.infer_dtype(raw, skipna=True) in ("string", "empty"):
-        # object column holding only text (SAS/Stata/SPSS strings): vectorised path
-        text = raw.astype("str").str.strip()
-    else:
-        text = pd.Series(raw.map(cell_text).to_numpy(dtype=object), index=raw.index,
-                         dtype="str")
-    missing = text.isna() | text.str.lower().isin(MISSING_TOKENS)
-    return text.where(~missing)
-
-
 # --- one column ----------------------------------------------------------------------
 
 @dataclass
@@ -238,6 +94,8 @@ class ColumnContext:
     unit: str | None = None
     #: Identifier columns: must every value be unique (patients) or not (lesions)?
     unique: bool = True
+    #: Declared number format (mapping ``[numbers]``); ``None``: detected per value.
+    number_format: NumberFormat | None = None
 
 
 def _range_issues(values: pd.Series, var: Variable, ctx: ColumnContext) -> list[Issue]:
@@ -293,15 +151,6 @@ def _to_float(text: pd.Series) -> pd.Series:
         return pd.to_numeric(text, errors="coerce").astype("float64")
 
 
-def _decimal_comma(text: pd.Series, bad: pd.Series) -> pd.Series | None:
-    """Numbers written with a decimal comma, if every unreadable value is one."""
-    cand = text[bad]
-    if cand.str.fullmatch(r"[-+]?\d+,\d+").all():
-        fixed = text.where(~bad, text.str.replace(",", ".", regex=False))
-        return pd.to_numeric(fixed, errors="coerce")
-    return None
-
-
 def parse_numeric(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple[pd.Series, list[Issue]]:
     """Parse a float or int column; report unreadable, non-whole and out-of-range values."""
     issues: list[Issue] = []
@@ -310,26 +159,43 @@ def parse_numeric(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple[pd
         values = pd.Series(raw.to_numpy(dtype="float64", na_value=np.nan), index=raw.index)
     else:
         text = as_text(raw)
-        values = _to_float(text)
-        bad = text.notna() & values.isna()
-        if bad.any():
-            fixed = _decimal_comma(text, bad)
-            if fixed is not None:
-                values = fixed.astype("float64")
-                rows, n = row_numbers(bad)
-                issues.append(Issue("info", "decimal_comma", var.name,
-                                    f"{n} value(s) in {col} use a decimal comma and were read "
-                                    f"as decimal numbers, {rows_text(rows, n)}.", tuple(rows), n))
-            else:
-                rows, n = row_numbers(bad)
+        if ctx.number_format is not None:
+            values, changed = declared(text, ctx.number_format)
+            if changed:
+                fmt = ctx.number_format
                 issues.append(Issue(
-                    "error", "not_a_number", var.name,
-                    f"{n} value(s) in {col} are not numbers, {rows_text(rows, n)}: "
-                    f"{_examples(text[bad].tolist())}. Correct them or leave the cells empty "
-                    "for a missing value.", tuple(rows), n))
-                values = values.where(~bad)
+                    "info", "number_format", var.name,
+                    f"{changed} value(s) in {col} were read with the mapping's number format "
+                    f"(decimal {fmt.decimal!r}, thousands {fmt.thousands or 'none'!r}).", (),
+                    changed, conversion=f"{changed} value(s) read with decimal {fmt.decimal!r}"
+                                        f", thousands {fmt.thousands or 'none'!r}"))
+            handled = np.zeros(len(text), dtype=bool)
+        else:
+            values = _to_float(text)
+            bad = text.notna() & values.isna()
+            handled = np.zeros(len(text), dtype=bool)
+            if bad.any():
+                found = detect(text, values, bad, var.name, col)
+                values, handled = found.values, found.fixed
+                issues += found.issues
+        bad = text.notna() & values.isna() & ~handled
+        if bad.any():
+            rows, n = row_numbers(bad)
+            hint = (" (the mapping's [numbers] format applies to this column)"
+                    if ctx.number_format is not None else "")
+            issues.append(Issue(
+                "error", "not_a_number", var.name,
+                f"{n} value(s) in {col} are not numbers{hint}, {rows_text(rows, n)}: "
+                f"{_examples(text[bad].tolist())}. Correct them or leave the cells empty "
+                "for a missing value.", tuple(rows), n))
+            values = values.where(~bad)
     if ctx.factor != 1.0:
         values = values * ctx.factor
+        n_conv = int(values.notna().sum())
+        issues.append(Issue("info", "unit_converted", var.name,
+                            f"{n_conv} value(s) in {col} were converted from {ctx.unit} to "
+                            f"{var.unit} (x {ctx.factor:g}).", (), n_conv,
+                            conversion=f"{ctx.unit} -> {var.unit} (x {ctx.factor:g})"))
     if var.dtype == "int":
         frac = values.notna() & (values != values.round())
         if frac.any():
@@ -343,22 +209,6 @@ def parse_numeric(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple[pd
     if var.dtype == "int":
         return values.round().astype("Int64"), issues
     return values, issues
-
-
-def factorize_text(raw: pd.Series) -> tuple[np.ndarray, list[str | None]]:
-    """Distinct raw values as trimmed text, and each row's position among them.
-
-    Works on the distinct values only (a million rows with three codes convert three
-    values). Missing cells and missing tokens get position -1.
-    """
-    factor, uniques = pd.factorize(raw, use_na_sentinel=True)
-    texts: list[str | None] = []
-    for u in uniques:
-        t = cell_text(u)
-        texts.append(None if t is None or t.lower() in MISSING_TOKENS else t)
-    idx = np.array([i if t is not None else -1 for i, t in enumerate(texts)] + [-1],
-                   dtype="int64")
-    return idx[np.asarray(factor)], texts
 
 
 def _resolve(texts: list[str | None], ctx: ColumnContext, builtin: Mapping[str, object]
@@ -423,7 +273,9 @@ def parse_category(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple[p
     if var.levels is None:
         # Open set (e.g. trial names): levels come from the data; codes may rename them.
         codes_map = {str(k).strip().lower(): str(v) for k, v in ctx.codes.items()}
-        names = [None if t is None else codes_map.get(t.lower(), t) for t in texts]
+        labels = {str(k).strip().lower(): str(v) for k, v in ctx.value_labels.items()}
+        names = [None if t is None else codes_map.get(t.lower(), labels.get(t.lower(), t))
+                 for t in texts]
         levels = sorted({nm for nm in names if nm is not None})
         position = {lv: i for i, lv in enumerate(levels)}
         idx = np.array([-1 if nm is None else position[nm] for nm in names] + [-1],
@@ -462,7 +314,10 @@ def parse_identifier(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple
         issues.append(Issue("error", "missing_id", var.name,
                             f"{n} row(s) have no patient ID in {col}, {rows_text(rows, n)}. "
                             "Every row needs a unique ID.", tuple(rows), n))
-    dup = text.notna() & text.duplicated(keep=False)
+    present = text.dropna()
+    # is_unique is about twice as fast as duplicated(); duplicates are looked for only then
+    dup = (text.notna() & text.duplicated(keep=False)) if ctx.unique and not present.is_unique \
+        else pd.Series(False, index=text.index)
     if ctx.unique and dup.any():
         rows, n = row_numbers(dup)
         ids = text[dup].unique().tolist()
@@ -481,9 +336,45 @@ def _raw_missing(raw: pd.Series) -> np.ndarray:
     return factorize_text(raw)[0] == -1
 
 
+def _code_conversions(raw: pd.Series, var: Variable, ctx: ColumnContext) -> list[Issue]:
+    """Conversions by the mapping's codes and the file's value labels that occur in the data."""
+    if not (ctx.codes or ctx.value_labels) or var.dtype not in ("bool", "category"):
+        return []
+    _, texts = factorize_text(raw)
+    seen = {t.lower(): t for t in texts if t is not None}
+    out = []
+    for what, table in (("the mapping's [codes]", ctx.codes), ("the file's value labels",
+                                                               ctx.value_labels)):
+        used = [f"{seen[str(k).strip().lower()]!r} -> {v!r}" for k, v in table.items()
+                if str(k).strip().lower() in seen]
+        if used:
+            shown = ", ".join(used[:10]) + (" ..." if len(used) > 10 else "")
+            out.append(Issue("info", "codes_applied", var.name,
+                             f"{describe_column(var.name, ctx.file_column)} was recoded with "
+                             f"{what}: {shown}.", (), len(used),
+                             conversion=f"recoded with {what}: {shown}"))
+    return out
+
+
+def _missing_token_conversion(raw: pd.Series, missing: np.ndarray, var: Variable,
+                              ctx: ColumnContext) -> list[Issue]:
+    """A conversion for cells written as a missing-value code (NA, ., null, ...)."""
+    if pd.api.types.is_numeric_dtype(raw.dtype):
+        return []
+    cells = raw[missing].map(cell_text)
+    tokens = cells[cells.notna() & (cells != "")]
+    if tokens.empty:
+        return []
+    shown = ", ".join(repr(t) for t in tokens.unique()[:5])
+    return [Issue("info", "missing_codes", var.name,
+                  f"{len(tokens)} cell(s) in {describe_column(var.name, ctx.file_column)} "
+                  f"written as {shown} were read as missing values.", (), len(tokens),
+                  conversion=f"{len(tokens)} cell(s) {shown} read as missing")]
+
+
 def parse_column(raw: pd.Series, var: Variable, ctx: ColumnContext | None = None
                  ) -> tuple[pd.Series, list[Issue]]:
-    """Parse one raw column into the dictionary dtype, with its issues."""
+    """Parse one raw column into the dictionary dtype, with its issues and conversions."""
     ctx = ctx or ColumnContext()
     if var.dtype in ("float", "int"):
         out, issues = parse_numeric(raw, var, ctx)
@@ -502,6 +393,8 @@ def parse_column(raw: pd.Series, var: Variable, ctx: ColumnContext | None = None
         issues.append(Issue("info", "missing_values", var.name,
                             f"{n} missing value(s) in {col} ({100 * n / len(out):.1f}%), "
                             f"{rows_text(rows, n)}; they stay missing.", tuple(rows), n))
+        issues += _missing_token_conversion(raw, missing, var, ctx)
+    issues += _code_conversions(raw, var, ctx)
     return out, issues
 
 

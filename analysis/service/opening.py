@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 from analysis.data import registry
 from analysis.data.loader import Dataset, load_dataset
+from analysis.data.profiles import ColumnProfile, profile_frame
 from analysis.data.readers import read_raw
 from analysis.data.studies import new_record
-from analysis.data.suggest import ColumnProfile, profile_frame, suggest_mapping
+from analysis.data.suggest import suggest_mapping
 from analysis.data.validation import Issue, ValidationReport
 from analysis.errors import DataLoadError
 from analysis.service import cache
@@ -62,7 +63,7 @@ def summarize(digest: str, sheet: str | None = None) -> FileSummary:
     frame = raw.frame
     return FileSummary(name=stored.name, rows=len(frame),
                        columns=tuple(str(c) for c in frame.columns),
-                       profiles=profile_frame(frame), suggestion=suggest_mapping(frame),
+                       profiles=profile_frame(frame), suggestion=suggest_mapping(raw).to_dict(),
                        read_issues=tuple(raw.issues))
 
 

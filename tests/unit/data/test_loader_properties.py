@@ -1,6 +1,8 @@
 """Properties of loading (hypothesis): for any small valid table, loading keeps every
 row, in file order, with the same values, and never modifies its input (the file's
-bytes, or a DataFrame passed in). The expected frame comes from the frame_from fixture (conftest.py).
+bytes, or a DataFrame passed in) - also with quoted free text holding delimiters,
+quotes and line breaks, any of the four delimiters, and thousands separators (read
+exactly when declared, refused when ambiguous, never guessed). The expected frame comes from the ``frame_from`` fixture (tests/unit/conftest.py).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from hypothesis import strategies as st
 
 from analysis.data.loader import load_dataset
 from analysis.data.validation import MISSING_TOKENS
+from analysis.errors import DataLoadError
 
 SETTINGS = settings(max_examples=20, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -48,7 +51,9 @@ def tables(draw) -> dict[str, list]:
         "calcification": col(st.sampled_from(["none", "spotty", "other"])),
         "n_spotty": col(maybe(st.integers(0, 200))),
         "pav_baseline": col(pct()),
-        "pav_followup": col(maybe(pct())),
+        # a required column entirely empty is an error: at least one follow-up value
+        "pav_followup": [draw(pct())] + draw(st.lists(maybe(pct()), min_size=n - 1,
+                                                       max_size=n - 1)),
         "tav_baseline": col(st.floats(0, 5000, allow_nan=False)),
         "tav_followup": col(st.floats(0, 5000, allow_nan=False)),
     }
@@ -60,7 +65,7 @@ def digest(path) -> str:
 
 @SETTINGS
 @given(columns=tables())
-def test_csv_load_keeps_rows_order_values_and_file(tmp_path_factory, frame_from, columns):
+def test_csv_load_keeps_rows_order_values_and_file(tmp_path_factory, columns, frame_from):
     path = tmp_path_factory.mktemp("p") / "t.csv"
     pd.DataFrame(columns).to_csv(path, index=False)
     before = digest(path)
@@ -72,8 +77,7 @@ def test_csv_load_keeps_rows_order_values_and_file(tmp_path_factory, frame_from,
 
 @SETTINGS
 @given(columns=tables())
-def test_parquet_load_keeps_rows_order_values_and_file(tmp_path_factory, frame_from,
-                                                      columns):
+def test_parquet_load_keeps_rows_order_values_and_file(tmp_path_factory, columns, frame_from):
     path = tmp_path_factory.mktemp("p") / "t.parquet"
     pd.DataFrame(columns).to_parquet(path, index=False)
     before = digest(path)
@@ -97,7 +101,7 @@ def test_row_order_follows_the_file(tmp_path_factory, columns, data):
 
 @SETTINGS
 @given(columns=tables())
-def test_dataframe_input_is_not_mutated(frame_from, columns):
+def test_dataframe_input_is_not_mutated(columns, frame_from):
     raw = pd.DataFrame(columns)
     before = raw.copy(deep=True)
     ds = load_dataset(raw)
@@ -113,3 +117,54 @@ def test_fingerprint_depends_only_on_content(tmp_path_factory, columns):
     pd.DataFrame(columns).to_parquet(d / "b.parquet", index=False)
     assert (load_dataset(d / "a.csv").provenance.fingerprint
             == load_dataset(d / "b.parquet").provenance.fingerprint)
+
+
+notes = st.text(alphabet=string.ascii_letters + " ,;|\t\"'\n", max_size=20)
+delimiters = st.sampled_from([",", ";", "\t", "|"])
+
+
+@SETTINGS
+@given(columns=tables(), data=st.data(), sep=delimiters)
+def test_quoted_free_text_and_any_delimiter_keep_every_row(tmp_path_factory, columns, data,
+                                                            sep, frame_from):
+    n = len(columns["patient_id"])
+    texts = data.draw(st.lists(notes, min_size=n, max_size=n))
+    path = tmp_path_factory.mktemp("p") / "t.csv"
+    # pandas quotes every field holding the delimiter, a quote or a line break
+    pd.DataFrame(columns | {"note": texts}).to_csv(path, index=False, sep=sep)
+    before = digest(path)
+    if any("\n" in t for t in texts):
+        # a line break inside a field is refused unless declared, never silently merged
+        try:
+            load_dataset(path)
+        except DataLoadError as err:
+            assert [i.code for i in err.report.errors] == ["quote_spans_lines"]
+        else:
+            raise AssertionError("a quoted line break loaded without multiline_fields")
+        ds = load_dataset(path, {"multiline_fields": True})
+    else:
+        ds = load_dataset(path)
+    assert digest(path) == before
+    assert ds.provenance.delimiter == sep
+    pd.testing.assert_frame_equal(ds.frame, frame_from(columns))
+
+
+@SETTINGS
+@given(columns=tables(), sep=delimiters)
+def test_thousands_separators_are_read_exactly_or_refused(tmp_path_factory, columns, sep,
+                                                         frame_from):
+    whole = [float(round(v)) for v in columns["tav_baseline"]]
+    columns = columns | {"tav_baseline": whole}
+    written = pd.DataFrame(columns | {"tav_baseline": [f"{int(v):,}" for v in whole]})
+    path = tmp_path_factory.mktemp("p") / "t.csv"
+    written.to_csv(path, index=False, sep=sep)
+    declared = load_dataset(path, {"numbers": {"tav_baseline": {"thousands": ","}}})
+    pd.testing.assert_frame_equal(declared.frame, frame_from(columns))
+    try:
+        ds = load_dataset(path)
+    except DataLoadError as err:
+        # "1,234" alone cannot be told from a decimal comma: refused, never guessed
+        assert {i.code for i in err.report.errors} == {"ambiguous_number"}
+        assert any(v >= 1000 for v in whole)
+    else:
+        pd.testing.assert_frame_equal(ds.frame, frame_from(columns))

@@ -2,7 +2,7 @@
 (sex 1/2, Y/N, lipids in mmol/L), written in every supported format and loaded back
 through a mapping, must give the canonical table exactly (lipids to a tolerance).
 
-The expected frame is built by the ``frame_from`` fixture (conftest.py) (its own dtype casting),
+The expected frame is built by the ``frame_from`` fixture (tests/unit/conftest.py) (its own dtype casting),
 not by the loader.
 """
 

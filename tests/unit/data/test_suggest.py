@@ -1,75 +1,91 @@
-"""The suggested mapping for a renamed, recoded file, and its TOML round trip."""
+"""The suggested mapping: columns by name and values, codes from the values, lipid units.
+
+The file is an investigator-style export written here; the expected mapping is what a
+person reading the file would write.
+"""
 
 from __future__ import annotations
 
-import tomllib
+import subprocess
+import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from analysis.data.loader import load_bundled, load_dataset
-from analysis.data.mapping import parse_mapping
-from analysis.data.suggest import profile_column, suggest_mapping, to_toml
-from analysis.settings import BUNDLED_COHORT
+from analysis.data.loader import load_dataset
+from analysis.data.mapping import read_mapping
+from analysis.data.readers import read_raw
+from analysis.data.suggest import name_score, suggest_mapping
 
-RENAMED = {"patient_id": "SUBJID", "trial": "STUDY", "age": "AGE_YRS", "sex": "GENDER",
-           "diabetes": "DM", "ldl_c": "LDL_ONTX", "hdl_c": "HDL", "calcification": "CALC_GROUP",
-           "pav_baseline": "PAV_BL", "pav_followup": "PAV_FU"}
+ROOT = Path(__file__).resolve().parents[3]
 
 
-@pytest.fixture(scope="module")
-def their_file() -> pd.DataFrame:
-    """The bundled cohort as another study might export it: renamed, recoded, mmol/L."""
-    df = pd.read_csv(BUNDLED_COHORT).rename(columns=RENAMED)
-    df["GENDER"] = df["GENDER"].map({"male": 1, "female": 2})  # ISO 5218 codes
-    df["DM"] = df["DM"].map({1: "J", 0: "N"})                   # German ja/nein
-    df["LDL_ONTX"] = df["LDL_ONTX"] / 38.67                      # mg/dl -> mmol/L
-    df["CALC_GROUP"] = df["CALC_GROUP"].map({"none": 0, "spotty": 1, "other": 2})
-    return df
+@pytest.fixture
+def export(tmp_path) -> Path:
+    n = 8
+    frame = pd.DataFrame({
+        "SUBJID": [f"S{i:03d}" for i in range(n)],
+        "STUDY": ["REVERSAL", "CAMELOT"] * (n // 2),
+        "AGE": [55, 61, 48, 70, 66, 59, 52, 63],
+        "GENDER": [1, 2, 1, 1, 2, 1, 2, 1],
+        "DM": ["J", "N", "N", "J", "N", "N", "J", "N"],
+        "LDL": [2.1, 2.5, 1.8, 3.0, 2.2, 1.9, 2.7, 2.4],       # mmol/L
+        "HDL_ONTX": [1.1, 1.3, 0.9, 1.2, 1.4, 1.0, 1.2, 1.1],  # mmol/L
+        "CALC_GROUP": [1, 0, 1, 1, 0, 1, 0, 1],
+        "PAV_BL": [30.5, 28.0, 33.1, 25.2, 36.0, 31.0, 29.5, 34.0],
+        "PAV_FU": [31.0, 27.5, 34.0, 25.5, 36.2, 31.4, 29.0, 34.9],
+        "TAV_BL": [150, 140, 160, 110, 170, 155, 145, 165],
+        "TAV_FU": [155, 138, 162, 112, 171, 158, 144, 169],
+        "COMMENT": ["", "x", "", "", "y", "", "", ""],
+    })
+    path = tmp_path / "export.csv"
+    frame.to_csv(path, index=False)
+    return path
 
 
-def test_every_renamed_column_is_found(their_file):
-    m = suggest_mapping(their_file)
-    assert {k: m["columns"][k] for k in RENAMED} == RENAMED
-    assert "delta_pav" not in m["columns"]  # derived: never mapped
+def test_columns_codes_and_units_suggested(export):
+    s = suggest_mapping(read_raw(export))
+    assert s.columns == {
+        "patient_id": "SUBJID", "trial": "STUDY", "age": "AGE", "sex": "GENDER",
+        "diabetes": "DM", "ldl_c": "LDL", "hdl_c": "HDL_ONTX", "calcification": "CALC_GROUP",
+        "pav_baseline": "PAV_BL", "pav_followup": "PAV_FU", "tav_baseline": "TAV_BL",
+        "tav_followup": "TAV_FU"}
+    assert s.codes["sex"] == {"1": "male", "2": "female"}     # ISO 5218
+    assert s.codes["diabetes"] == {"J": True, "N": False}
+    assert s.codes["calcification"] == {"0": "none", "1": "spotty"}
+    assert s.guessed["calcification"] == ["0", "1"]
+    assert s.units == {"ldl_c": "mmol/L", "hdl_c": "mmol/L"}
+    assert "COMMENT" in s.unused
 
 
-def test_codes_the_loader_does_not_know_are_listed_to_choose(their_file):
-    m = suggest_mapping(their_file)
-    assert m["codes"]["sex"] == {"1": "", "2": ""}
-    # "N" is a no the loader reads by itself (listed, pre-filled); "J" needs a choice
-    assert m["codes"]["diabetes"] == {"J": "", "N": False}
-    found = {str(int(v)) for v in their_file["CALC_GROUP"].dropna().unique()}
-    assert m["codes"]["calcification"] == dict.fromkeys(found, "")
-    assert "trial" not in m["codes"]  # an open set: its values are its levels
+def test_toml_loads_back_and_validates_the_file(export, tmp_path):
+    toml = tmp_path / "mapping.toml"
+    toml.write_text(suggest_mapping(read_raw(export)).to_toml())
+    m = read_mapping(toml)
+    assert m.columns["patient_id"] == "SUBJID"
+    ds = load_dataset(export, toml)
+    # 2.1 mmol/L x 38.67 = 81.207 mg/dl (standard cholesterol factor)
+    assert ds.frame["ldl_c"].iloc[0] == pytest.approx(81.207)
+    assert ds.frame["sex"].astype(str).tolist()[:3] == ["male", "female", "male"]
+    assert ds.provenance.rows == 8
 
 
-def test_mmol_lipids_get_the_unit(their_file):
-    assert suggest_mapping(their_file)["units"] == {"ldl_c": "mmol/L"}
+def test_command_line_writes_a_mapping_that_validates(export, tmp_path):
+    out = subprocess.run([sys.executable, "-m", "analysis.validate", str(export),
+                          "--suggest-mapping"], capture_output=True, text=True, cwd=ROOT,
+                         check=False)
+    assert out.returncode == 0, out.stderr
+    toml = tmp_path / "m.toml"
+    toml.write_text(out.stdout)
+    check = subprocess.run([sys.executable, "-m", "analysis.validate", str(export),
+                            "--mapping", str(toml), "--json"], capture_output=True, text=True,
+                           cwd=ROOT, check=False)
+    assert check.returncode == 0, check.stdout
+    assert '"ok": true' in check.stdout
 
 
-def test_profile_counts_by_hand():
-    p = profile_column("x", pd.Series(["1", "2", "2", "NA", None, "x"]))
-    assert (p.n, p.n_missing, p.n_distinct) == (6, 2, 3)
-    assert p.numeric_share == pytest.approx(3 / 4) and (p.minimum, p.maximum) == (1.0, 2.0)
-    assert p.top[0] == ("2", 2)
-
-
-def test_filled_suggestion_round_trips_through_toml_and_loads(their_file, tmp_path):
-    m = suggest_mapping(their_file)
-    m["codes"]["sex"] = {"1": "male", "2": "female"}
-    m["codes"]["diabetes"] = {"J": True, "N": False}
-    m["codes"]["calcification"] = {"0": "none", "1": "spotty", "2": "other"}
-    text = to_toml(m)
-    parsed = tomllib.loads(text)
-    assert parsed["codes"]["diabetes"] == {"J": True, "N": False}
-    parse_mapping(parsed)  # the mapping reader accepts it
-    path = tmp_path / "theirs.csv"
-    their_file.to_csv(path, index=False)
-    ds = load_dataset(path, parsed)
-    ref = load_bundled().frame
-    # the same patients and values as the bundled cohort (reference: the bundled load)
-    assert ds.frame["sex"].tolist() == ref["sex"].tolist()
-    assert ds.frame["ldl_c"].to_numpy() == pytest.approx(ref["ldl_c"].to_numpy(), rel=1e-9)
-    assert ds.frame["calcification"].value_counts().to_dict() == \
-        ref["calcification"].value_counts().to_dict()
+def test_name_scores():
+    assert name_score("patient_id", "SUBJID") == 1.0
+    assert name_score("pav_baseline", "PAV_BL") == 1.0
+    assert name_score("age", "weight") < 0.55
