@@ -70,7 +70,7 @@ def test_filter_change_updates_counts_figure_and_url(dash_duo, start_app):
     label.click()
     dash_duo.wait_for_contains_text(COUNTS, f"{expected:,} patients selected", timeout=30)
     assert expected < before
-    dash_duo.wait_for_contains_text("#ov-ls-means", "Sex: male", timeout=30)
+    dash_duo.wait_for_contains_text("#ov-ls-means-caption", "Sex: male", timeout=30)
     assert "sex=male" in dash_duo.driver.current_url
     # back restores the unfiltered view
     dash_duo.driver.back()
