@@ -46,7 +46,7 @@ def _template(*, presentation: bool) -> go.layout.Template:
         # small fixed margins: axis titles, tick labels and the legend above the plot
         # widen them as they need (automargin), so the plot keeps the rest
         # (the top margin also keeps the legend clear of the modebar)
-        margin=dict(l=56, r=24, t=64 if presentation else 56, b=48, autoexpand=True),
+        margin=dict(l=56, r=24, t=84 if presentation else 72, b=48, autoexpand=True),
         xaxis=dict(showgrid=False, linecolor="#555", ticks="outside", zeroline=False,
                    title=dict(standoff=10), automargin=True),
         yaxis=dict(gridcolor=grid, linecolor="#555", ticks="outside", zeroline=True,

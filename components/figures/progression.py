@@ -161,7 +161,7 @@ def make_dose_response_figure(result, *, outcome: str, adjusted: bool = True,
 
     Every category of the table (0, 1, 2, 3+) gets a slot on the x-axis, labelled with
     its n; the two series are dodged around it and named in the legend; the axis title
-    gives the trend p with the name of its test.
+    gives, on a second line, the trend p with the name of its test.
 
     Parameters
     ----------
@@ -178,7 +178,7 @@ def make_dose_response_figure(result, *, outcome: str, adjusted: bool = True,
     has_ls = adjusted and "ls_mean" in d.columns and bool(np.isfinite(
         d["ls_mean"].to_numpy(float)).any())
     p_trend = getattr(result, "p_trend", None)
-    trend = (f" · {_short_test(result.trend_test)} {format_p(p_trend, prefix=True)}"
+    trend = (f"<br>{_short_test(result.trend_test).capitalize()}: {format_p(p_trend, prefix=True)}"
              if p_trend is not None and np.isfinite(p_trend) else "")
     series = [("Raw mean ± SE", "mean", d["se"].to_numpy(float), d["se"].to_numpy(float),
                RAW_COLOUR, "circle-open")]

@@ -100,7 +100,7 @@ def make_continuous_interaction_figure(result, *, outcome: str, modifier: str,
     title = mod.axis_label
     if cut is not None:
         fig.add_vline(x=cut, line_dash="dot", line_color="#555", line_width=2)
-        title += f" · dotted line: cut-point {cut:g}"
+        title += f"<br>dotted line: cut-point {cut:g}"
     fig.update_layout(xaxis_title=title,
                       yaxis_title=f"Fitted {var.axis_label}, 95% CI")
     return finish(fig, footnote, presentation)

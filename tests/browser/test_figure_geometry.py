@@ -156,3 +156,42 @@ def test_figures_hold_at_every_size(dash_duo, start_app, size, presentation):
                 problems.append(f"{name}: {page['panel_visible']} filter-panel elements shown")
     assert not problems, "\n".join(problems)
     assert dash_duo.get_logs() == []
+
+
+# Every rendered cell of the data dictionary: its text width against the cell's.
+_DICTIONARY_JS = """
+const grid = document.getElementById('data-dictionary');
+const cells = Array.from(grid.querySelectorAll('.ag-cell'));
+const rows = Array.from(grid.querySelectorAll('.ag-center-cols-container .ag-row'));
+return {
+  cells: cells.length,
+  cut: cells.filter((c) => c.scrollWidth > c.clientWidth + 1)
+            .map((c) => c.getAttribute('col-id') + ': ' + c.textContent),
+  // a wrapped cell taller than its row would be cut at the bottom
+  clipped: cells.filter((c) => c.scrollHeight > c.clientHeight + 1
+                            || c.getBoundingClientRect().bottom
+                               > c.closest('.ag-row').getBoundingClientRect().bottom + 1)
+                .map((c) => c.getAttribute('col-id') + ': ' + c.textContent),
+  rows: rows.length,
+  header_cut: Array.from(grid.querySelectorAll('.ag-header-cell-text'))
+    .filter((h) => h.scrollWidth > h.clientWidth + 1).map((h) => h.textContent),
+};
+"""
+
+
+def test_data_dictionary_is_readable(dash_duo, start_app):
+    start_app(1440, 900)
+    dash_duo.wait_for_page(url=dash_duo.server_url + "/data", timeout=30)
+    dash_duo.wait_for_element("#data-dictionary .ag-row", timeout=30)
+    time.sleep(1.0)  # row heights settle after the text is measured
+    grid = dash_duo.find_element("#data-dictionary")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'start'})", grid)
+    SHOTS.mkdir(exist_ok=True)
+    grid.screenshot(str(SHOTS / "data_dictionary_1440x900.png"))
+    info = dash_duo.driver.execute_script(_DICTIONARY_JS)
+    assert info["cells"] > 0
+    assert info["rows"] > 0
+    assert info["cut"] == []  # no cell text cut off at the side: it wraps instead
+    assert info["clipped"] == []  # and each row is as tall as its wrapped text
+    assert info["header_cut"] == []
+    assert dash_duo.get_logs() == []

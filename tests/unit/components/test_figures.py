@@ -151,7 +151,7 @@ def test_dose_response_figure(small):
     np.testing.assert_allclose(np.round((rx + lx) / 2), [0, 1, 2, 3])
     # the trend p is named with its test
     title = fig.layout.xaxis.title.text
-    assert "linear trend test" in title and format_p(dose.p_trend, prefix=True) in title
+    assert "Linear trend test" in title and format_p(dose.p_trend, prefix=True) in title
     raw_only = figures.make_dose_response_figure(dose, outcome="delta_pav", adjusted=False)
     assert [t.name for t in raw_only.data] == ["Raw mean ± SE"]
 
