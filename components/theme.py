@@ -43,12 +43,17 @@ def _template(*, presentation: bool) -> go.layout.Template:
         paper_bgcolor="#ffffff",
         plot_bgcolor="#ffffff",
         colorway=[GROUP_COLORS[g] for g in GROUP_ORDER],
-        margin=dict(l=70, r=30, t=60, b=110),
+        # small fixed margins: axis titles, tick labels and the legend above the plot
+        # widen them as they need (automargin), so the plot keeps the rest
+        # (the top margin also keeps the legend clear of the modebar)
+        margin=dict(l=56, r=24, t=84 if presentation else 72, b=48, autoexpand=True),
         xaxis=dict(showgrid=False, linecolor="#555", ticks="outside", zeroline=False,
                    title=dict(standoff=10), automargin=True),
         yaxis=dict(gridcolor=grid, linecolor="#555", ticks="outside", zeroline=True,
                    zerolinecolor="#aaa", title=dict(standoff=10), automargin=True),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0.0),
+        # above the plot area, never over the data
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0.0,
+                    yref="paper", bgcolor="rgba(255, 255, 255, 0)"),
         hoverlabel=dict(font=dict(size=size - 1)),
     )
     t.data.scatter = [go.Scatter(line=dict(width=line), marker=dict(size=marker))]

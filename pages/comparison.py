@@ -12,7 +12,13 @@ from analysis.errors import ExplorerError
 from analysis.service import api
 from analysis.service.model_options import picked_covariates
 from components import ids
-from components.figures import graph, make_forest_figure, make_ls_means_figure
+from components.figures import (
+    caption,
+    caption_id,
+    figure_block,
+    make_forest_figure,
+    make_ls_means_figure,
+)
 from components.page_context import error_alert, error_figure, page_context, small_n_warning
 from components.page_options import outcome_radio
 from components.tables import frame_table
@@ -54,12 +60,12 @@ def layout(**query):
         html.Div(id=FORMULA, className="method-note mb-2"),
         html.Div(id=WARNING),
         dbc.Row([
-            dbc.Col(graph(LS, "ls_means_by_group", height=560), lg=5),
+            dbc.Col(figure_block(LS, "ls_means_by_group", size="tall"), lg=5),
             dbc.Col([html.H2("Model", className="mt-0"),
                      dcc.Loading(html.Div(id=MODEL), delay_show=300)], lg=7),
         ]),
         html.H2("Subgroups: spotty - none difference and interaction p"),
-        graph(FOREST, "subgroup_forest", height=None),
+        figure_block(FOREST, "subgroup_forest", size="auto"),
         html.H2("Diagnostics"),
         dcc.Loading(html.Div(id=DIAGNOSTICS), delay_show=300),
     ])
@@ -92,7 +98,8 @@ def _formula(fit) -> list:
 
 
 @callback(
-    Output(LS, "figure"), Output(FOREST, "figure"), Output(MODEL, "children"),
+    Output(LS, "figure"), Output(FOREST, "figure"), Output(caption_id(LS), "children"),
+    Output(caption_id(FOREST), "children"), Output(MODEL, "children"),
     Output(DIAGNOSTICS, "children"), Output(FORMULA, "children"), Output(WARNING, "children"),
     Input(ids.FILTER_STORE, "data"), Input(ids.option_id("outcome"), "value"),
     Input(ids.option_id("covar"), "value"), Input(ids.option_id("means"), "value"),
@@ -110,26 +117,31 @@ def update(store, outcome, covar, means, present, weights):
         c = page_context(store, present)
     except ExplorerError as err:
         fig = error_figure(err, present)
-        return fig, fig, error_alert(err), None, None, None
+        return fig, fig, None, None, error_alert(err), None, None, None
     res = api.ancova(c.fingerprint, c.query, outcome, **model)
     sub = api.subgroups(c.fingerprint, c.query, outcome, **model)
     if res.ok:
         fit = res.value
+        note = c.footnote(res, fit.n_used, fit.method)
         ls_fig = make_ls_means_figure(fit, outcome=outcome, adjusted=bool(fit.covariates),
-                                      footnote=c.footnote(res, fit.n_used, fit.method),
-                                      presentation=present)
+                                      footnote=note, presentation=present)
+        ls_cap = caption(note)
         block = _model_block(fit, get(outcome).unit)
         diag = frame_table(fit.diagnostics, table_id="cmp-diag-table")
         formula = _formula(fit)
     else:
         err = ExplorerError(res.error)
         ls_fig, block, diag, formula = error_figure(err, present), error_alert(err), None, None
+        ls_cap = None
     if sub.ok:
+        sub_note = c.footnote(sub, sub.selection.n, sub.value.method)
         forest = make_forest_figure(sub.value, outcome=outcome, presentation=present,
-                                    footnote=c.footnote(sub, sub.selection.n, sub.value.method))
+                                    footnote=sub_note)
+        forest_cap = caption(sub_note)
     else:
-        forest = error_figure(ExplorerError(sub.error), present)
-    return ls_fig, forest, block, diag, formula, small_n_warning(res.n_by_group)
+        forest, forest_cap = error_figure(ExplorerError(sub.error), present), None
+    return (ls_fig, forest, ls_cap, forest_cap, block, diag, formula,
+            small_n_warning(res.n_by_group))
 
 
 @callback(Output(ids.option_id("covar"), "options"), Input(ids.option_id("means"), "value"))

@@ -64,14 +64,43 @@ def layout(**query):
                "(key ivus_explorer_provenance).", className="small text-muted"),
         html.Div(id=GRID_HOLDER, className="my-2"),
         html.H2("Data dictionary"),
-        dag.AgGrid(id=DICTIONARY, rowData=dictionary_frame().to_dict("records"),
-                   columnDefs=[{"field": c, "headerName": c.capitalize(), "filter": True,
-                                "sortable": True, "wrapText": c == "description",
-                                "autoHeight": c == "description",
-                                "flex": 3 if c == "description" else 1}
-                               for c in dictionary_frame().columns],
-                   style={"height": "520px"}),
+        _dictionary_grid(),
     ])
+
+
+#: Data dictionary columns: width in px (wide enough for the longest word, so cells wrap
+#: between words), or None for the description, which takes the rest of the row. The
+#: name column stays pinned when the row scrolls sideways.
+_DICTIONARY_WIDTHS = {"name": 160, "label": 150, "description": None, "unit": 90,
+                      "valid range": 115, "allowed values": 170, "type": 100, "role": 140,
+                      "required": 105, "derived": 100}
+
+
+def _dictionary_grid() -> dag.AgGrid:
+    """The data dictionary: every cell wrapped and as tall as its text, the name column
+    pinned, the description next to the label (on screen without scrolling)."""
+    frame = dictionary_frame()
+    order = [c for c in _DICTIONARY_WIDTHS if c in frame.columns]
+    defs = []
+    for c in order + [c for c in frame.columns if c not in order]:
+        width = _DICTIONARY_WIDTHS.get(c, 120)
+        d = {"field": c, "headerName": c.capitalize(), "tooltipField": c}
+        d.update({"flex": 1, "minWidth": 360} if width is None else
+                 {"width": width, "minWidth": width})
+        if c == "name":
+            d["pinned"] = "left"
+        defs.append(d)
+    return dag.AgGrid(
+        id=DICTIONARY, rowData=frame.to_dict("records"), columnDefs=defs,
+        defaultColDef={"filter": True, "sortable": True, "resizable": True,
+                       "wrapText": True, "autoHeight": True, "wrapHeaderText": True,
+                       "autoHeaderHeight": True,
+                       "cellStyle": {"lineHeight": "1.4", "wordBreak": "normal",
+                                     "paddingTop": "6px", "paddingBottom": "6px"}},
+        # every column rendered, so each row's height is measured on all of its text
+        dashGridOptions={"tooltipShowDelay": 400, "suppressColumnVirtualisation": True},
+        className="dictionary-grid", style={"height": "640px"},
+    )
 
 
 @callback(Output(GRID_HOLDER, "children"), Output(COUNT, "children"),

@@ -11,7 +11,7 @@ from analysis.display import format_ci, format_p, format_signed, source_name
 from analysis.errors import ExplorerError
 from analysis.service import api
 from components import ids
-from components.figures import graph, make_ls_means_figure
+from components.figures import caption, caption_id, figure_block, make_ls_means_figure
 from components.page_context import error_alert, error_figure, page_context, small_n_warning
 from components.tables import frame_table, stat_card
 
@@ -42,7 +42,7 @@ def layout(**_query):
         html.H2("Headline result: change in percent atheroma volume (ΔPAV)"),
         dcc.Loading(html.Div(id=HEADLINE), delay_show=300),
         dbc.Row([
-            dbc.Col(graph(FIGURE, "dpav_ls_means", height=480), lg=5),
+            dbc.Col(figure_block(FIGURE, "dpav_ls_means"), lg=5),
             dbc.Col([html.H2("Attrition: patients left after each filter and the model",
                              className="mt-0"),
                      dcc.Loading(html.Div(id=ATTRITION), delay_show=300),
@@ -101,6 +101,7 @@ def _counts(n_by_group) -> html.Div:
 @callback(
     Output(PROVENANCE, "children"), Output(COUNTS, "children"), Output(WARNING, "children"),
     Output(HEADLINE, "children"), Output(ATTRITION, "children"), Output(FIGURE, "figure"),
+    Output(caption_id(FIGURE), "children"),
     Input(ids.FILTER_STORE, "data"),
     Input(ids.option_id("present"), "value"),
     Input(ids.option_id("means"), "value"),
@@ -114,23 +115,24 @@ def update(store, present, means, weights):
     try:
         c = page_context(store, present)
     except ExplorerError as err:
-        return error_alert(err), None, None, None, None, error_figure(err)
+        return error_alert(err), None, None, None, None, error_figure(err), None
     res = api.ancova(c.fingerprint, c.query, OUTCOME, weights=weights or "proportional",
                      means=means or "adjusted", diagnostics=False)
     prov = _provenance(api.provenance(c.fingerprint))
     sel = res.selection
     if sel is None:
         msg = dbc.Alert(res.error, color="warning")
-        return prov, None, None, msg, None, error_figure(ExplorerError(res.error), present)
+        return prov, None, None, msg, None, error_figure(ExplorerError(res.error), present), None
     warning = small_n_warning(sel.n_by_group)
     if not res.ok:
         attr = frame_table(sel.attrition, columns=_ATTRITION_COLUMNS,
                            table_id="ov-attrition-table")
         return (prov, _counts(sel.n_by_group), warning, dbc.Alert(res.error, color="warning"),
-                attr, error_figure(ExplorerError(res.error), present))
+                attr, error_figure(ExplorerError(res.error), present), None)
     fit = res.value
     attr = frame_table(api.model_attrition(sel.attrition, fit, OUTCOME),
                        columns=_ATTRITION_COLUMNS, table_id="ov-attrition-table")
-    fig = make_ls_means_figure(fit, outcome=OUTCOME, footnote=c.footnote(res, fit.n_used, fit.method),
-                               presentation=present, adjusted=bool(fit.covariates))
-    return prov, _counts(sel.n_by_group), warning, _headline(fit), attr, fig
+    note = c.footnote(res, fit.n_used, fit.method)
+    fig = make_ls_means_figure(fit, outcome=OUTCOME, footnote=note, presentation=present,
+                               adjusted=bool(fit.covariates))
+    return prov, _counts(sel.n_by_group), warning, _headline(fit), attr, fig, caption(note)

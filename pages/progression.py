@@ -12,7 +12,9 @@ from analysis.errors import ExplorerError
 from analysis.service import api
 from components import ids
 from components.figures import (
-    graph,
+    caption,
+    caption_id,
+    figure_block,
     make_box_figure,
     make_dose_response_figure,
     make_ecdf_figure,
@@ -58,12 +60,12 @@ def layout(**query):
         ], className="mb-2"),
         html.Div(id=WARNING),
         dbc.Row([
-            dbc.Col(graph(DIST, "progression_distribution"), lg=6),
-            dbc.Col(graph(PAIRED, "baseline_vs_followup"), lg=6),
+            dbc.Col(figure_block(DIST, "progression_distribution"), lg=6),
+            dbc.Col(figure_block(PAIRED, "baseline_vs_followup"), lg=6),
         ]),
         dbc.Row([
-            dbc.Col(graph(REGRESSION, "pct_regression"), lg=6),
-            dbc.Col(graph(DOSE, "dose_response_spotty_deposits"), lg=6),
+            dbc.Col(figure_block(REGRESSION, "pct_regression"), lg=6),
+            dbc.Col(figure_block(DOSE, "dose_response_spotty_deposits"), lg=6),
         ]),
         html.H2("Change by group"),
         dcc.Loading(html.Div(id=SUMMARY), delay_show=300),
@@ -90,14 +92,23 @@ def _summary_block(summary, unit: str):
     ])
 
 
-def _figure(res, build, present: bool):
-    """The figure of a computed result, or its message as an empty figure."""
-    return build(res.value) if res.ok else error_figure(ExplorerError(res.error), present)
+def _figure(res, build, footnote, present: bool):
+    """(figure, caption) of a computed result, or its message as an empty figure.
+
+    ``footnote`` maps the result's value to its Footnote (the caption under the figure).
+    """
+    if not res.ok:
+        return error_figure(ExplorerError(res.error), present), None
+    note = footnote(res.value)
+    return build(res.value, note), caption(note)
 
 
 @callback(
     Output(DIST, "figure"), Output(PAIRED, "figure"), Output(REGRESSION, "figure"),
-    Output(DOSE, "figure"), Output(SUMMARY, "children"), Output(WARNING, "children"),
+    Output(DOSE, "figure"), Output(caption_id(DIST), "children"),
+    Output(caption_id(PAIRED), "children"), Output(caption_id(REGRESSION), "children"),
+    Output(caption_id(DOSE), "children"), Output(SUMMARY, "children"),
+    Output(WARNING, "children"),
     Input(ids.FILTER_STORE, "data"), Input(ids.option_id("outcome"), "value"),
     Input(ids.option_id("chart"), "value"), Input(ids.option_id("present"), "value"),
     Input(ids.option_id("means"), "value"), Input(ids.option_id("weights"), "value"),
@@ -112,7 +123,7 @@ def update(store, outcome, chart, present, means, weights):
         c = page_context(store, present)
     except ExplorerError as err:
         fig = error_figure(err, present)
-        return fig, fig, fig, fig, error_alert(err), None
+        return fig, fig, fig, fig, None, None, None, None, error_alert(err), None
     fp, q = c.fingerprint, c.query
     dist = api.distribution(fp, q, outcome, kind=chart)
     paired = api.paired(fp, q, outcome)
@@ -120,25 +131,33 @@ def update(store, outcome, chart, present, means, weights):
     dose = api.dose_response(fp, q, outcome, weights=weights or "proportional",
                              means=means or "adjusted")
     n = dist.selection.n if dist.selection is not None else None
-    dist_fig = _figure(dist, lambda d: _FACTORY[chart](
-        d, outcome=outcome, footnote=c.footnote(dist, n, _METHOD[chart]), presentation=present),
+    dist_fig, dist_cap = _figure(
+        dist, lambda d, note: _FACTORY[chart](d, outcome=outcome, footnote=note,
+                                              presentation=present),
+        lambda _d: c.footnote(dist, n, _METHOD[chart]), present)
+    paired_fig, paired_cap = _figure(
+        paired, lambda d, note: make_paired_figure(d, variable=get(outcome).baseline,
+                                                   presentation=present, footnote=note),
+        lambda _d: c.footnote(paired, n, "Mean and 95% CI (t distribution) at baseline and "
+                                         "follow-up; the groups are drawn side by side."),
         present)
-    paired_fig = _figure(paired, lambda d: make_paired_figure(
-        d, variable=get(outcome).baseline, presentation=present,
-        footnote=c.footnote(paired, n, "Mean and 95% CI (t distribution) at baseline and "
-                                       "follow-up.")), present)
-    reg_method = ""
-    if summary.ok:
-        r = summary.value.regression_test.iloc[0]
-        reg_method = (f"Regression = {get(outcome).label} < 0; spotty vs none "
-                      f"{format_p(r['p'], prefix=True)} ({r['test']}).")
-    regression = _figure(summary, lambda s: make_regression_figure(
-        s, footnote=c.footnote(summary, n, reg_method), presentation=present), present)
-    dose_fig = _figure(dose, lambda d: make_dose_response_figure(
-        d, outcome=outcome, adjusted=means != "raw", presentation=present,
-        footnote=c.footnote(dose, d.n_used, f"{d.method}. Trend: "
-                                            f"{format_p(d.p_trend, prefix=True)} "
-                                            f"({d.trend_test}).")), present)
+    regression, reg_cap = _figure(
+        summary, lambda s, note: make_regression_figure(s, footnote=note, presentation=present),
+        lambda s: c.footnote(summary, n, _regression_method(s, outcome)), present)
+    dose_fig, dose_cap = _figure(
+        dose, lambda d, note: make_dose_response_figure(d, outcome=outcome,
+                                                        adjusted=means != "raw",
+                                                        presentation=present, footnote=note),
+        lambda d: c.footnote(dose, d.n_used, f"{d.method}. Trend: "
+                                             f"{format_p(d.p_trend, prefix=True)} "
+                                             f"({d.trend_test})."), present)
     table = (_summary_block(summary.value, get(outcome).unit) if summary.ok
              else error_alert(ExplorerError(summary.error)))
-    return dist_fig, paired_fig, regression, dose_fig, table, small_n_warning(dist.n_by_group)
+    return (dist_fig, paired_fig, regression, dose_fig, dist_cap, paired_cap, reg_cap, dose_cap,
+            table, small_n_warning(dist.n_by_group))
+
+
+def _regression_method(summary, outcome: str) -> str:
+    r = summary.regression_test.iloc[0]
+    return (f"Regression = {get(outcome).label} < 0; spotty vs none "
+            f"{format_p(r['p'], prefix=True)} ({r['test']}).")

@@ -11,7 +11,13 @@ from analysis.display import format_exact, format_p
 from analysis.errors import ExplorerError
 from analysis.service import api
 from components import ids
-from components.figures import graph, make_continuous_interaction_figure, make_interaction_figure
+from components.figures import (
+    caption,
+    caption_id,
+    figure_block,
+    make_continuous_interaction_figure,
+    make_interaction_figure,
+)
 from components.page_context import error_alert, error_figure, page_context, small_n_warning
 from components.page_options import outcome_radio
 from components.tables import frame_table
@@ -38,8 +44,8 @@ def layout(**query):
         label = get(measure).label
         rows.append(html.H2(f"{label} lowering: intensive vs standard"))
         rows.append(dbc.Row([
-            dbc.Col(graph(_fig_id("cells", flag), f"{measure}_intensity_interaction"), lg=6),
-            dbc.Col(graph(_fig_id("curve", flag), f"{measure}_continuous_interaction"), lg=6),
+            dbc.Col(figure_block(_fig_id("cells", flag), f"{measure}_intensity_interaction"), lg=6),
+            dbc.Col(figure_block(_fig_id("curve", flag), f"{measure}_continuous_interaction"), lg=6),
         ]))
         rows.append(html.Div(id=_fig_id("effects", flag)))
     return html.Div([
@@ -55,7 +61,10 @@ def layout(**query):
 
 _OUTPUTS = []
 for _flag, _m, _c in MODIFIERS:
-    _OUTPUTS += [Output(_fig_id("cells", _flag), "figure"), Output(_fig_id("curve", _flag), "figure"),
+    _OUTPUTS += [Output(_fig_id("cells", _flag), "figure"),
+                 Output(caption_id(_fig_id("cells", _flag)), "children"),
+                 Output(_fig_id("curve", _flag), "figure"),
+                 Output(caption_id(_fig_id("curve", _flag)), "children"),
                  Output(_fig_id("effects", _flag), "children")]
 
 
@@ -75,35 +84,37 @@ def update(store, outcome, means, present, weights):
         c = page_context(store, present)
     except ExplorerError as err:
         fig = error_figure(err, present)
-        return (*(fig, fig, error_alert(err)) * len(MODIFIERS), None, None)
+        return (*(fig, None, fig, None, error_alert(err)) * len(MODIFIERS), None, None)
     out, spec, n_by_group = [], None, {}
     for flag, measure, cut_attr in MODIFIERS:
         inter = api.interaction(c.fingerprint, c.query, outcome, flag, **model)
         cont = api.continuous_interaction(c.fingerprint, c.query, outcome, flag, **model)
         if inter.selection is None:
             err = ExplorerError(inter.error)
-            out += [error_figure(err, present), error_figure(err, present), error_alert(err)]
+            out += [error_figure(err, present), None, error_figure(err, present), None,
+                    error_alert(err)]
             continue
         spec, n_by_group = inter.selection.spec, inter.n_by_group
         cut = getattr(spec, cut_attr)
         var = get(measure)
         mod_label = f"{var.label} therapy (intensive: < {format_exact(cut)} {var.unit})"
         if inter.ok:
-            out.append(_cells_figure(c, inter, outcome, mod_label, present))
+            out += _cells_figure(c, inter, outcome, mod_label, present)
             effects = _effects(inter.value, var.label, flag)
         else:
             err = ExplorerError(inter.error)
-            out.append(error_figure(err, present))
+            out += [error_figure(err, present), None]
             effects = error_alert(err)
         if cont.ok:
             method = (f"{cont.value.method}. Interaction "
                       f"{format_p(cont.value.p_interaction, prefix=True)} "
                       f"({cont.value.interaction_test}).")
-            out.append(make_continuous_interaction_figure(
-                cont.value, outcome=outcome, modifier=measure, cut=cut,
-                footnote=c.footnote(cont, cont.value.n_used, method), presentation=present))
+            note = c.footnote(cont, cont.value.n_used, method)
+            out += [make_continuous_interaction_figure(
+                cont.value, outcome=outcome, modifier=measure, cut=cut, footnote=note,
+                presentation=present), caption(note)]
         else:
-            out.append(error_figure(ExplorerError(cont.error), present))
+            out += [error_figure(ExplorerError(cont.error), present), None]
         out.append(effects)
     cuts = None
     if spec is not None:
@@ -113,13 +124,14 @@ def update(store, outcome, means, present, weights):
     return (*out, cuts, small_n_warning(n_by_group))
 
 
-def _cells_figure(c, inter, outcome: str, mod_label: str, present: bool):
+def _cells_figure(c, inter, outcome: str, mod_label: str, present: bool) -> list:
+    """[figure, caption] of the group x therapy-intensity LS means."""
     fit = inter.value
     method = (f"{fit.method}. Interaction {format_p(fit.p_interaction, prefix=True)} "
-              f"({fit.interaction_test}).")
-    return make_interaction_figure(fit, outcome=outcome, modifier_label=mod_label,
-                                   footnote=c.footnote(inter, fit.n_used, method),
-                                   presentation=present)
+              f"({fit.interaction_test}). The groups are drawn side by side at each level.")
+    note = c.footnote(inter, fit.n_used, method)
+    return [make_interaction_figure(fit, outcome=outcome, modifier_label=mod_label,
+                                    footnote=note, presentation=present), caption(note)]
 
 
 def _effects(fit, label: str, flag: str) -> html.Div:

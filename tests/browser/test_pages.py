@@ -6,7 +6,6 @@ exactly the filtered rows. Screenshots (1440 x 900) go to tests/browser/screensh
 from __future__ import annotations
 
 import io
-import socket
 import time
 import zipfile
 from pathlib import Path
@@ -17,7 +16,6 @@ from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from analysis import settings as settings_mod
 from analysis.data import registry
 from analysis.selection import FilterSpec, apply_filters
 from components import ids
@@ -27,29 +25,6 @@ pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parent / "screenshots"
 PAGES = ids.PAGE_READY
 COUNTS = "#flt-group-counts"
-
-
-@pytest.fixture(scope="module")
-def dash_app():
-    import app as app_module
-
-    app_module.configure(settings_mod.Settings(cache_type="SimpleCache"))
-    return app_module.app
-
-
-def _free_port() -> int:
-    """A port nobody listens on now (others may run the app on 8050 meanwhile)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _start(dash_duo, dash_app):
-    dash_duo.start_server(dash_app, port=_free_port())
-    dash_duo.driver.set_window_size(1440, 900)
-    # the viewport itself 1440 x 900 (the window size includes the browser's frame)
-    dash_duo.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-        "width": 1440, "height": 900, "deviceScaleFactor": 1, "mobile": False})
 
 
 def _wait_drawn(dash_duo, selector: str, timeout: float = 30):
@@ -71,8 +46,8 @@ def _selected_n(text: str) -> int:
     return int(text.split(" patients selected")[0].replace(",", "").strip())
 
 
-def test_every_page_renders_with_empty_console(dash_duo, dash_app):
-    _start(dash_duo, dash_app)
+def test_every_page_renders_with_empty_console(dash_duo, start_app):
+    start_app(1440, 900)
     SHOTS.mkdir(exist_ok=True)
     for name, (path, ready) in PAGES.items():
         dash_duo.wait_for_page(url=dash_duo.server_url + path, timeout=30)
@@ -82,8 +57,8 @@ def test_every_page_renders_with_empty_console(dash_duo, dash_app):
         assert dash_duo.get_logs() == [], name
 
 
-def test_filter_change_updates_counts_figure_and_url(dash_duo, dash_app):
-    _start(dash_duo, dash_app)
+def test_filter_change_updates_counts_figure_and_url(dash_duo, start_app):
+    start_app(1440, 900)
     dash_duo.wait_for_page(url=dash_duo.server_url + "/", timeout=30)
     _wait_drawn(dash_duo, PAGES["overview"][1])
     before = _selected_n(_counts(dash_duo))
@@ -95,7 +70,7 @@ def test_filter_change_updates_counts_figure_and_url(dash_duo, dash_app):
     label.click()
     dash_duo.wait_for_contains_text(COUNTS, f"{expected:,} patients selected", timeout=30)
     assert expected < before
-    dash_duo.wait_for_contains_text("#ov-ls-means", "Sex: male", timeout=30)
+    dash_duo.wait_for_contains_text("#ov-ls-means-caption", "Sex: male", timeout=30)
     assert "sex=male" in dash_duo.driver.current_url
     # back restores the unfiltered view
     dash_duo.driver.back()
@@ -103,8 +78,8 @@ def test_filter_change_updates_counts_figure_and_url(dash_duo, dash_app):
     assert dash_duo.get_logs() == []
 
 
-def test_copied_link_restores_view_in_fresh_browser(dash_duo, dash_app):
-    _start(dash_duo, dash_app)
+def test_copied_link_restores_view_in_fresh_browser(dash_duo, start_app):
+    start_app(1440, 900)
     link = dash_duo.server_url + "/comparison?age=50-70&sex=male&outcome=delta_tav&means=raw"
     expected = apply_filters(registry.active().frame, FilterSpec.from_query(
         "age=50-70&sex=male")).n
@@ -132,8 +107,8 @@ def test_copied_link_restores_view_in_fresh_browser(dash_duo, dash_app):
         fresh.quit()
 
 
-def test_csv_download_holds_exactly_the_filtered_rows(dash_duo, dash_app):
-    _start(dash_duo, dash_app)
+def test_csv_download_holds_exactly_the_filtered_rows(dash_duo, start_app):
+    start_app(1440, 900)
     dash_duo.wait_for_page(url=dash_duo.server_url + "/data?age=50-70", timeout=30)
     _wait_drawn(dash_duo, PAGES["data"][1])
     expected = apply_filters(registry.active().frame, FilterSpec(ranges=(("age", 50, 70),)))
@@ -157,8 +132,8 @@ def test_csv_download_holds_exactly_the_filtered_rows(dash_duo, dash_app):
     assert dash_duo.get_logs() == []
 
 
-def test_figure_exports_svg_and_png_from_its_modebar(dash_duo, dash_app):
-    _start(dash_duo, dash_app)
+def test_figure_exports_svg_and_png_from_its_modebar(dash_duo, start_app):
+    start_app(1440, 900)
     dash_duo.wait_for_page(url=dash_duo.server_url + "/", timeout=30)
     _wait_drawn(dash_duo, PAGES["overview"][1])
     graph = "#ov-ls-means"
@@ -179,8 +154,8 @@ def test_figure_exports_svg_and_png_from_its_modebar(dash_duo, dash_app):
     assert dash_duo.get_logs() == []
 
 
-def test_page_option_in_url_and_back(dash_duo, dash_app):
-    _start(dash_duo, dash_app)
+def test_page_option_in_url_and_back(dash_duo, start_app):
+    start_app(1440, 900)
     dash_duo.wait_for_page(url=dash_duo.server_url + "/progression", timeout=30)
     _wait_drawn(dash_duo, PAGES["progression"][1])
     assert dash_duo.driver.title.startswith("Progression")
@@ -202,8 +177,8 @@ def test_page_option_in_url_and_back(dash_duo, dash_app):
     assert dash_duo.get_logs() == []
 
 
-def test_navbar_link_keeps_the_filters(dash_duo, dash_app):
-    _start(dash_duo, dash_app)
+def test_navbar_link_keeps_the_filters(dash_duo, start_app):
+    start_app(1440, 900)
     dash_duo.wait_for_page(url=dash_duo.server_url + "/?sex=male", timeout=30)
     _wait_drawn(dash_duo, PAGES["overview"][1])
     expected = apply_filters(registry.active().frame, FilterSpec.from_query("sex=male"))
@@ -231,8 +206,8 @@ def _navbar_fits(driver) -> bool:
     """)
 
 
-def test_lsmean_weights_from_link_disabled_for_raw(dash_duo, dash_app):
-    _start(dash_duo, dash_app)
+def test_lsmean_weights_from_link_disabled_for_raw(dash_duo, start_app):
+    start_app(1440, 900)
     dash_duo.wait_for_page(url=dash_duo.server_url + "/?weights=equal", timeout=30)
     _wait_drawn(dash_duo, PAGES["overview"][1])
     equal = dash_duo.driver.find_element(By.XPATH, "//input[@name='weights' and @value='equal']")

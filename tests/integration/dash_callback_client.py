@@ -139,9 +139,9 @@ def text_of(node) -> str:
 
 
 def footnote_of(fig) -> str:
-    """A figure's footnote text with line breaks and bold tags removed."""
-    text = " ".join(a.get("text", "") for a in fig["layout"].get("annotations", []))
-    return text.replace("<b>", "").replace("</b>", "").replace("<br>", " ")
+    """The footnote a figure carries (``layout.meta["footnote"]``: its lines; the page
+    shows them as the caption under the figure)."""
+    return " ".join(fig["layout"].get("meta", {}).get("footnote", []))
 
 
 # ----------------------------------------------------------------- shared inputs

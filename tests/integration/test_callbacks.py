@@ -57,6 +57,9 @@ def test_overview_headline_follows_filters(caller, dataset):
     note = footnote_of(fig)
     assert "Age 50-70 years" in note
     assert SIMULATED_LABEL in note
+    # the caption under the figure shows the same footnote
+    shown = text_of(_response(data, "ov-ls-means-caption", "children"))
+    assert "Age 50-70 years" in shown and SIMULATED_LABEL in shown
     counts = text_of(_response(data, "ov-counts", "children"))
     assert f"n = {expected.n_by_group['none']:,}" in counts
     assert f"n = {expected.n_by_group['spotty']:,}" in counts

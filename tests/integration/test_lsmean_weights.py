@@ -133,7 +133,8 @@ def test_equal_weights_reach_therapy_curves_and_dose_response(caller, dataset):
     assert status == 200
     dose_fig = _figure(data, "pr-dose")
     ref = dose_response(frame, "delta_pav", weights="equal").table["ls_mean"].to_numpy()
-    assert _array(dose_fig["data"][0]["y"]) == pytest.approx(ref, abs=1e-9)
+    ls = next(t for t in dose_fig["data"] if t["name"] == "LS mean ± 95% CI")
+    assert _array(ls["y"]) == pytest.approx(ref, abs=1e-9)
     assert "(equal weights)" in footnote_of(dose_fig)
 
 

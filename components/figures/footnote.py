@@ -1,0 +1,71 @@
+"""What a figure says about itself: n, filters, method and the simulated-data label.
+
+The footnote is not drawn inside the figure (it would eat the plotting area): pages show
+it as a caption under the figure (:func:`components.figures.blocks.caption`), exports draw
+it as a band below the image from :meth:`Footnote.lines` or :meth:`Footnote.text`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Footnote:
+    """n, filters, method and simulated label of one figure.
+
+    Attributes
+    ----------
+    n : int or None
+        Patients the figure is computed on.
+    filters : sequence of str
+        The filters in words (empty: no filters).
+    method : str
+        How the numbers were computed.
+    simulated_label : str
+        The simulated-data label (empty for a user's own data).
+    """
+
+    n: int | None = None
+    filters: Sequence[str] = field(default_factory=tuple)
+    method: str = ""
+    simulated_label: str = ""
+
+    def selection_line(self) -> str:
+        """``"n = 1,347 · Filters: Sex: male"`` (``Filters: none`` without filters)."""
+        parts = [f"n = {self.n:,}"] if self.n is not None else []
+        parts.append("Filters: " + ("; ".join(self.filters) if self.filters else "none"))
+        return " · ".join(parts)
+
+    def lines(self) -> list[str]:
+        """The footnote as plain-text lines: selection, method, simulated label.
+
+        Empty parts are left out; nothing is wrapped (the caller wraps to its width).
+        """
+        return [x for x in (self.selection_line(), self.method, self.simulated_label) if x]
+
+    def text(self, width: int = 72) -> str:
+        """The footnote as plotly text: lines wrapped at ``width`` characters, joined with
+        ``<br>``, the simulated label in bold."""
+        lines = wrap(self.selection_line(), width)
+        if self.method:
+            lines += wrap(self.method, width)
+        if self.simulated_label:
+            lines += [f"<b>{line}</b>" for line in wrap(self.simulated_label, width)]
+        return "<br>".join(lines)
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """``text`` broken at spaces into lines of at most ``width`` characters (a longer
+    word keeps a line of its own)."""
+    words, lines, cur = text.split(), [], ""
+    for w in words:
+        if cur and len(cur) + 1 + len(w) > width:
+            lines.append(cur)
+            cur = w
+        else:
+            cur = f"{cur} {w}" if cur else w
+    if cur:
+        lines.append(cur)
+    return lines
