@@ -373,7 +373,9 @@ def make_dose_response_figure(result, *, outcome: str, adjusted: bool = False,
 # --------------------------------------------------------------------------------------
 def make_forest_figure(result, *, outcome: str, footnote: Footnote | None = None,
                        presentation: bool = False) -> go.Figure:
-    """Spotty - none difference (95% CI) overall and per subgroup, with interaction p."""
+    """Spotty - none difference (95% CI) overall and per subgroup, with interaction p
+    (and its Holm and Benjamini-Hochberg adjustments when the table has ``p_holm``,
+    ``p_bh``)."""
     d = _frame(result, "table").reset_index(drop=True)
     var = get(outcome)
     # the interaction test of each subgroup variable (named on its first row):
@@ -389,7 +391,10 @@ def make_forest_figure(result, *, outcome: str, footnote: Footnote | None = None
         name = base if not lvl or lvl == base else f"{base}: {lvl}"
         pint = format_p(r.get("p_interaction"))
         test = tests.get(r.get("variable"), "")
-        labels.append(f"{name}" + (f"  (p int. {pint}{', ' + test if test else ''})"
+        # Holm / Benjamini-Hochberg adjusted interaction p beside the raw one, when given
+        adj = "".join(f"; {name_} {format_p(r.get(col))}" for col, name_ in
+                      (("p_holm", "Holm"), ("p_bh", "BH")) if format_p(r.get(col)))
+        labels.append(f"{name}" + (f"  (p int. {pint}{', ' + test if test else ''}{adj})"
                                    if pint else ""))
     hi, lo = _ci_arrays(d, "estimate")
     fig = go.Figure(go.Scatter(
