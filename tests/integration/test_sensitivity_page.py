@@ -146,3 +146,20 @@ def test_status_says_when_results_are_for_another_view(caller, changed_query, st
     else:
         # no_update-free answer: the status is emptied
         assert data["response"]["cmp-sens-status"]["children"] is None
+
+
+def test_subgroup_forest_shows_adjusted_p_and_says_exploratory(caller, dataset):
+    status, data, _ = caller.call("cmp-ls-means.figure", {
+        STORE: "", OUTCOME: "delta_pav", COVAR: [], MEANS: "adjusted", PRESENT: False,
+        WEIGHTS: "proportional"})
+    assert status == 200
+    forest = data["response"]["cmp-forest"]["figure"]
+    sub = api.subgroups(dataset.provenance.fingerprint, "", "delta_pav", ("pav_baseline",),
+                        "proportional").value.table
+    ticks = forest["layout"]["yaxis"]["ticktext"]
+    tested = sub["p_interaction"].notna().to_numpy()
+    assert tested.sum() >= 2
+    for tick, (_, row) in zip(np.asarray(ticks)[tested], sub[tested].iterrows(), strict=True):
+        assert f"Holm {row['p_holm']:.3f}" in tick or (row["p_holm"] < 0.001 and "Holm <" in tick)
+        assert f"BH {row['p_bh']:.3f}" in tick or (row["p_bh"] < 0.001 and "BH <" in tick)
+    assert "subgroup analyses are exploratory" in footnote_of(forest)

@@ -135,6 +135,25 @@ def test_forest_figure(small):
     assert any("p int." in label for label in ticks)
 
 
+def test_forest_shows_holm_and_bh_beside_the_raw_interaction_p():
+    # hand-made table: raw p 0.01 and 0.04 over two variables; Holm 0.02 and 0.04
+    # (0.01 x 2, then max(0.02, 0.04 x 1)), BH 0.02 and 0.04 (0.01 x 2 / 1, 0.04 x 2 / 2)
+    t = pd.DataFrame({
+        "variable": ["Overall", "sex", "sex", "diabetes", "diabetes"],
+        "label": ["Overall", "Sex", "Sex", "Diabetes", "Diabetes"],
+        "level": [None, "female", "male", "no", "yes"],
+        "n_none": [10.0] * 5, "n_spotty": [20.0] * 5, "estimate": [0.4] * 5,
+        "ci_low": [0.1] * 5, "ci_high": [0.7] * 5, "p": [0.01] * 5,
+        "p_interaction": [np.nan, 0.01, np.nan, 0.04, np.nan],
+        "p_holm": [np.nan, 0.02, np.nan, 0.04, np.nan],
+        "p_bh": [np.nan, 0.02, np.nan, 0.04, np.nan],
+        "interaction_test": ["", "t-test of the product term", "", "t-test", ""]})
+    ticks = figures.make_forest_figure(t, outcome="delta_pav").layout.yaxis.ticktext
+    assert ticks[1] == "Sex: female  (p int. 0.010, t-test; Holm 0.020; BH 0.020)"
+    assert ticks[3] == "Diabetes: no  (p int. 0.040, t-test; Holm 0.040; BH 0.040)"
+    assert ticks[2] == "Sex: male"
+
+
 def test_interaction_figures(small):
     res = interaction(small, "delta_pav", "ldl_intensive")
     fig = figures.make_interaction_figure(res, outcome="delta_pav", modifier_label="LDL-C")
