@@ -31,9 +31,9 @@ from analysis.data.validation import ValidationReport
 from analysis.selection.filters import FilterSpec, apply_filters
 from analysis.service import api
 from analysis.stats.distributions import box_summary, ecdf, histogram, kde, paired_summary
+from analysis.stats.linear.ancova import ancova
 from analysis.stats.linear.dose_response import dose_response
 from analysis.stats.linear.interactions import continuous_interaction, interaction
-from analysis.stats.linear.models import ancova
 from analysis.stats.linear.subgroups import subgroup_effects
 from analysis.stats.multiplicity import adjust_pvalues
 from analysis.stats.progression import progression_summary

@@ -30,7 +30,7 @@ from statsmodels.imputation.mice import MICEData
 from statsmodels.regression.mixed_linear_model import MixedLM
 
 from analysis.data.derive import add_derived
-from analysis.stats.linear.models import ancova
+from analysis.stats.linear.ancova import ancova
 from analysis.stats.sensitivity import (
     deposit_trend,
     multiple_imputation,

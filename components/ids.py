@@ -12,6 +12,7 @@ FILTER_STORE = "filter-store"          # the canonical filter query (never patie
 NAV_LINK = "nav-link"                  # dict id {"type": NAV_LINK, "path": "/..."}
 DATA_STATUS = "data-status"            # dataset line in the navbar / load report
 LOAD_REPORT = "load-report"
+OPEN_STUDY_LINK = "open-study-link"    # navbar link to the 'Open a study' page
 BACK_TO_DEFAULT = "back-to-default"    # navbar link shown while a study of one's own is open
 STUDY_MESSAGE = "study-message"        # why a link's study could not be opened
 RELOAD = "reload"                      # a second Location: a full reload after a study switch

@@ -35,7 +35,7 @@ from components import ids, session
 from components.mapping_wizard import CODE, CODES_BOX, COL, UNIT, code_table, mapping_from, wizard
 from components.tables import frame_table
 
-dash.register_page(__name__, path="/open", name="Open a study",
+dash.register_page(__name__, path="/open", name="Open a study", nav=False,
                    title="Open a study · IVUS study explorer", order=9)
 
 FILES = "open-files"

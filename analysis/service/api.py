@@ -55,13 +55,13 @@ from analysis.service.model_options import (
 )
 from analysis.service.results import Computed, Selection
 from analysis.stats import distributions
+from analysis.stats.linear.ancova import AncovaResult
+from analysis.stats.linear.ancova import ancova as _ancova
 from analysis.stats.linear.dose_response import DoseResponseResult
 from analysis.stats.linear.dose_response import dose_response as _dose_response
 from analysis.stats.linear.interactions import ContinuousInteractionResult, InteractionResult
 from analysis.stats.linear.interactions import continuous_interaction as _continuous
 from analysis.stats.linear.interactions import interaction as _interaction
-from analysis.stats.linear.models import AncovaResult
-from analysis.stats.linear.models import ancova as _ancova
 from analysis.stats.linear.subgroups import SubgroupResult
 from analysis.stats.linear.subgroups import subgroup_effects as _subgroups
 from analysis.stats.multiplicity import adjust_subgroups
@@ -245,7 +245,7 @@ def _paired(fingerprint: str, query: str, outcome: str) -> Computed[pd.DataFrame
 def ancova(fingerprint: str, query: str, outcome: str = "delta_pav",
            covariates: Any = None, weights: str = "proportional", means: str = "adjusted",
            diagnostics: bool = True) -> Computed[AncovaResult]:
-    """Adjusted comparison of the groups (:func:`analysis.stats.linear.models.ancova`).
+    """Adjusted comparison of the groups (:func:`analysis.stats.linear.ancova.ancova`).
 
     ``covariates=None`` is the default adjustment; ``means="raw"`` fits none.
     """

@@ -35,9 +35,9 @@ from analysis.errors import AnalysisError
 from analysis.selection.domain import domain_from_frame
 from analysis.selection.filters import FilterSpec, apply_filters
 from analysis.service.model_options import model_options
+from analysis.stats.linear.ancova import ancova
 from analysis.stats.linear.dose_response import dose_response
 from analysis.stats.linear.interactions import continuous_interaction
-from analysis.stats.linear.models import ancova
 from components import ids
 from components.filter_panel import category_names, range_names
 from components.url_state import decode_option, merge_query, split_query

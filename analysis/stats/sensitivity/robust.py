@@ -26,7 +26,7 @@ def robust_hc3(data: pd.DataFrame, dv: str, *, covar: Sequence[str] | str | None
                min_group_n: int | None = None) -> SensitivityResult:
     """Spotty - none LS-mean difference with HC3 heteroscedasticity-robust SEs.
 
-    The same OLS model as :func:`analysis.stats.linear.models.ancova`
+    The same OLS model as :func:`analysis.stats.linear.ancova.ancova`
     (``dv ~ calcification + covariates``, complete cases), fitted by statsmodels
     ``OLS(...).fit(cov_type="HC3", use_t=True)``; the contrast ``L[spotty] - L[none]`` of
     the LS-means matrix is tested by ``t_test(L)`` on the HC3 covariance (MacKinnon &

@@ -7,7 +7,7 @@ import pytest
 
 from analysis import settings
 from analysis.errors import AnalysisError
-from analysis.stats.linear.models import ancova
+from analysis.stats.linear.ancova import ancova
 from analysis.stats.sensitivity.imputation import multiple_imputation
 
 COVS = ["pav_baseline", "age", "sex", "diabetes", "hdl_c"]

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from analysis.stats.linear.models import ancova
+from analysis.stats.linear.ancova import ancova
 from analysis.stats.sensitivity.mixed import random_trial, unreliable_fit
 
 CASES = {"cohort_pav_default": "delta_pav", "cohort_tav_default": "delta_tav"}

@@ -45,7 +45,7 @@ def test_contrast_matches_statsmodels_formula_ols(datasets):
 
 
 def test_robust_se_differs_from_the_model_based_one(datasets):
-    from analysis.stats.linear.models import ancova
+    from analysis.stats.linear.ancova import ancova
 
     frame = datasets["cohort"]
     res = robust_hc3(frame, "delta_pav")

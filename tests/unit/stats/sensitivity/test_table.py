@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from analysis.errors import AnalysisError
-from analysis.stats.linear.models import ancova
+from analysis.stats.linear.ancova import ancova
 from analysis.stats.sensitivity.propensity import propensity_weighted
 from analysis.stats.sensitivity.robust import robust_hc3
 from analysis.stats.sensitivity.table import COLUMNS, sensitivity_table
