@@ -10,6 +10,9 @@ Selection
 Statistics (take a DataFrame; return frozen results holding tidy frames)
     table_one, progression_summary, ancova, interaction, continuous_interaction,
     subgroup_effects, dose_response, histogram, box_summary, kde, ecdf, paired_summary
+Sensitivity analyses of the adjusted comparison, and multiplicity
+    sensitivity_table, robust_hc3, random_trial, propensity_weighted,
+    multiple_imputation, deposit_trend, adjust_pvalues
 Cached entry points (take a dataset fingerprint and a filter query string)
     api
 
@@ -32,15 +35,26 @@ from analysis.stats.linear.ancova import ancova
 from analysis.stats.linear.dose_response import dose_response
 from analysis.stats.linear.interactions import continuous_interaction, interaction
 from analysis.stats.linear.subgroups import subgroup_effects
+from analysis.stats.multiplicity import adjust_pvalues
 from analysis.stats.progression import progression_summary
+from analysis.stats.sensitivity import (
+    deposit_trend,
+    multiple_imputation,
+    propensity_weighted,
+    random_trial,
+    robust_hc3,
+    sensitivity_table,
+)
 from analysis.stats.table_one import table_one
 
 __all__ = [
-    "Dataset", "FilterSpec", "Provenance", "ValidationReport", "ancova", "api",
-    "apply_filters", "box_summary", "continuous_interaction", "dose_response", "ecdf",
-    "errors", "histogram", "interaction", "kde", "load_bundled", "load_dataset",
-    "paired_summary", "progression_summary", "read_mapping", "registry", "schema",
-    "settings", "simulate_cohort", "subgroup_effects", "table_one",
+    "Dataset", "FilterSpec", "Provenance", "ValidationReport", "adjust_pvalues", "ancova",
+    "api", "apply_filters", "box_summary", "continuous_interaction", "deposit_trend",
+    "dose_response", "ecdf", "errors", "histogram", "interaction", "kde", "load_bundled",
+    "load_dataset", "multiple_imputation", "paired_summary", "progression_summary",
+    "propensity_weighted", "random_trial", "read_mapping", "registry", "robust_hc3",
+    "schema", "sensitivity_table", "settings", "simulate_cohort", "subgroup_effects",
+    "table_one",
 ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, State, callback, dcc, html
 
 from analysis.data.schema import GROUP, GROUP_LABELS, PATIENT_VARIABLES, get, outcomes
 from analysis.display import format_ci, format_num, format_p
@@ -18,9 +18,15 @@ from components.figures import (
     figure_block,
     make_forest_figure,
     make_ls_means_figure,
+    message_figure,
 )
 from components.page_context import error_alert, error_figure, page_context, small_n_warning
 from components.page_options import outcome_radio
+from components.sensitivity_figures import (
+    make_balance_figure,
+    make_sensitivity_forest_figure,
+    term_label,
+)
 from components.tables import frame_table
 from components.url_state import option, option_list
 
@@ -68,6 +74,7 @@ def layout(**query):
         figure_block(FOREST, "subgroup_forest", size="auto"),
         html.H2("Diagnostics"),
         dcc.Loading(html.Div(id=DIAGNOSTICS), delay_show=300),
+        sensitivity_section(),
     ])
 
 
@@ -149,3 +156,136 @@ def covariates_enabled(means):
     """Raw means use no covariates: the picker is shown disabled."""
     return [{"label": get(v).label, "value": v, "disabled": means == "raw"}
             for v in COVARIATE_CHOICES]
+
+
+# ------------------------------------------------------------------ sensitivity section
+SENS_RUN = "cmp-sens-run"
+SENS_STATUS = "cmp-sens-status"
+SENS_FOREST = "cmp-sens-forest"
+SENS_TABLE = "cmp-sens-table"
+SENS_BALANCE = "cmp-sens-balance"
+SENS_BALANCE_TABLE = "cmp-sens-balance-table"
+SENS_NOTES = "cmp-sens-notes"
+#: The view (filters and model options) the shown sensitivity results were computed for.
+SENS_FOR = "cmp-sens-for"
+SENS_PROMPT = "Press “Run the sensitivity analyses” to compute them for this view."
+
+
+def sensitivity_section():
+    """The "Sensitivity" section: computed only when its Run button is pressed."""
+    return html.Section([
+        html.H2("Sensitivity"),
+        html.P("The spotty - none difference re-estimated another way by each analysis, "
+               "beside the main model: robust (HC3) standard errors, trial as a random "
+               "intercept, propensity-score weighting, multiple imputation of missing "
+               "covariates, and the trend over the number of spotty deposits (a different "
+               "estimand, in its own panel). Multiple imputation takes a few seconds.",
+               className="method-note"),
+        html.Button("Run the sensitivity analyses", id=SENS_RUN, n_clicks=0,
+                    className="btn btn-primary mb-2"),
+        html.Div(id=SENS_STATUS, role="status"),
+        dcc.Store(id=SENS_FOR),
+        figure_block(SENS_FOREST, "sensitivity_forest", size="auto",
+                     figure=message_figure(SENS_PROMPT)),
+        dcc.Loading([html.Div(id=SENS_TABLE), html.Ul(id=SENS_NOTES, className="method-note")],
+                    delay_show=300),
+        html.H3("Propensity-score balance"),
+        dbc.Row([
+            dbc.Col(figure_block(SENS_BALANCE, "propensity_balance", size="auto",
+                                 figure=message_figure(SENS_PROMPT)), lg=7),
+            dbc.Col(dcc.Loading(html.Div(id=SENS_BALANCE_TABLE), delay_show=300), lg=5),
+        ]),
+    ], id="cmp-sensitivity")
+
+
+def _view(store, outcome, covar, means, weights) -> dict:
+    """The view a sensitivity run is for (compared with the current one to flag staleness)."""
+    return {"query": str(store or ""), "outcome": outcome,
+            "covariates": list(picked_covariates(outcome, covar or [], COVARIATE_CHOICES))
+            if outcome in OUTCOMES else [],
+            "weights": weights or "proportional", "means": means or "adjusted"}
+
+
+def _sensitivity_notes(table, prop) -> list:
+    items = [html.Li(f"{r['analysis']}: {r['note']}") for _, r in table.iterrows() if r["note"]]
+    if prop is not None:
+        ess = prop.weight_summary.set_index("statistic")["value"]["effective sample size"]
+        items.append(html.Li(f"Propensity weighting: effective sample size {ess:,.0f} of "
+                             f"{prop.n:,} patients. {prop.method}."))
+    return items
+
+
+@callback(
+    Output(SENS_FOREST, "figure"), Output(SENS_TABLE, "children"),
+    Output(SENS_BALANCE, "figure"), Output(SENS_BALANCE_TABLE, "children"),
+    Output(SENS_NOTES, "children"), Output(SENS_FOR, "data"),
+    Output(caption_id(SENS_FOREST), "children"), Output(caption_id(SENS_BALANCE), "children"),
+    Input(SENS_RUN, "n_clicks"),
+    State(ids.FILTER_STORE, "data"), State(ids.option_id("outcome"), "value"),
+    State(ids.option_id("covar"), "value"), State(ids.option_id("means"), "value"),
+    State(ids.option_id("present"), "value"), State(ids.option_id("weights"), "value"),
+    prevent_initial_call=True,
+)
+def run_sensitivity(n_clicks, store, outcome, covar, means, present, weights):
+    """The sensitivity table (forest + table + notes) and the propensity balance, on demand."""
+    if not n_clicks or outcome not in OUTCOMES:
+        raise dash.exceptions.PreventUpdate
+    present = bool(present)
+    view = _view(store, outcome, covar, means, weights)
+    model = {"covariates": tuple(view["covariates"]), "weights": view["weights"],
+             "means": view["means"]}
+    try:
+        c = page_context(store, present)
+    except ExplorerError as err:
+        fig = error_figure(err, present)
+        return fig, error_alert(err), fig, None, None, view, None, None
+    sens_note = bal_note = None
+    sens = api.sensitivity(c.fingerprint, c.query, outcome, **model)
+    prop = api.propensity(c.fingerprint, c.query, outcome, **model)
+    if sens.ok:
+        table, opts = sens.value, dict(sens.options)
+        method = (f"Main model and sensitivity analyses ({view['means']} means, "
+                  f"{view['weights']} weights); multiple imputation: {opts['imputations']} "
+                  f"imputations, seed {opts['seed']}; propensity weights truncated at "
+                  f"percentiles {opts['trim']:g} and {100 - opts['trim']:g}")
+        sens_note = c.footnote(sens, int(table["n"].iloc[0]), method)
+        forest = make_sensitivity_forest_figure(table, outcome=outcome, presentation=present,
+                                                footnote=sens_note)
+        unit = get(outcome).unit
+        block = frame_table(table, table_id="cmp-sens-numbers", columns={
+            "analysis": "Analysis", "estimate": f"Estimate ({unit})", "ci_low": "95% CI low",
+            "ci_high": "95% CI high", "p": "p", "test": "Test", "n": "n",
+            "estimand": "Estimand"})
+        notes = _sensitivity_notes(table, prop.value if prop.ok else None)
+    else:
+        err = ExplorerError(sens.error)
+        forest, block, notes = error_figure(err, present), error_alert(err), None
+    if prop.ok:
+        p = prop.value
+        bal_note = c.footnote(prop, p.n, p.method)
+        balance = make_balance_figure(p, presentation=present, footnote=bal_note)
+        bal = p.balance.assign(term=[term_label(t) for t in p.balance["term"]])
+        bal_table = frame_table(bal, table_id="cmp-sens-balance-numbers", columns={
+            "term": "Covariate", "smd_before": "SMD before", "smd_after": "SMD after"})
+    else:
+        balance, bal_table = message_figure(prop.error or "", presentation=present), None
+    return (forest, block, balance, bal_table, notes, view, caption(sens_note),
+            caption(bal_note))
+
+
+@callback(
+    Output(SENS_STATUS, "children"),
+    Input(SENS_FOR, "data"), Input(ids.FILTER_STORE, "data"),
+    Input(ids.option_id("outcome"), "value"), Input(ids.option_id("covar"), "value"),
+    Input(ids.option_id("means"), "value"), Input(ids.option_id("weights"), "value"),
+)
+def sensitivity_status(computed_for, store, outcome, covar, means, weights):
+    """Says when the shown sensitivity results are for other filters or options (cheap:
+    nothing is computed on a filter change)."""
+    if not computed_for:
+        return None
+    if computed_for != _view(store, outcome, covar, means, weights):
+        return dbc.Alert("The filters or model options changed since these sensitivity "
+                         "analyses were run: press Run again to update them.",
+                         color="info", className="py-2")
+    return None

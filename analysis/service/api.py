@@ -32,12 +32,14 @@ From a notebook::
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import pandas as pd
 
+from analysis import settings
 from analysis.data import registry
 from analysis.data.loader import Provenance
 from analysis.data.schema import VARIABLES
@@ -62,7 +64,11 @@ from analysis.stats.linear.interactions import continuous_interaction as _contin
 from analysis.stats.linear.interactions import interaction as _interaction
 from analysis.stats.linear.subgroups import SubgroupResult
 from analysis.stats.linear.subgroups import subgroup_effects as _subgroups
+from analysis.stats.multiplicity import adjust_subgroups
 from analysis.stats.progression import ProgressionSummary, progression_summary
+from analysis.stats.sensitivity import PropensityResult
+from analysis.stats.sensitivity import propensity_weighted as _propensity
+from analysis.stats.sensitivity import sensitivity_table as _sensitivity_table
 from analysis.stats.table_one import TableOneResult
 from analysis.stats.table_one import table_one as _table_one
 
@@ -270,7 +276,19 @@ def _subgroups_cached(fingerprint: str, query: str, outcome: str,
                       covariates: tuple[str, ...] | None, weights: str) -> Computed[SubgroupResult]:
     return _compute("subgroups", fingerprint, query,
                     {"outcome": outcome, "covariates": covariates, "weights": weights},
-                    _subgroups, outcome, covar=covariates, weights=weights)
+                    _adjusted_subgroups, outcome, covar=covariates, weights=weights)
+
+
+def _adjusted_subgroups(data: pd.DataFrame, outcome: str, **kwargs: Any) -> SubgroupResult:
+    """:func:`subgroup_effects` with Holm and BH adjusted interaction p (``p_holm``,
+    ``p_bh`` after ``p_interaction``); the method and notes say the subgroup analyses
+    are exploratory (:func:`analysis.stats.multiplicity.adjust_subgroups`)."""
+    res = _subgroups(data, outcome, **kwargs)
+    adj = adjust_subgroups(res.table)
+    method = (f"{res.method}. {adj.method}; subgroup analyses are exploratory "
+              "(hypothesis-generating)")
+    return dataclasses.replace(res, table=adj.table, method=method,
+                               notes=tuple(res.notes) + tuple(adj.notes))
 
 
 @_guard("dose_response")
@@ -336,6 +354,63 @@ def _continuous_cached(fingerprint: str, query: str, outcome: str, measure: str,
                     _continuous, outcome, measure, covar=covariates, weights=weights)
 
 
+# --------------------------------------------------------------------------- sensitivity
+@_guard("sensitivity")
+def sensitivity(fingerprint: str, query: str, outcome: str = "delta_pav",
+                covariates: Any = None, weights: str = "proportional",
+                means: str = "adjusted") -> Computed[pd.DataFrame]:
+    """The main ANCOVA and every sensitivity analysis of spotty - none, one row each.
+
+    ``.value`` is the frame of :func:`analysis.stats.sensitivity.sensitivity_table`
+    (``analysis, estimate, se, ci_low, ci_high, p, test, n, note, estimand``). The
+    number of imputations, the imputation seed and the propensity-weight truncation are
+    the settings in force (``EXPLORER_MI_IMPUTATIONS``, ``EXPLORER_MI_SEED``,
+    ``EXPLORER_PS_TRIM``) and part of the cache key. Multiple imputation takes seconds:
+    pages compute this on demand only.
+    """
+    covs, w = model_options(means, covariates, weights)
+    cfg = settings.current()
+    return _sensitivity_cached(fingerprint, query, check_outcome(outcome), covs, w,
+                               int(cfg.mi_imputations), int(cfg.mi_seed), float(cfg.ps_trim))
+
+
+@cache.memoize("api.sensitivity")
+def _sensitivity_cached(fingerprint: str, query: str, outcome: str,
+                        covariates: tuple[str, ...] | None, weights: str, imputations: int,
+                        seed: int, trim: float) -> Computed[pd.DataFrame]:
+    # sensitivity_table reads imputations, seed and trim from the same settings the
+    # public entry just read for this key
+    return _compute("sensitivity", fingerprint, query,
+                    {"outcome": outcome, "covariates": covariates, "weights": weights,
+                     "imputations": imputations, "seed": seed, "trim": trim},
+                    _sensitivity_table, outcome, covar=covariates, weights=weights)
+
+
+@_guard("propensity")
+def propensity(fingerprint: str, query: str, outcome: str = "delta_pav",
+               covariates: Any = None, weights: str = "proportional",
+               means: str = "adjusted") -> Computed[PropensityResult]:
+    """Propensity-score weighted comparison with its balance table (SMD before/after).
+
+    :func:`analysis.stats.sensitivity.propensity_weighted`, weights truncated at
+    ``EXPLORER_PS_TRIM`` percent. Raw means have no covariates to weight on, so
+    ``.error`` says so.
+    """
+    covs, w = model_options(means, covariates, weights)
+    return _propensity_cached(fingerprint, query, check_outcome(outcome), covs, w,
+                              float(settings.current().ps_trim))
+
+
+@cache.memoize("api.propensity")
+def _propensity_cached(fingerprint: str, query: str, outcome: str,
+                       covariates: tuple[str, ...] | None, weights: str,
+                       trim: float) -> Computed[PropensityResult]:
+    return _compute("propensity", fingerprint, query,
+                    {"outcome": outcome, "covariates": covariates, "weights": weights,
+                     "trim": trim},
+                    _propensity, outcome, covar=covariates, weights=weights, trim=trim)
+
+
 # --------------------------------------------------------------------------- composition
 def model_attrition(attrition: pd.DataFrame, fit: AncovaResult, outcome: str) -> pd.DataFrame:
     """Attrition with a final ``"model"`` step: the complete cases of the ANCOVA.
@@ -364,5 +439,6 @@ def model_attrition(attrition: pd.DataFrame, fit: AncovaResult, outcome: str) ->
 __all__ = [
     "DISTRIBUTIONS", "ancova", "canonical_query", "clear", "continuous_interaction",
     "distribution", "dose_response", "filter_domain", "filtered_frame", "interaction",
-    "model_attrition", "paired", "provenance", "progression", "selection", "subgroups", "table_one",
+    "model_attrition", "paired", "propensity", "provenance", "progression", "selection",
+    "sensitivity", "subgroups", "table_one",
 ]

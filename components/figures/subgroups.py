@@ -18,6 +18,8 @@ from components.figures.footnote import Footnote
 GLYPH = 0.56
 #: Text columns right of the plot: header and the px gap before it.
 COLUMNS = (("n none / spotty", 14), ("Difference (95% CI)", 18), ("p interaction", 18))
+#: The fourth column, when the table carries the adjusted interaction p (p_holm, p_bh).
+ADJUSTED_COLUMN = ("Holm / BH", 14)
 
 
 def _row_label(r: pd.Series) -> str:
@@ -26,11 +28,13 @@ def _row_label(r: pd.Series) -> str:
     return base if not lvl or lvl == base else f"{base}: {lvl}"
 
 
-def forest_columns(table: pd.DataFrame) -> list[tuple[str, str, str]]:
-    """Per row of a subgroup table: (n none / spotty, estimate (95% CI), interaction p).
+def forest_columns(table: pd.DataFrame) -> list[tuple[str, str, str, str]]:
+    """Per row of a subgroup table: (n none / spotty, estimate (95% CI), interaction p,
+    Holm / Benjamini-Hochberg adjusted interaction p).
 
     The interaction p (with its test: t-test for a two-level subgroup, F-test for more)
-    sits on the first row of each subgroup variable; other rows get ``""``.
+    and its adjustments over the subgroup variables sit on the first row of each
+    subgroup variable; other rows get ``""``.
     """
     out = []
     for _, r in table.iterrows():
@@ -40,7 +44,9 @@ def forest_columns(table: pd.DataFrame) -> list[tuple[str, str, str]]:
                f"{format_num(r['ci_high'])})")
         pint = format_p(r.get("p_interaction"))
         test = str(r.get("interaction_test") or "").split(" ")[0]
-        out.append((n, est, f"{pint} ({test})" if pint and test else (pint or "")))
+        holm, bh = format_p(r.get("p_holm")), format_p(r.get("p_bh"))
+        adjusted = f"{holm} / {bh}" if holm and bh else ""
+        out.append((n, est, f"{pint} ({test})" if pint and test else (pint or ""), adjusted))
     return out
 
 
@@ -76,10 +82,11 @@ def make_forest_figure(result, *, outcome: str, footnote: Footnote | None = None
     ))
     fig.add_vline(x=0, line_dash="dash", line_color="#777", line_width=1.5)
     # the text columns sit in the right margin, at px offsets from the plot's right edge
+    shown = COLUMNS + ((ADJUSTED_COLUMN,) if "p_holm" in d.columns else ())
     widths = [max(len(h), *(len(c[i]) for c in cols)) * char for i, (h, _g) in
-              enumerate(COLUMNS)]
+              enumerate(shown)]
     shift = 0.0
-    for i, (header, gap) in enumerate(COLUMNS):
+    for i, (header, gap) in enumerate(shown):
         shift += gap
         fig.add_annotation(text=f"<b>{header}</b>", x=1, y=-1, xref="paper", yref="y",
                            xanchor="left", xshift=shift, showarrow=False)

@@ -230,3 +230,23 @@ def test_lsmean_weights_from_link_disabled_for_raw(dash_duo, start_app):
     dash_duo.driver.save_screenshot(str(SHOTS / "navbar_weights_presentation.png"))
     assert _navbar_fits(dash_duo.driver)
     assert dash_duo.get_logs() == []
+
+
+def test_sensitivity_runs_on_demand_with_empty_console(dash_duo, start_app):
+    start_app()
+    dash_duo.wait_for_page(url=dash_duo.server_url + "/comparison?age=50-70", timeout=30)
+    _wait_drawn(dash_duo, PAGES["comparison"][1])
+    _wait_drawn(dash_duo, "#cmp-diag-table")  # the page above the section has settled
+    # nothing computed until the button is pressed
+    assert not dash_duo.driver.find_elements(By.CSS_SELECTOR, "#cmp-sens-numbers")
+    button = dash_duo.find_element("#cmp-sens-run")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+    dash_duo.wait_for_element("#cmp-sens-run", timeout=10)
+    time.sleep(0.5)  # let the scroll finish before clicking
+    button.click()
+    dash_duo.wait_for_element("#cmp-sens-numbers", timeout=90)
+    dash_duo.wait_for_contains_text("#cmp-sens-forest", "Robust SE (HC3)", timeout=30)
+    dash_duo.wait_for_contains_text("#cmp-sens-balance", "After weighting", timeout=30)
+    SHOTS.mkdir(exist_ok=True)
+    dash_duo.driver.save_screenshot(str(SHOTS / "comparison_sensitivity.png"))
+    assert dash_duo.get_logs() == []

@@ -201,6 +201,28 @@ def test_forest_figure(small):
     assert len(fig.layout.xaxis.title.text) <= 40
 
 
+def test_forest_shows_holm_and_bh_beside_the_raw_interaction_p():
+    # hand-made table: raw p 0.01 and 0.04 over two variables; Holm 0.02 and 0.04
+    # (0.01 x 2, then max(0.02, 0.04 x 1)), BH 0.02 and 0.04 (0.01 x 2 / 1, 0.04 x 2 / 2)
+    t = pd.DataFrame({
+        "variable": ["Overall", "sex", "sex", "diabetes", "diabetes"],
+        "label": ["Overall", "Sex", "Sex", "Diabetes", "Diabetes"],
+        "level": [None, "female", "male", "no", "yes"],
+        "n_none": [10.0] * 5, "n_spotty": [20.0] * 5, "estimate": [0.4] * 5,
+        "ci_low": [0.1] * 5, "ci_high": [0.7] * 5, "p": [0.01] * 5,
+        "p_interaction": [np.nan, 0.01, np.nan, 0.04, np.nan],
+        "p_holm": [np.nan, 0.02, np.nan, 0.04, np.nan],
+        "p_bh": [np.nan, 0.02, np.nan, 0.04, np.nan],
+        "interaction_test": ["", "t-test of the product term", "", "t-test", ""]})
+    fig = figures.make_forest_figure(t, outcome="delta_pav")
+    texts = [a.text for a in fig.layout.annotations]
+    assert "<b>Holm / BH</b>" in texts
+    cols = figures.forest_columns(t)
+    assert [c[2] for c in cols] == ["", "0.010 (t-test)", "", "0.040 (t-test)", ""]
+    assert [c[3] for c in cols] == ["", "0.020 / 0.020", "", "0.040 / 0.040", ""]
+    assert "0.020 / 0.020" in texts and "0.040 / 0.040" in texts
+
+
 def test_interaction_figures(small):
     res = interaction(small, "delta_pav", "ldl_intensive")
     fig = figures.make_interaction_figure(res, outcome="delta_pav", modifier_label="LDL-C")
