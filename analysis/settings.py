@@ -20,6 +20,7 @@ CACHE_TYPE                 SimpleCache, FileSystemCache or RedisCache   FileSyst
 CACHE_DIR                  FileSystemCache folder                       .cache/analysis
 CACHE_REDIS_URL            RedisCache URL                               redis://127.0.0.1:6379/0
 CACHE_DEFAULT_TIMEOUT      seconds an entry lives (0 = forever)         0
+EXPLORER_CSV_BOM           CSV downloads start with a UTF-8 BOM (1/0)   1
 =========================  ===========================================  =====================
 """
 
@@ -55,6 +56,8 @@ class Settings:
     cache_dir: str = str(ROOT / ".cache" / "analysis")
     cache_redis_url: str = "redis://127.0.0.1:6379/0"
     cache_timeout: int = 0
+    #: CSV downloads start with a UTF-8 byte-order mark, so Excel on Windows reads "±".
+    csv_bom: bool = True
 
     def with_overrides(self, **changes) -> Settings:
         """A copy with the non-None values of ``changes`` applied."""
@@ -80,6 +83,7 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         cache_dir=env.get("CACHE_DIR", d.cache_dir),
         cache_redis_url=env.get("CACHE_REDIS_URL", d.cache_redis_url),
         cache_timeout=int(env.get("CACHE_DEFAULT_TIMEOUT", d.cache_timeout)),
+        csv_bom=_bool(env.get("EXPLORER_CSV_BOM", "1")),
     )
 
 
