@@ -102,6 +102,8 @@ class View:
     numbers: dict[str, float] = field(default_factory=dict)
     #: Messages of results that could not be computed on this selection.
     notes: list[str] = field(default_factory=list)
+    #: Table 1 variable -> the test behind its p-value (for the scripts).
+    table1_tests: dict[str, str] = field(default_factory=dict)
 
     def add_method(self, text: str) -> None:
         """Add a methods line once."""

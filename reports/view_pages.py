@@ -74,6 +74,7 @@ def add_common(view: View) -> None:
         for _i, row in t1.value.tidy.iterrows():
             if pd.notna(row["p"]) and row["row"] in ("variable", "header"):
                 view.numbers[f"table1 p {row['variable']}"] = float(row["p"])
+                view.table1_tests[str(row["variable"])] = str(row["test"])
     else:
         _fail(view, "Table 1", t1)
     res = api.ancova(view.fingerprint, view.filter_query, view.model.outcome,
