@@ -27,6 +27,7 @@ from components import ids, theme
 from components.filter_panel import filter_panel
 from components.url_state import split_query
 from shell import clientside, navbar, url_sync  # noqa: F401 - they register callbacks
+from shell.background import background_manager
 from shell.cli import configure, parse_settings
 from shell.dataset import active_domain, status_lines
 from shell.errors import on_error
@@ -42,6 +43,7 @@ app = Dash(
     title="IVUS study explorer",
     update_title=None,
     on_error=on_error,
+    background_callback_manager=background_manager(),
 )
 server = app.server
 analysis_cache.configure(settings_mod.current())

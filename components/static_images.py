@@ -108,6 +108,20 @@ def start() -> None:
         _started = True
 
 
+def _after_fork_in_child() -> None:
+    """A forked worker (a background callback) has no kaleido server thread: forget the
+    parent's, so the child starts its own instead of waiting on a dead queue."""
+    global _started
+    if _started:
+        _started = False
+        import kaleido
+
+        kaleido._global_server._initialized = False  # noqa: SLF001 - kaleido has no API
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def stop() -> None:
     """Stop the kaleido server (tests, command-line runs)."""
     global _started

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 
 from analysis.data.schema import VARIABLES
-from reports.view import View
+from reports.view import View, ViewError
 
 TEMPLATE = r'''"""Reproduces the numbers of a view of the IVUS study explorer.
 
@@ -188,7 +188,7 @@ def _checked(names) -> list[str]:
     out = []
     for n in names:
         if n not in VARIABLES:
-            raise ValueError(f"{n!r} is not a variable of the data dictionary")
+            raise ViewError(f"{n!r} is not a variable of the data dictionary")
         out.append(str(n))
     return out
 

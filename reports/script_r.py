@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from analysis.data.schema import VARIABLES
 from reports.script_py import script_inputs
-from reports.view import View
+from reports.view import View, ViewError
 
 TEMPLATE = r'''# Reproduces the numbers of a view of the IVUS study explorer.
 #
@@ -157,7 +157,7 @@ def r_script(view: View) -> str:
     inputs = script_inputs(view)
     outcome = view.model.outcome
     if outcome not in VARIABLES:
-        raise ValueError(f"{outcome!r} is not a variable of the data dictionary")
+        raise ViewError(f"{outcome!r} is not a variable of the data dictionary")
     therapy = [(flag, measure) for flag, measure, _cut in inputs["therapy"]]
     repl = {
         "__LINK__": view.link, "__DATASET__": view.dataset, "__FINGERPRINT__": view.fingerprint,

@@ -1,5 +1,5 @@
 """The navbar: page links (from the page registry), the dataset line, the Means and
-LS-mean weights options, the Presentation switch, and their callbacks."""
+LS-mean weights options, the Export menu, the Presentation switch, and their callbacks."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, html
 
-from components import ids
+from components import export_menu, ids
 
 #: LS-mean weighting choices, with the one-sentence help of each.
 WEIGHT_CHOICES = (
@@ -65,9 +65,11 @@ def navbar(status: list[str]) -> dbc.Navbar:
             html.Span([html.Span(line) for line in status], id=ids.DATA_STATUS,
                       title=" · ".join(status), className="text-light me-2"),
             _options(),
+            export_menu.export_button(),
             dbc.Switch(id=ids.option_id("present"), label="Presentation", value=False,
                        className="text-light mb-0", label_class_name="text-light",
                        input_class_name="me-1"),
+            export_menu.export_modal(),
         ], fluid=True),
         className="explorer-navbar", color="#16324f", dark=True, expand="xl",
     )
