@@ -130,7 +130,8 @@ def download(_csv, _xlsx, _parquet, store):
         raise dash.exceptions.PreventUpdate from None
     cols = [x for x in ALL_COLUMNS if x in frame.columns]
     frame = frame[cols]
-    record = view_provenance(sel, len(frame))
+    link = "/data" + (f"?{c.query}" if c.query else "")
+    record = view_provenance(sel, len(frame), extra={"view": link})
     stem = file_stem("patients")
     trig = dash.ctx.triggered_id
     dictionary = export_dictionary(cols)
