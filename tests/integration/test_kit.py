@@ -94,6 +94,23 @@ def test_figure_image_download_has_its_caption(caller):
     assert "Age 50-70 years" in svg and "not patient data" in svg
 
 
+def test_background_images_after_the_server_rendered_one(caller):
+    """The job process is forked from a server whose kaleido is running: it starts its
+    own (static_images forgets the parent's at fork) instead of waiting forever."""
+    from components import static_images
+
+    assert static_images._started          # the figure test above rendered in this process
+    _first, out = _background(caller, "export-kit-download.data", _kit_values("zip", "/", ""),
+                              ["export-kit-build.n_clicks"], timeout=180)
+    sent = out["export-kit-download"]["data"]
+    with zipfile.ZipFile(io.BytesIO(base64.b64decode(sent["content"]))) as zf:
+        names = set(zf.namelist())
+        png = zf.read("figures/dpav_ls_means.png")
+    assert {"data.csv", "provenance.txt", "dictionary.csv", "view.py", "view.R", "deck.pptx",
+            "report.html", "figures/dpav_ls_means.svg"} <= names
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_kit_data_csv_is_the_data_pages_csv(caller, dataset):
     from reports.data_files import data_files
     from reports.view import build_view
