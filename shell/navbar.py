@@ -65,10 +65,14 @@ def navbar(status: list[str]) -> dbc.Navbar:
             html.Span([html.Span(line) for line in status], id=ids.DATA_STATUS,
                       title=" · ".join(status), className="text-light me-2"),
             _options(),
-            export_menu.export_button(),
-            dbc.Switch(id=ids.option_id("present"), label="Presentation", value=False,
-                       className="text-light mb-0", label_class_name="text-light",
-                       input_class_name="me-1"),
+            # Export above Presentation: two short rows, like the options, so the bar
+            # stays one line at 1440 px in presentation mode too
+            html.Div([
+                export_menu.export_button(),
+                dbc.Switch(id=ids.option_id("present"), label="Presentation", value=False,
+                           className="text-light mb-0", label_class_name="text-light",
+                           input_class_name="me-1"),
+            ], className="d-flex flex-column align-items-start"),
             export_menu.export_modal(),
         ], fluid=True),
         className="explorer-navbar", color="#16324f", dark=True, expand="xl",
