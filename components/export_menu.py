@@ -152,7 +152,8 @@ def build_kit(set_progress, _clicks, fmt, pathname, search):
         log.exception("kit export failed for %s", link_of(pathname, search))
         return dash.no_update, dbc.Alert(FAILED, color="danger", className="py-1")
     set_progress((100, "Done"))
-    return dcc.send_bytes(data, name), f"{name} ({len(data) / 1e6:.1f} MB) is ready."
+    size = f"{len(data) / 1e6:.1f} MB" if len(data) >= 1e6 else f"{len(data) / 1e3:.0f} kB"
+    return dcc.send_bytes(data, name), f"{name} ({size}) is ready."
 
 
 @callback(Output(FIG_DOWNLOAD, "data"), Output(FIG_STATUS, "children"),
