@@ -19,6 +19,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, callback, dcc, html
 
+import serving
 from analysis import settings as settings_mod
 from analysis.data import registry
 from analysis.errors import ExplorerError
@@ -26,11 +27,10 @@ from analysis.service import cache as analysis_cache
 from components import ids, theme
 from components.filter_panel import filter_panel
 from components.url_state import split_query
-from shell import clientside, navbar, url_sync  # noqa: F401 - they register callbacks
+from shell import clientside, navbar, studies, upload, url_sync  # noqa: F401 - callbacks
 from shell.background import background_manager
 from shell.cli import configure, parse_settings
-from shell.dataset import active_domain, status_lines
-from shell.errors import on_error
+from shell.dataset import active_domain, is_default, status_lines
 
 theme.register()
 log = logging.getLogger("ivus_explorer")
@@ -41,29 +41,32 @@ app = Dash(
     suppress_callback_exceptions=True,
     health_endpoint="health",
     title="IVUS study explorer",
-    update_title=None,
-    on_error=on_error,
+    update_title=None,  # on_error: serving.install sets it (a message and an error id)
     background_callback_manager=background_manager(),
 )
 server = app.server
+serving.install(app)  # login, roles, audit, error ids, headers/CSP, compression, limits
+upload.install(server)  # the 'Open a study' upload route (its own size limit and role)
 analysis_cache.configure(settings_mod.current())
 
 
 def layout():
     """The shell: navbar, filter panel, page container, stores and the Location."""
-    domain, dataset, err = active_domain()
+    domain, provenance, err = active_domain()
     banner = []
-    if err is None and dataset.provenance.simulated:
-        banner = [html.Div(dataset.provenance.label, className="simulated-banner", role="note")]
+    if err is None and provenance.simulated:
+        banner = [html.Div(provenance.label, className="simulated-banner", role="note")]
     return html.Div([
         dcc.Location(id=ids.URL, refresh="callback-nav"),
+        dcc.Location(id=ids.RELOAD, refresh=True),
         dcc.Store(id=ids.FILTER_STORE, storage_type="memory"),
         dcc.Store(id=ids.PAGE_TITLE),
-        navbar.navbar(status_lines(dataset)),
+        navbar.navbar(status_lines(provenance), provenance is not None and not is_default()),
         dbc.Container(dbc.Row([
             dbc.Col(html.Aside(filter_panel(domain), className="explorer-sidebar",
                                **{"aria-label": "Filters"}), xs=12, md=4, lg=3),
             dbc.Col(html.Main([html.Div(banner, id=ids.LOAD_REPORT),
+                               html.Div(id=ids.STUDY_MESSAGE),
                                dbc.Alert(id=ids.ERROR_ALERT, color="danger", is_open=False,
                                          dismissable=True),
                                html.Div(id=ids.PAGE_CONTENT)],
@@ -101,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     # open the dataset before serving, so the first page view does not wait for it
     try:
         ds = registry.active()
-        log.warning("dataset: %s, %d rows%s", status_lines(ds)[0], ds.provenance.rows,
+        log.warning("dataset: %s, %d rows%s", status_lines(ds.provenance)[0], ds.provenance.rows,
                     f" ({ds.provenance.label})" if ds.provenance.label else "")
     except ExplorerError as err:  # remembered by the registry; every page shows the report
         log.warning("the dataset could not be loaded: %s", err)

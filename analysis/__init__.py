@@ -25,12 +25,12 @@ from analysis.data import registry, schema
 from analysis.data.loader import Dataset, Provenance, load_bundled, load_dataset
 from analysis.data.mapping import read_mapping
 from analysis.data.validation import ValidationReport
-from analysis.selection.filters import FilterSpec, apply_filters
+from analysis.selection import FilterSpec, apply_filters
 from analysis.service import api
 from analysis.stats.distributions import box_summary, ecdf, histogram, kde, paired_summary
+from analysis.stats.linear.ancova import ancova
 from analysis.stats.linear.dose_response import dose_response
 from analysis.stats.linear.interactions import continuous_interaction, interaction
-from analysis.stats.linear.models import ancova
 from analysis.stats.linear.subgroups import subgroup_effects
 from analysis.stats.progression import progression_summary
 from analysis.stats.table_one import table_one

@@ -16,24 +16,47 @@ EXPLORER_DEBUG             Dash debug mode (1/0)                        0
 EXPLORER_MAX_FILE_MB       largest file accepted                        500
 EXPLORER_MIN_GROUP_N       smallest group a model is fitted on          10
 EXPLORER_SMALL_N_WARNING   show a small-n warning below this n          30
+EXPLORER_STUDY_DIR         where studies opened in the browser are kept .cache/studies
+EXPLORER_RETENTION_DAYS    days an opened study's files are kept        30 (0 = forever)
 CACHE_TYPE                 SimpleCache, FileSystemCache or RedisCache   FileSystemCache
 CACHE_DIR                  FileSystemCache folder                       .cache/analysis
 CACHE_REDIS_URL            RedisCache URL                               redis://127.0.0.1:6379/0
 CACHE_DEFAULT_TIMEOUT      seconds an entry lives (0 = forever)         0
 EXPLORER_CSV_BOM           CSV downloads start with a UTF-8 BOM (1/0)   1
+EXPLORER_PS_TRIM           % of propensity weights truncated per tail   1 (1st/99th centiles)
+EXPLORER_MI_IMPUTATIONS    imputations of the multiple imputation       20
+EXPLORER_MI_SEED           seed of the multiple imputation              20120501
+EXPLORER_AUTH              login: required or off                       required unless the
+                                                                        host is loopback
+EXPLORER_ACCOUNTS          accounts file (password hashes, roles)       .cache/accounts.json
+EXPLORER_AUDIT_LOG         append-only audit log (JSON lines)           .cache/audit.log
+EXPLORER_SECRET_KEY        secret for session cookies and cache HMAC    generated into
+                                                                        .cache/secret_key
+EXPLORER_SECRET_KEY_FILE   where the generated secret is kept (0600)    .cache/secret_key
+EXPLORER_HTTPS             served over HTTPS (Secure cookie, HSTS)      0
+EXPLORER_MAX_REQUEST_KB    largest request body accepted                1024
+EXPLORER_LOGIN_ATTEMPTS    failed logins per username+IP per window     5
+EXPLORER_LOGIN_WINDOW_S    that window, in seconds                      900
 =========================  ===========================================  =====================
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from analysis.errors import ExplorerError
+
 ROOT = Path(__file__).resolve().parent.parent
+STATE_DIR = ROOT / ".cache"
 DATA_DIR = ROOT / "data"
 BUNDLED_COHORT = DATA_DIR / "simulated_cohort.csv"
 BUNDLED_LESIONS = DATA_DIR / "simulated_lesions.csv"
+STATE_DIR = ROOT / ".cache"
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+AUTH_CHOICES = ("required", "off")
 
 
 def _bool(text: str) -> bool:
@@ -52,12 +75,32 @@ class Settings:
     max_file_mb: float = 500.0
     min_group_n: int = 10
     small_n_warning: int = 30
+    study_dir: str = str(STATE_DIR / "studies")
+    retention_days: float = 30.0
     cache_type: str = "FileSystemCache"
     cache_dir: str = str(ROOT / ".cache" / "analysis")
     cache_redis_url: str = "redis://127.0.0.1:6379/0"
     cache_timeout: int = 0
     #: CSV downloads start with a UTF-8 byte-order mark, so Excel on Windows reads "±".
     csv_bom: bool = True
+    ps_trim: float = 1.0
+    mi_imputations: int = 20
+    mi_seed: int = 20120501
+    auth: str = ""  # "" = decided by the host (see auth_required)
+    accounts_file: str = str(STATE_DIR / "accounts.json")
+    audit_log: str = str(STATE_DIR / "audit.log")
+    secret_key: str | None = None
+    secret_key_file: str = str(STATE_DIR / "secret_key")
+    https: bool = False
+    max_request_kb: int = 1024
+    login_attempts: int = 5
+    login_window_s: int = 900
+
+    def auth_required(self) -> bool:
+        """Whether a login is required: EXPLORER_AUTH, else any non-loopback host."""
+        if self.auth:
+            return self.auth == "required"
+        return self.host not in LOOPBACK_HOSTS
 
     def with_overrides(self, **changes) -> Settings:
         """A copy with the non-None values of ``changes`` applied."""
@@ -79,12 +122,73 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         max_file_mb=float(env.get("EXPLORER_MAX_FILE_MB", d.max_file_mb)),
         min_group_n=int(env.get("EXPLORER_MIN_GROUP_N", d.min_group_n)),
         small_n_warning=int(env.get("EXPLORER_SMALL_N_WARNING", d.small_n_warning)),
+        study_dir=env.get("EXPLORER_STUDY_DIR") or d.study_dir,
+        retention_days=float(env.get("EXPLORER_RETENTION_DAYS", d.retention_days)),
         cache_type=env.get("CACHE_TYPE", d.cache_type),
         cache_dir=env.get("CACHE_DIR", d.cache_dir),
         cache_redis_url=env.get("CACHE_REDIS_URL", d.cache_redis_url),
         cache_timeout=int(env.get("CACHE_DEFAULT_TIMEOUT", d.cache_timeout)),
         csv_bom=_bool(env.get("EXPLORER_CSV_BOM", "1")),
+        ps_trim=float(env.get("EXPLORER_PS_TRIM", d.ps_trim)),
+        mi_imputations=int(env.get("EXPLORER_MI_IMPUTATIONS", d.mi_imputations)),
+        mi_seed=int(env.get("EXPLORER_MI_SEED", d.mi_seed)),
+        auth=_auth(env.get("EXPLORER_AUTH", "")),
+        accounts_file=env.get("EXPLORER_ACCOUNTS") or d.accounts_file,
+        audit_log=env.get("EXPLORER_AUDIT_LOG") or d.audit_log,
+        secret_key=env.get("EXPLORER_SECRET_KEY") or None,
+        secret_key_file=env.get("EXPLORER_SECRET_KEY_FILE") or d.secret_key_file,
+        https=_bool(env.get("EXPLORER_HTTPS", "0")),
+        max_request_kb=_positive_int(env, "EXPLORER_MAX_REQUEST_KB", d.max_request_kb),
+        login_attempts=_positive_int(env, "EXPLORER_LOGIN_ATTEMPTS", d.login_attempts),
+        login_window_s=_positive_int(env, "EXPLORER_LOGIN_WINDOW_S", d.login_window_s),
     )
+
+
+def _auth(text: str) -> str:
+    value = text.strip().lower()
+    if value and value not in AUTH_CHOICES:
+        raise ExplorerError(f"EXPLORER_AUTH={text!r} is not understood; set it to "
+                            f"{' or '.join(AUTH_CHOICES)} (or leave it unset: login is then "
+                            "required whenever the host is not a loopback address)")
+    return value
+
+
+def _positive_int(env, name: str, default: int) -> int:
+    text = env.get(name)
+    if text is None or text == "":
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ExplorerError(f"{name}={text!r} must be a whole number above 0")
+    return value
+
+
+def secret_bytes(settings: Settings | None = None) -> bytes:
+    """The server secret: EXPLORER_SECRET_KEY, else a random one kept in a 0600 file.
+
+    The file (``secret_key_file``) is created on first use with 32 random bytes (hex),
+    readable by its owner only, so every worker of one machine shares it and a restart
+    keeps sessions and cache entries valid.
+    """
+    settings = settings or current()
+    if settings.secret_key:
+        return settings.secret_key.encode()
+    path = Path(settings.secret_key_file)
+    try:
+        return path.read_bytes().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker wrote it first
+        return path.read_bytes().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_hex(32))
+    return path.read_bytes().strip()
 
 
 _current: Settings | None = None

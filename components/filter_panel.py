@@ -11,7 +11,7 @@ Controls (ids in :mod:`components.ids`):
 A slider pushed to both ends of the data means "no limit"; ticking every value of a
 checklist means "no restriction". :func:`spec_from_controls` and
 :func:`control_values` convert between the controls and an
-:class:`analysis.selection.filters.FilterSpec` (the one source of truth, kept in the URL).
+:class:`analysis.selection.spec.FilterSpec` (the one source of truth, kept in the URL).
 """
 
 from __future__ import annotations
@@ -23,15 +23,15 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from analysis.data.schema import GROUP_LABELS, VARIABLES
-from analysis.selection.domain import FilterDomain
-from analysis.selection.filters import (
+from analysis.selection import FilterSpec
+from analysis.selection.canonical import (
     ALL_GROUPS,
     CATEGORY_VARIABLES,
     MISSING_OPTIONS,
     RANGE_VARIABLES,
     THERAPY_OPTIONS,
-    FilterSpec,
 )
+from analysis.selection.domain import FilterDomain
 from components import ids
 
 _THERAPY_LABELS = {"any": "Any", "intensive": "Intensive (below cut)",

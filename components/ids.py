@@ -12,6 +12,10 @@ FILTER_STORE = "filter-store"          # the canonical filter query (never patie
 NAV_LINK = "nav-link"                  # dict id {"type": NAV_LINK, "path": "/..."}
 DATA_STATUS = "data-status"            # dataset line in the navbar / load report
 LOAD_REPORT = "load-report"
+OPEN_STUDY_LINK = "open-study-link"    # navbar link to the 'Open a study' page
+BACK_TO_DEFAULT = "back-to-default"    # navbar link shown while a study of one's own is open
+STUDY_MESSAGE = "study-message"        # why a link's study could not be opened
+RELOAD = "reload"                      # a second Location: a full reload after a study switch
 ERROR_ALERT = "error-alert"            # unexpected callback errors (no traceback shown)
 SHELL_ROOT = "shell-root"
 PAGE_CONTENT = "page-content"          # the current page (routed on the URL path)
@@ -59,3 +63,15 @@ PAGE_READY: dict[str, tuple[str, str]] = {
     "therapy": ("/therapy", "#th-curve-sbp_intensive .js-plotly-plot"),
     "data": ("/data", "#data-grid .ag-row"),
 }
+
+# --- outputs the server guards by role (accounts, serving) -----------------------------
+#: Callback outputs ("id.prop") that carry patient rows: only analysts and admins get
+#: them (the Data page's grid blocks and its download). The ids are those of
+#: pages/data.py; a test checks that every one is an output of a registered callback.
+PATIENT_ROW_OUTPUTS = frozenset({"data-grid.getRowsResponse", "data-download.data"})
+#: Callback outputs of the 'Open a study' page (pages/open.py): opening a study is an
+#: analyst's action too (a viewer sees aggregate results of the studies shared with them).
+OPEN_STUDY_OUTPUTS = frozenset({"open-wizard.children", "open-report.children",
+                                "open-go.href", "open-mapping-file.data"})
+#: Download outputs and what they hold, for the audit log.
+DOWNLOAD_OUTPUTS = {"data-download.data": "patient rows", "bl-download.data": "Table 1"}

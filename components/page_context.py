@@ -15,9 +15,9 @@ import plotly.graph_objects as go
 from dash import html
 
 from analysis import settings as settings_mod
-from analysis.data import registry
 from analysis.errors import DataLoadError, ExplorerError
 from analysis.service.results import Computed
+from components import session
 from components.figures import Footnote, message_figure
 from components.tables import frame_table
 
@@ -40,14 +40,14 @@ class PageContext:
 
 
 def active_fingerprint() -> str:
-    """Fingerprint of the dataset in use.
+    """Fingerprint of the study this browser session has open (or the default dataset).
 
     Raises
     ------
     DataLoadError
-        The dataset could not be loaded (its report is attached).
+        The default dataset could not be loaded (its report is attached).
     """
-    return registry.active().provenance.fingerprint
+    return session.current_fingerprint()
 
 
 def page_context(store_query: str | None, presentation: bool | None = False) -> PageContext:

@@ -1,6 +1,6 @@
 """The URL query string: the filter spec plus a few page options.
 
-The filter part is :meth:`analysis.selection.filters.FilterSpec.to_query` (owned by the filters
+The filter part is :meth:`analysis.selection.spec.FilterSpec.to_query` (owned by the filters
 module). Page options use their own keys (:data:`OPTION_DEFAULTS`) and are left out
 when at their default, so the default view has an empty query string. A copied
 link therefore restores filters and page options in a fresh browser.
@@ -30,6 +30,7 @@ OPTION_DEFAULTS: dict[str, str] = {
     "modifier": "ldl_c",               # therapy: continuous modifier
     "columns": ",".join(DEFAULT_DATA_COLUMNS),  # data: grid columns shown
     "present": "0",                    # presentation mode (1 = on)
+    "ds": "",                          # the study (dataset fingerprint); "" = the default
 }
 OPTION_KEYS = tuple(OPTION_DEFAULTS)
 #: Options with a closed set of values: anything else in a link means the default.

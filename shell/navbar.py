@@ -27,7 +27,7 @@ WEIGHTS_GROUP = "weights-group"
 def nav_pages() -> list[tuple[str, str]]:
     """(path, link text) of every registered page, in the pages' order."""
     pages = sorted(dash.page_registry.values(), key=lambda p: p.get("order", 99))
-    return [(p["path"], p.get("nav", p["name"])) for p in pages]
+    return [(p["path"], p.get("nav", p["name"])) for p in pages if p.get("nav") is not False]
 
 
 def weights_options(disabled: bool) -> list[dict]:
@@ -53,17 +53,25 @@ def _options() -> html.Div:
     return html.Div([means, weights], className="navbar-options text-light me-2")
 
 
-def navbar(status: list[str]) -> dbc.Navbar:
-    """The navbar; ``status`` is the dataset line (file name, patients)."""
+def navbar(status: list[str], own_study: bool = False) -> dbc.Navbar:
+    """The navbar; ``status`` is the study line (file name, patients); ``own_study``
+    adds the way back to the default dataset."""
     links = [dbc.NavItem(dbc.NavLink(label, href=path, active="exact",
                                      id={"type": ids.NAV_LINK, "path": path}))
              for path, label in nav_pages()]
+    study_links = [html.A("Open a study", href="/open", id=ids.OPEN_STUDY_LINK,
+                          title="Open your own study file with a guided column mapping")]
+    if own_study:
+        study_links.append(html.A("Back to the default", href="/?ds=default",
+                                  id=ids.BACK_TO_DEFAULT, title="Close this study for this "
+                                  "browser session and show the dataset everyone sees"))
     return dbc.Navbar(
         dbc.Container([
             dbc.NavbarBrand("IVUS study explorer", href="/"),
             dbc.Nav(links, navbar=True, className="me-auto"),
             html.Span([html.Span(line) for line in status], id=ids.DATA_STATUS,
                       title=" · ".join(status), className="text-light me-2"),
+            html.Div(study_links, className="study-links me-2"),
             _options(),
             # Export above Presentation: two short rows, like the options, so the bar
             # stays one line at 1440 px in presentation mode too

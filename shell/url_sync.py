@@ -13,9 +13,9 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, html
 
 from analysis.errors import ExplorerError, FilterSpecError
-from analysis.selection.filters import FilterSpec
+from analysis.selection import FilterSpec
 from analysis.service import api
-from components import ids
+from components import ids, session
 from components.filter_panel import (
     category_names,
     control_values,
@@ -81,6 +81,9 @@ def sync_state(search, ranges, cats, groups, ldl_therapy, sbp_therapy, ldl_cut, 
                                     "showing all patients.", color="warning", className="py-2")
         query = spec.to_query()
         store_out = nu if (query == stored and trig is not None) else query
+        own = _own_study()
+        if own and not url_opts.get("ds"):  # a copied link must carry the open study
+            search_out = merge_query(query, {**url_opts, "ds": own})
         return (search_out, store_out, message,
                 *_controls_from(spec, domain, range_ids, cat_ids, opt_ids, url_opts, reset))
 
@@ -94,6 +97,15 @@ def sync_state(search, ranges, cats, groups, ldl_therapy, sbp_therapy, ldl_cut, 
         return (nu, nu, dbc.Alert(str(e), color="warning", className="py-2"), *untouched)
     query = spec.to_query()
     return (merge_query(query, url_opts), nu if query == stored else query, None, *untouched)
+
+
+def _own_study() -> str | None:
+    """The fingerprint of a study this session opened (None for the default dataset)."""
+    try:
+        fp = session.current_fingerprint()
+        return None if fp == session.default_fingerprint() else fp
+    except ExplorerError:
+        return None
 
 
 @callback(

@@ -47,12 +47,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import statsmodels.api as sm
 from scipy.special import ndtri
 
 from analysis.cohort.params import N_PUBLISHED, PARAMS, SEED, SimulationParams
 from analysis.data import schema
 from analysis.errors import ExplorerError
 from analysis.settings import BUNDLED_COHORT, BUNDLED_LESIONS, DATA_DIR
+from analysis.stats.linear.fit import blas_limit, column_rank, ols, r_factor
 
 __all__ = ["SEED", "SimulationError", "simulate_cohort", "write_cohort", "write_lesions",
            "write_bundled", "main"]
@@ -169,17 +171,25 @@ def _design(code, pav, trial_code, n_trials, age, male, diabetes, prior_mi, hdl)
     return X
 
 
+def _ols(X: np.ndarray, v: np.ndarray):
+    """statsmodels OLS results of ``v`` on ``X`` (BLAS threads capped)."""
+    with blas_limit():
+        r_aug = r_factor(X, v)
+        if column_rank(r_aug[:-1, :-1]) == X.shape[1]:
+            return ols(r_aug, len(v))
+        return sm.OLS(v, X).fit()
+
+
 def _calibrate_delta(struct: np.ndarray, noise: np.ndarray, X: np.ndarray,
                      code: np.ndarray, p: SimulationParams) -> np.ndarray:
-    """Scale ``noise`` to the target residual SD, then shift each group to its LS mean."""
-    xtx_inv = np.linalg.pinv(X.T @ X)
-    rank = np.linalg.matrix_rank(X.T @ X)
-    df = X.shape[0] - rank
+    """Scale ``noise`` to the target residual SD, then shift each group to its LS mean.
 
-    def resid(v: np.ndarray) -> np.ndarray:
-        return v - X @ (xtx_inv @ (X.T @ v))
-
-    rs, re_ = resid(struct), resid(noise)
+    The OLS fits are statsmodels' (:func:`analysis.stats.linear.fit.ols`; its
+    pseudo-inverse fit when the design is rank-deficient).
+    """
+    fits = [_ols(X, v) for v in (struct, noise)]
+    df = fits[0].df_resid
+    rs, re_ = (v - X @ f.params for v, f in zip((struct, noise), fits, strict=True))
     a, b, c = rs @ rs, rs @ re_, re_ @ re_
     target = p.dpav_residual_sd ** 2 * df
     disc = b * b - c * (a - target)
@@ -187,7 +197,7 @@ def _calibrate_delta(struct: np.ndarray, noise: np.ndarray, X: np.ndarray,
         raise SimulationError("The PAV-change calibration failed; use a larger n or another seed.")
     scale = (-b + np.sqrt(disc)) / c
     y = struct + scale * noise
-    beta = xtx_inv @ (X.T @ y)
+    beta = fits[0].params + scale * fits[1].params  # OLS is linear in the outcome
     shifts = np.zeros(3)
     for g in (_NONE, _SPOTTY):
         L = X.mean(axis=0)

@@ -10,9 +10,12 @@ same :class:`~analysis.errors.DataLoadError`, so the app can show its report.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 from analysis import settings as settings_mod
 from analysis.data.loader import Dataset, load_bundled, load_dataset
+from analysis.data.store import FileStore
+from analysis.data.studies import StudyBook, StudyRecord, load_study
 from analysis.errors import DataLoadError, ExplorerError
 
 
@@ -59,6 +62,57 @@ def get(fingerprint: str) -> Dataset:
         raise UnknownDatasetError(f"no dataset with fingerprint {fingerprint[:12]}... is loaded; "
                                   "reload the page to open the current dataset.")
     return ds
+
+
+def study_store() -> tuple[StudyBook, FileStore]:
+    """The records and the file store of studies opened in the browser (from settings)."""
+    s = settings_mod.current()
+    root = Path(s.study_dir)
+    return (StudyBook(root / "records"),
+            FileStore(root / "files", max_bytes=int(s.max_file_mb * 2**20),
+                      retention_days=s.retention_days))
+
+
+def open_study(dataset: Dataset, record: StudyRecord) -> str:
+    """Register a study opened in the browser and keep its record; its fingerprint."""
+    book, _files = study_store()
+    book.add(record)
+    return register(dataset)
+
+
+def visible_to(fingerprint: str, user: str | None) -> bool:
+    """Whether ``user`` may see the dataset: the one in use for everyone (bundled or
+    given on the command line), or a study opened by that user or shared."""
+    if _active is not None and fingerprint == _active:
+        return True
+    record = study_store()[0].get(fingerprint)
+    return record is not None and record.visible_to(user)
+
+
+def ensure(fingerprint: str) -> Dataset:
+    """The dataset, loaded again from its study record when this process lacks it
+    (another worker opened it).
+
+    Raises
+    ------
+    UnknownDatasetError
+        Neither loaded nor recorded. DataLoadError: the record's files no longer load.
+    """
+    try:
+        return get(fingerprint)
+    except UnknownDatasetError:
+        book, files = study_store()
+        record = book.get(fingerprint)
+        if record is None:
+            raise
+    with _lock:
+        if fingerprint not in _datasets:
+            ds = load_study(record, files)
+            if ds.provenance.fingerprint != fingerprint:
+                raise DataLoadError(f"Study '{record.name}' no longer loads to the same data "
+                                    "(the explorer was updated); open it again.")
+            register(ds)
+        return _datasets[fingerprint]
 
 
 def load_active() -> Dataset:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analysis.data.schema import VARIABLES
-from analysis.selection.filters import BOOL_LEVELS, CATEGORY_VARIABLES, RANGE_VARIABLES
+from analysis.selection.canonical import BOOL_LEVELS, CATEGORY_VARIABLES, RANGE_VARIABLES
 
 
 @dataclass(frozen=True)

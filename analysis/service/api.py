@@ -53,13 +53,13 @@ from analysis.service.model_options import (
 )
 from analysis.service.results import Computed, Selection
 from analysis.stats import distributions
+from analysis.stats.linear.ancova import AncovaResult
+from analysis.stats.linear.ancova import ancova as _ancova
 from analysis.stats.linear.dose_response import DoseResponseResult
 from analysis.stats.linear.dose_response import dose_response as _dose_response
 from analysis.stats.linear.interactions import ContinuousInteractionResult, InteractionResult
 from analysis.stats.linear.interactions import continuous_interaction as _continuous
 from analysis.stats.linear.interactions import interaction as _interaction
-from analysis.stats.linear.models import AncovaResult
-from analysis.stats.linear.models import ancova as _ancova
 from analysis.stats.linear.subgroups import SubgroupResult
 from analysis.stats.linear.subgroups import subgroup_effects as _subgroups
 from analysis.stats.progression import ProgressionSummary, progression_summary
@@ -88,7 +88,7 @@ def canonical_query(query: str | None) -> str:
 @cache.local_memo(LOCAL_FRAMES)
 def _selected(fingerprint: str, query: str) -> tuple[FilterResult, Selection]:
     """(filter result, selection summary) of a canonical query, in this process only."""
-    dataset = registry.get(fingerprint)
+    dataset = registry.ensure(fingerprint)
     spec = _parsed(query)[0]
     result = apply_filters(dataset.frame, spec)
     label = getattr(getattr(dataset, "provenance", None), "label", "") or ""
@@ -158,13 +158,13 @@ def selection(fingerprint: str, query: str) -> Computed[Selection]:
 
 def provenance(fingerprint: str) -> Provenance:
     """Where the dataset came from (source file name, rows, mapping, label)."""
-    return registry.get(fingerprint).provenance
+    return registry.ensure(fingerprint).provenance
 
 
 @cache.memoize("api.filter_domain")
 def filter_domain(fingerprint: str) -> FilterDomain:
     """Slider bounds and checklist values of a dataset (raises for an unknown one)."""
-    return domain_from_frame(registry.get(fingerprint).frame)
+    return domain_from_frame(registry.ensure(fingerprint).frame)
 
 
 # --------------------------------------------------------------------------- descriptive
@@ -239,7 +239,7 @@ def _paired(fingerprint: str, query: str, outcome: str) -> Computed[pd.DataFrame
 def ancova(fingerprint: str, query: str, outcome: str = "delta_pav",
            covariates: Any = None, weights: str = "proportional", means: str = "adjusted",
            diagnostics: bool = True) -> Computed[AncovaResult]:
-    """Adjusted comparison of the groups (:func:`analysis.stats.linear.models.ancova`).
+    """Adjusted comparison of the groups (:func:`analysis.stats.linear.ancova.ancova`).
 
     ``covariates=None`` is the default adjustment; ``means="raw"`` fits none.
     """

@@ -22,14 +22,23 @@ whenever any ``analysis/*.py`` file changes, so a persistent cache never serves 
 result computed by older code. If the backend fails (Redis down, disk full), a
 warning is logged once and the value is computed, never an error; the backend is
 then bypassed for :data:`RETRY_AFTER_S` seconds before it is tried again.
+
+Entries written to a shared store (FileSystemCache, RedisCache) are pickles signed with
+HMAC-SHA256 under a key derived from the server secret (``settings.secret_bytes``): an
+entry whose signature does not match (written by someone without the secret, or
+corrupted) is never unpickled; it is logged once and counts as a miss. Redis is
+reached through ``cache_redis_url``, which carries its password
+(``redis://:PASSWORD@host:port/0``); ``make serve`` starts one with a password.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import inspect
 import logging
+import pickle
 import threading
 import time
 from collections.abc import Callable
@@ -37,6 +46,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from cachelib import BaseCache, FileSystemCache, RedisCache, SimpleCache
+from cachelib.serializers import BaseSerializer
 
 from analysis import settings as settings_module
 
@@ -75,6 +85,66 @@ def code_version() -> str:
     return _version
 
 
+#: First bytes of a signed entry (format version of the signature scheme).
+SIGNED_MAGIC = b"ivs1"
+_DIGEST_SIZE = hashlib.sha256().digest_size
+
+
+class SignedSerializer(BaseSerializer):
+    """Pickles signed with HMAC-SHA256; an entry with a bad signature loads as None.
+
+    Parameters
+    ----------
+    key
+        The signing key (derive it from the server secret; never a constant).
+    """
+
+    def __init__(self, key: bytes):
+        if not key:
+            raise ValueError("the cache signing key is empty; set EXPLORER_SECRET_KEY or "
+                             "let the app generate its secret file")
+        self._key = key
+
+    def _sign(self, payload: bytes) -> bytes:
+        return SIGNED_MAGIC + hmac.new(self._key, payload, hashlib.sha256).digest() + payload
+
+    def _verify(self, blob: bytes | None) -> Any:
+        if not blob:
+            return None
+        head = len(SIGNED_MAGIC)
+        mac, payload = blob[head:head + _DIGEST_SIZE], blob[head + _DIGEST_SIZE:]
+        good = hmac.new(self._key, payload, hashlib.sha256).digest()
+        if not blob.startswith(SIGNED_MAGIC) or not hmac.compare_digest(mac, good):
+            _warn_unsigned()
+            return None
+        return pickle.loads(payload)  # noqa: S301 - signed by this server, checked above
+
+    def dumps(self, value: Any, protocol: int = pickle.HIGHEST_PROTOCOL) -> bytes:
+        return self._sign(pickle.dumps(value, protocol))
+
+    def loads(self, bvalue: bytes | None) -> Any:
+        return self._verify(bvalue)
+
+    def dump(self, value: Any, f, protocol: int = pickle.HIGHEST_PROTOCOL) -> None:
+        f.write(self.dumps(value, protocol))
+
+    def load(self, f) -> Any:
+        return self._verify(f.read())
+
+
+def _warn_unsigned() -> None:
+    if "signature" not in _warned:
+        _warned.add("signature")
+        log.warning("analysis cache: an entry with a missing or wrong signature was ignored "
+                    "(written without this server's secret, or corrupted)")
+
+
+def signing_key(settings: settings_module.Settings) -> bytes:
+    """Key of the cache signatures, derived from the server secret (not the secret itself)."""
+    secret = settings_module.secret_bytes(settings)
+    return hmac.new(secret, b"ivus-explorer analysis cache", hashlib.sha256).digest()
+
+
 def make_backend(settings: settings_module.Settings) -> BaseCache:
     """A cachelib backend for ``settings`` (flask-caching ``CACHE_TYPE`` names).
 
@@ -89,13 +159,18 @@ def make_backend(settings: settings_module.Settings) -> BaseCache:
         return SimpleCache(threshold=THRESHOLD, default_timeout=timeout)
     if kind == "FileSystemCache":
         Path(settings.cache_dir).mkdir(parents=True, exist_ok=True)
-        return FileSystemCache(settings.cache_dir, threshold=THRESHOLD, default_timeout=timeout)
+        backend = FileSystemCache(settings.cache_dir, threshold=THRESHOLD,
+                                  default_timeout=timeout, mode=0o600)
+        backend.serializer = SignedSerializer(signing_key(settings))
+        return backend
     if kind == "RedisCache":
         import redis  # only needed for this backend
 
         client = redis.Redis.from_url(settings.cache_redis_url, socket_connect_timeout=1.0,
                                       socket_timeout=2.0)
-        return RedisCache(host=client, default_timeout=timeout, key_prefix=KEY_PREFIX)
+        backend = RedisCache(host=client, default_timeout=timeout, key_prefix=KEY_PREFIX)
+        backend.serializer = SignedSerializer(signing_key(settings))
+        return backend
     raise ValueError(
         f"unknown cache type {kind!r}; set CACHE_TYPE to one of {', '.join(CACHE_TYPES)} "
         "(flask-caching names; the old lowercase names are not accepted)")

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 
 from analysis.data.schema import VARIABLES, outcomes
 from analysis.errors import AnalysisError
-from analysis.stats.linear.lsmeans import WEIGHTS
+from analysis.stats.linear.design import WEIGHTS
 
 MEANS: tuple[str, ...] = ("adjusted", "raw")
 DEFAULT_WEIGHTS = "proportional"

@@ -92,39 +92,71 @@ def check_numeric(data: pd.DataFrame, column: str, *, what: str = "variable") ->
 
 
 def as_float(values: pd.Series) -> np.ndarray:
-    """A float64 array with NaN for missing values (works for Int64 and float64)."""
+    """A float64 array with NaN for missing values (works for Int64 and float64).
+
+    A float64 column is returned without a copy: treat the array as read-only.
+    """
+    if values.dtype == np.float64:
+        return values.to_numpy()
     return pd.to_numeric(values, errors="coerce").astype("float64").to_numpy(na_value=np.nan)
+
+
+def codes_of(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """(integer code per row, -1 where missing; the text of each code) of a column.
+
+    A categorical column gives its own codes (no pass over the rows); any other
+    column is factorised. Codes compare values as text, like ``astype("str")``.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.array.codes, [str(c) for c in values.array.categories]
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes, [str(u) for u in uniques]
+
+
+def level_codes(values: pd.Series, levels: Sequence[str]) -> np.ndarray:
+    """Per row the position of its value in ``levels``; -1 if missing or not among them."""
+    codes, labels = codes_of(values)
+    position = {lv: i for i, lv in enumerate(levels)}
+    lookup = np.array([position.get(label, -1) for label in labels] + [-1], dtype=np.int64)
+    return lookup[codes]  # code -1 (missing) reads the last slot
 
 
 def group_mask(data: pd.DataFrame, group: str, level: str) -> np.ndarray:
     """Boolean array: rows whose group equals ``level`` (missing group -> False)."""
-    col = data[group]
-    return (col.astype("str") == level).fillna(False).to_numpy(dtype=bool) & col.notna().to_numpy()
+    codes, labels = codes_of(data[group])
+    if level not in labels:
+        return np.zeros(len(codes), dtype=bool)
+    return codes == labels.index(level)
 
 
 def outside_note(data: pd.DataFrame, group: str, levels: Sequence[str]) -> str | None:
     """A note counting rows left out because their group is not among ``levels``."""
-    col = data[group]
-    missing = int(col.isna().sum())
-    other = col[col.notna()].astype("str")
-    other = other[~other.isin(list(levels))]
-    parts = [f"{lv}: {n}" for lv, n in other.value_counts().sort_index().items()]
+    codes, labels = codes_of(data[group])
+    counts = np.bincount(codes + 1, minlength=len(labels) + 1)  # slot 0: missing
+    missing = int(counts[0])
+    other: dict[str, int] = {}
+    for label, n in zip(labels, counts[1:], strict=True):
+        if n and label not in levels:
+            other[label] = other.get(label, 0) + int(n)
+    parts = [f"{lv}: {n}" for lv, n in sorted(other.items())]
     if missing:
         parts.append(f"missing {group}: {missing}")
     if not parts:
         return None
-    total = missing + len(other)
+    total = missing + sum(other.values())
     return (f"{total} row(s) outside the compared levels of '{group}' are not included "
             f"({'; '.join(parts)}).")
 
 
 def split_numeric(data: pd.DataFrame, column: str, group: str,
                   levels: Sequence[str]) -> dict[str, tuple[np.ndarray, int]]:
-    """Per level: (non-missing float values, number of missing values)."""
+    """Per level: (non-missing float values in row order, number of missing values)."""
     values = as_float(data[column])
+    known = ~np.isnan(values)
+    codes = level_codes(data[group], levels)
     out: dict[str, tuple[np.ndarray, int]] = {}
-    for lv in levels:
-        x = values[group_mask(data, group, lv)]
-        keep = ~np.isnan(x)
-        out[lv] = (x[keep], int((~keep).sum()))
+    for i, lv in enumerate(levels):
+        in_level = codes == i
+        use = in_level & known
+        out[lv] = (values[use], int(np.count_nonzero(in_level) - np.count_nonzero(use)))
     return out

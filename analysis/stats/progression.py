@@ -6,7 +6,7 @@ percentage of patients with regression (change < 0), a test comparing the
 percentage with regression between the two groups (chi-square without continuity
 correction; Fisher exact when an expected count is below 5), and the unadjusted
 difference in mean change (``levels[1]`` minus ``levels[0]``, i.e. spotty - none)
-with a Welch t-test. Adjusted (ANCOVA) estimates live in :mod:`analysis.stats.linear.models`.
+with a Welch t-test. Adjusted (ANCOVA) estimates live in :mod:`analysis.stats.linear.ancova`.
 
 Rows with a missing outcome are excluded and counted per group (``n_missing``).
 """

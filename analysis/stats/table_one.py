@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -39,9 +40,12 @@ from analysis.stats.grouping import (
     as_float,
     check_frame,
     check_levels,
+    codes_of,
     group_mask,
+    level_codes,
     outside_note,
 )
+from analysis.stats.quantiles import sorted_quantiles, union_quantiles
 
 OVERALL = "overall"
 STATS = ("n", "mean", "sd", "median", "q1", "q3", "count", "pct", "missing")
@@ -139,9 +143,13 @@ def _summary_kind(var: Variable) -> str:
     return "median_iqr" if var.skewed else "mean_sd"
 
 
-def _numeric_stats(x: np.ndarray, missing: int) -> dict[str, float]:
+def _numeric_stats(x: np.ndarray, xs: np.ndarray | None, missing: int,
+                   quartiles: np.ndarray | None = None) -> dict[str, float]:
+    """Summary of ``x`` (row order: mean, SD); quartiles from ``xs`` (sorted) or given."""
     n = len(x)
-    q1, med, q3 = (np.quantile(x, [0.25, 0.5, 0.75]) if n else (math.nan,) * 3)
+    if quartiles is None:
+        quartiles = sorted_quantiles(xs)
+    q1, med, q3 = quartiles
     return {"n": n, "mean": float(np.mean(x)) if n else math.nan, "sd": st.sd(x),
             "median": float(med), "q1": float(q1), "q3": float(q3),
             "count": pd.NA, "pct": math.nan, "missing": missing}
@@ -163,22 +171,25 @@ def _as_bool(data: pd.DataFrame, name: str) -> pd.Series:
         ) from None
 
 
-def _as_levels(data: pd.DataFrame, var: Variable) -> tuple[pd.Series, tuple[str, ...]]:
+def _as_levels(data: pd.DataFrame, var: Variable) -> tuple[np.ndarray, tuple[str, ...]]:
+    """(per row the position of its value in the levels, -1 if missing; the levels)."""
     col = data[var.name]
+    codes, labels = codes_of(col)
     if var.levels:
         levels = tuple(var.levels)
     elif isinstance(col.dtype, pd.CategoricalDtype):
-        levels = tuple(str(c) for c in col.cat.categories)
+        levels = tuple(labels)
     else:
-        levels = tuple(sorted(col.dropna().astype("str").unique()))
-    text = col.astype("str").where(col.notna())
-    unknown = sorted(set(text.dropna()) - set(levels))
+        levels = tuple(sorted(set(labels)))
+    present = np.bincount(codes + 1, minlength=len(labels) + 1)[1:] > 0
+    unknown = sorted({label for label, used in zip(labels, present, strict=True)
+                      if used and label not in levels})
     if unknown:
         raise AnalysisError(
             f"Column '{var.name}' holds values outside its levels ({', '.join(levels)}): "
             f"{', '.join(unknown[:5])}. Validate the data with analysis.data.validation first."
         )
-    return text, levels
+    return level_codes(col, levels), levels
 
 
 def _base_row(var: Variable, level: str, row: str, kind: str) -> dict:
@@ -191,33 +202,64 @@ def _put(row: dict, scope: str, values: dict) -> None:
         row[f"{scope}_{key}"] = values[key]
 
 
-def _numeric_rows(data, var, masks, levels, kind) -> list[dict]:
+def _present(values: np.ndarray, known: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """(non-missing values of the rows in ``mask``, in row order; missing count).
+
+    ``known`` is ``~np.isnan(values)``, computed once per variable.
+    """
+    use = known if mask.all() else known & mask
+    n = int(np.count_nonzero(use))
+    missing = int(np.count_nonzero(mask)) - n
+    return (values if n == len(values) else values[use]), missing
+
+
+def _numeric_rows(data, var, masks, levels, kind, rows_by_group: np.ndarray,
+                  group_bounds: list[int]) -> list[dict]:
+    """Each group sorted once: its quartiles, the overall quartiles (order statistics
+    of the union, :mod:`analysis.stats.quantiles`) and the Mann-Whitney ranks.
+
+    ``rows_by_group`` holds the row positions of ``levels[0]``, then ``levels[1]``, ...
+    (each increasing), ``group_bounds`` where each group starts and the last ends: one
+    gather per variable gives every group's values in row order.
+    """
     x_all = as_float(data[var.name])
+    known = ~np.isnan(x_all)
     row = _base_row(var, "", "variable", kind)
-    per = {}
-    for scope, mask in masks.items():
-        x = x_all[mask]
-        keep = ~np.isnan(x)
-        per[scope] = x[keep]
-        _put(row, scope, _numeric_stats(x[keep], int((~keep).sum())))
+    per, ordered = {}, {}
+    by_group = x_all.take(rows_by_group)  # each group's rows, contiguous, in row order
+    for scope, (start, stop) in zip(levels, pairwise(group_bounds), strict=True):
+        x = by_group[start:stop]
+        nan = np.isnan(x)
+        missing = int(np.count_nonzero(nan))
+        per[scope] = x[~nan] if missing else x
+        ordered[scope] = np.sort(per[scope])
+        _put(row, scope, _numeric_stats(per[scope], ordered[scope], missing))
+    x, missing = _present(x_all, known, masks[OVERALL])
+    _put(row, OVERALL, _numeric_stats(
+        x, None, missing, union_quantiles([ordered[lv] for lv in levels])))
     row["n_missing"] = row[f"{OVERALL}_missing"]
     if len(levels) == 2:
         b, a = per[levels[0]], per[levels[1]]
-        res = st.mann_whitney_test(a, b) if kind == "median_iqr" else st.welch_test(a, b)
-        row.update(p=res.p, test=res.test, smd=st.smd_continuous(a, b), note=res.note)
+        moments = tuple((row[f"{lv}_mean"], row[f"{lv}_sd"]) for lv in (levels[1], levels[0]))
+        res = (st.mann_whitney_sorted(ordered[levels[1]], ordered[levels[0]])
+               if kind == "median_iqr"
+               else st.welch_test(a, b, sds=(moments[0][1], moments[1][1])))
+        row.update(p=res.p, test=res.test, smd=st.smd_continuous(a, b, moments=moments),
+                   note=res.note)
     else:
         row.update(p=math.nan, test="", smd=math.nan, note="")
     return [row]
 
 
 def _bool_rows(data, var, masks, levels) -> list[dict]:
-    col = _as_bool(data, var.name)
-    yes_all = col.fillna(False).to_numpy(dtype=bool)
-    known_all = col.notna().to_numpy()
+    col = _as_bool(data, var.name).array
+    yes_all = col.to_numpy(dtype=bool, na_value=False)
+    known_all = ~col.isna()
     row = _base_row(var, "yes", "variable", "n_pct")
     counts = {}
     for scope, mask in masks.items():
-        n, k = int(known_all[mask].sum()), int(yes_all[mask].sum())
+        n = int(np.count_nonzero(known_all & mask))
+        k = int(np.count_nonzero(yes_all & mask))
         counts[scope] = (k, n)
         _put(row, scope, _count_stats(k, n, int(mask.sum()) - n))
     row["n_missing"] = row[f"{OVERALL}_missing"]
@@ -232,16 +274,15 @@ def _bool_rows(data, var, masks, levels) -> list[dict]:
 
 
 def _category_rows(data, var, masks, levels) -> list[dict]:
-    text, cat_levels = _as_levels(data, var)
-    values = text.to_numpy(dtype=object, na_value=None)
-    known_all = text.notna().to_numpy()
+    codes, cat_levels = _as_levels(data, var)
     header = _base_row(var, "", "header", "n_pct")
     level_rows = [_base_row(var, lv, "level", "n_pct") for lv in cat_levels]
     tables = {}
     for scope, mask in masks.items():
-        n = int(known_all[mask].sum())
-        missing = int(mask.sum()) - n
-        ks = [int((values[mask] == lv).sum()) for lv in cat_levels]
+        counts = np.bincount(codes[mask] + 1, minlength=len(cat_levels) + 1)
+        ks = [int(k) for k in counts[1:]]
+        n = sum(ks)
+        missing = int(counts[0])
         tables[scope] = (np.array(ks), n)
         _put(header, scope, _count_stats(0, n, missing) | {"count": pd.NA, "pct": math.nan})
         for r, k in zip(level_rows, ks, strict=True):
@@ -355,6 +396,8 @@ def table_one(data: pd.DataFrame, *, group: str = GROUP,
     overall = np.logical_or.reduce(list(level_masks.values()))
     masks = {OVERALL: overall, **level_masks}
     group_n = {lv: int(m.sum()) for lv, m in level_masks.items()}
+    rows_by_group = np.concatenate([np.flatnonzero(m) for m in level_masks.values()])
+    group_bounds = [0, *np.cumsum(list(group_n.values())).tolist()]
 
     rows: list[dict] = []
     for var in chosen:
@@ -364,7 +407,7 @@ def table_one(data: pd.DataFrame, *, group: str = GROUP,
         elif var.is_categorical:
             rows += _category_rows(data, var, masks, levels)
         else:
-            rows += _numeric_rows(data, var, masks, levels, kind)
+            rows += _numeric_rows(data, var, masks, levels, kind, rows_by_group, group_bounds)
 
     scopes = [OVERALL, *levels]
     columns = ["variable", "label", "unit", "level", "row", "summary"]

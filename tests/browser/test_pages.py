@@ -19,7 +19,7 @@ from selenium.webdriver.common.keys import Keys
 
 from analysis import settings as settings_mod
 from analysis.data import registry
-from analysis.selection.filters import FilterSpec, apply_filters
+from analysis.selection import FilterSpec, apply_filters
 from components import ids
 
 pytestmark = pytest.mark.browser

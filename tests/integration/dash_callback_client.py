@@ -145,7 +145,7 @@ def footnote_of(fig) -> str:
 
 
 # ----------------------------------------------------------------- shared inputs
-from analysis.selection.filters import FilterSpec  # noqa: E402
+from analysis.selection import FilterSpec  # noqa: E402
 from components import ids  # noqa: E402
 
 #: A selection used across tests: patients aged 50-70.

@@ -1,7 +1,7 @@
 """The LS-mean weighting option (navbar "LS-mean weights") through the page callbacks.
 
 Reference for every expected number: the analysis functions called directly on the
-frame that :func:`analysis.selection.filters.apply_filters` selects (emmeans' ``weights =
+frame that :func:`analysis.selection.apply_filters` selects (emmeans' ``weights =
 "equal"`` / ``"proportional"`` reference grids), never the page's own output.
 """
 # ruff: noqa: F811  (pytest fixtures imported from dash_callback_client are parameters)
@@ -32,12 +32,12 @@ from dash_callback_client import (  # noqa: F401
 
 from analysis.data.schema import GROUP_LABELS
 from analysis.errors import AnalysisError
+from analysis.selection import FilterSpec, apply_filters
 from analysis.selection.domain import domain_from_frame
-from analysis.selection.filters import FilterSpec, apply_filters
 from analysis.service.model_options import model_options
+from analysis.stats.linear.ancova import ancova
 from analysis.stats.linear.dose_response import dose_response
 from analysis.stats.linear.interactions import continuous_interaction
-from analysis.stats.linear.models import ancova
 from components import ids
 from components.filter_panel import category_names, range_names
 from components.url_state import decode_option, merge_query, split_query

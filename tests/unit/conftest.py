@@ -51,7 +51,7 @@ def make_frame(columns: dict[str, list]) -> pd.DataFrame:
     return add_derived(frame)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def frame_from() -> Callable[[dict[str, list]], pd.DataFrame]:
     """The ``make_frame`` builder, for tests that need their own small frame."""
     return make_frame

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from analysis.data.loader import load_bundled, load_dataset
-from analysis.stats.linear.models import ancova
+from analysis.stats.linear.ancova import ancova
 from analysis.stats.linear.subgroups import subgroup_effects
 from analysis.stats.table_one import table_one
 

@@ -20,20 +20,17 @@ from scipy import stats
 
 from analysis.data.schema import GROUP, GROUP_LEVELS
 from analysis.errors import AnalysisError
-from analysis.stats.linear.lsmeans import FactorTerm, term_matrix
-from analysis.stats.linear.models import (
-    Column,
-    ancova_from_model_data,
+from analysis.stats.linear.ancova import ancova_from_model_data
+from analysis.stats.linear.checks import (
     check_frame,
     check_options,
     check_outcome,
     check_variable,
-    column,
-    least_squares,
-    numeric_values,
-    prepare,
     resolve_covariates,
 )
+from analysis.stats.linear.columns import Column, column, numeric_values, prepare
+from analysis.stats.linear.design import FactorTerm, term_matrix
+from analysis.stats.linear.fit import blas_limit, column_rank, ols, r_factor
 
 CATEGORIES: tuple[str, ...] = ("0", "1", "2", "3+")
 
@@ -79,19 +76,42 @@ def category_column(data: pd.DataFrame, count: str) -> Column:
     return Column(f"{count} category", series, "factor", None, CATEGORIES)
 
 
-def _slope(X: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
-    """(coefficient, SE, residual df) of column 1 of ``X`` in the OLS fit of ``y``.
+def _raw_table(y: np.ndarray, codes: np.ndarray, ok: np.ndarray, alpha: float) -> pd.DataFrame:
+    """Raw mean, SD, SE and t-based CI per category; LS-mean columns left NaN."""
+    rows = []
+    for i, label in enumerate(CATEGORIES):
+        v = y[ok & (codes == i)]
+        n = len(v)
+        mean = float(v.mean()) if n else np.nan
+        sd = float(v.std(ddof=1)) if n > 1 else np.nan
+        se = sd / np.sqrt(n) if n > 1 else np.nan
+        q = stats.t.ppf(1 - alpha / 2, n - 1) if n > 1 else np.nan
+        rows.append({"category": label, "n": n, "mean": mean, "sd": sd, "se": se,
+                     "ci_low": mean - q * se, "ci_high": mean + q * se})
+    table = pd.DataFrame(rows)
+    table[["ls_mean", "ls_se", "ls_ci_low", "ls_ci_high"]] = np.nan
+    return table
 
-    The models' QR solver (:func:`analysis.stats.linear.models.least_squares`); statsmodels' OLS
-    when the design is rank-deficient (its pseudo-inverse solution).
+
+def _slope(X: np.ndarray, y: np.ndarray, alpha: float) -> tuple[float, float, float, float,
+                                                                float, float]:
+    """(coefficient, SE, residual df, p, CI low, CI high) of column 1 of ``X``.
+
+    statsmodels OLS (:func:`analysis.stats.linear.fit.ols` on the R factor of the
+    design); statsmodels' pseudo-inverse fit of the rows when the design is
+    rank-deficient.
     """
-    solved = least_squares(X, y)
-    if solved is None:
-        fit = sm.OLS(y, X).fit()
-        return float(fit.params[1]), float(fit.bse[1]), float(fit.df_resid)
-    params, xtx_inv, rank, ssr = solved
-    df = float(len(y) - rank)
-    return float(params[1]), float(np.sqrt(ssr / df * xtx_inv[1, 1])), df
+    with blas_limit():
+        r_aug = r_factor(X, y)
+        p = X.shape[1]
+        if column_rank(r_aug[:p, :p]) == p:
+            res = ols(r_aug, len(y))
+        else:
+            res = sm.OLS(y, X).fit()
+        test = res.t_test(np.eye(p)[1:2])
+    lo, hi = np.asarray(test.conf_int(alpha=alpha))[0]
+    return (float(np.squeeze(test.effect)), float(np.squeeze(test.sd)), float(res.df_resid),
+            float(np.squeeze(test.pvalue)), float(lo), float(hi))
 
 
 def dose_response(data: pd.DataFrame, dv: str, *, count: str = "n_spotty",
@@ -141,18 +161,7 @@ def dose_response(data: pd.DataFrame, dv: str, *, count: str = "n_spotty",
     if (~ok).sum():
         notes.append(f"{int((~ok).sum())} patients with a missing {dv} or {count} are not "
                      "in the raw summaries.")
-    rows = []
-    for i, label in enumerate(CATEGORIES):
-        v = y_all[ok & (cat_codes == i)]
-        n = len(v)
-        mean = float(v.mean()) if n else np.nan
-        sd = float(v.std(ddof=1)) if n > 1 else np.nan
-        se = sd / np.sqrt(n) if n > 1 else np.nan
-        q = stats.t.ppf(1 - alpha / 2, n - 1) if n > 1 else np.nan
-        rows.append({"category": label, "n": n, "mean": mean, "sd": sd, "se": se,
-                     "ci_low": mean - q * se, "ci_high": mean + q * se})
-    table = pd.DataFrame(rows)
-    table[["ls_mean", "ls_se", "ls_ci_low", "ls_ci_high"]] = np.nan
+    table = _raw_table(y_all, cat_codes, ok, alpha)
 
     present = [lab for i, lab in enumerate(CATEGORIES) if (ok & (cat_codes == i)).any()]
     if len(present) < 2:
@@ -176,10 +185,7 @@ def dose_response(data: pd.DataFrame, dv: str, *, count: str = "n_spotty",
     focal: FactorTerm = md.focal
     score = np.array([CATEGORIES.index(lev) for lev in focal.levels], dtype=float)[focal.codes]
     X = np.column_stack([np.ones(md.n), score] + [term_matrix(t) for t in md.covariates])
-    b, se_b, df = _slope(np.asfortranarray(X), md.y)
-    t = b / se_b
-    p = float(2 * stats.t.sf(abs(t), df))
-    q = stats.t.ppf(1 - alpha / 2, df)
+    b, _se, df, p, lo, hi = _slope(X, md.y, alpha)
     covs = tuple(t_.name for t_ in md.covariates)
     adj = f"adjusted for {', '.join(covs)}" if covs else "unadjusted"
     test = (f"linear trend test (OLS on deposit category 0-3, {adj}; t-test of the slope, "
@@ -189,5 +195,5 @@ def dose_response(data: pd.DataFrame, dv: str, *, count: str = "n_spotty",
               f"({weights} weights); trend: {dv} ~ category score 0-3"
               f"{''.join(' + ' + c for c in covs)}; n = {md.n}")
     return DoseResponseResult(table=table, p_trend=p, trend_test=test, slope=b,
-                              slope_ci_low=b - q * se_b, slope_ci_high=b + q * se_b,
+                              slope_ci_low=lo, slope_ci_high=hi,
                               method=method, n_used=md.n, notes=tuple(notes))

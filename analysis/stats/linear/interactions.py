@@ -24,24 +24,17 @@ import pandas as pd
 
 from analysis.data.schema import GROUP, GROUP_LEVELS, default_covariates
 from analysis.errors import AnalysisError
-from analysis.stats.linear.lsmeans import linear_combinations, selector, wald_f
-from analysis.stats.linear.models import (
-    Column,
-    Fit,
-    ModelData,
+from analysis.stats.linear.checks import (
     check_between,
     check_frame,
     check_options,
     check_outcome,
     check_variable,
-    coefficient_table,
-    column,
-    fit,
-    formula_text,
-    prepare,
     resolve_covariates,
-    weighting_text,
 )
+from analysis.stats.linear.columns import Column, ModelData, column, prepare
+from analysis.stats.linear.describe import formula_text, weighting_text
+from analysis.stats.linear.fit import Fit, coefficient_table, estimates, fit, selector
 
 
 @dataclass(frozen=True)
@@ -128,17 +121,27 @@ def split_column(data: pd.DataFrame, name: str, cut: float) -> Column:
     return Column(name, series, "factor", None, levels)
 
 
+def product_test(results, cols: list[int], focal: str, modifier: str, *,
+                 linear: bool = False) -> tuple[float, str]:
+    """p of the product columns ``cols`` of statsmodels OLS ``results``, and its name:
+    ``t_test`` for one product column, ``f_test`` for more."""
+    kind = "linear " if linear else ""
+    df = float(results.df_resid)
+    R = selector(cols, len(results.params))
+    if len(cols) == 1:
+        p = float(np.squeeze(results.t_test(R).pvalue))
+        return p, (f"t-test of the {focal} × {modifier} {kind}product term "
+                   f"(ANCOVA, df = {df:g})")
+    test = results.f_test(R)
+    return float(test.pvalue), (f"F-test of the {focal} × {modifier} {kind}interaction terms "
+                                f"(ANCOVA, F = {float(np.squeeze(test.fvalue)):.3g}, "
+                                f"df = {int(test.df_num)}, {df:g})")
+
+
 def interaction_test(f: Fit, focal: str, modifier: str, *, linear: bool = False) -> tuple[float, str]:
     """p of the focal x modifier term: t-test for one product column, F-test for more."""
-    cols = f.design.interaction_columns()
-    kind = "linear " if linear else ""
-    if len(cols) == 1:
-        est = linear_combinations(selector(cols, len(f.params)), f.params, f.cov, f.df_resid)
-        return float(est.p[0]), (f"t-test of the {focal} × {modifier} {kind}product term "
-                                 f"(ANCOVA, df = {f.df_resid:g})")
-    F, p, q = wald_f(selector(cols, len(f.params)), f.params, f.cov, f.df_resid)
-    return p, (f"F-test of the {focal} × {modifier} {kind}interaction terms (ANCOVA, "
-               f"F = {F:.3g}, df = {q}, {f.df_resid:g})")
+    return product_test(f.results, f.design.interaction_columns(), focal, modifier,
+                        linear=linear)
 
 
 def fit_modified(data: pd.DataFrame, dv: str, modifier: Column, *, between: str = GROUP,
@@ -166,6 +169,29 @@ def _modifier_column(data: pd.DataFrame, modifier: str, cut: float | None) -> Co
         raise AnalysisError(f"'{modifier}' is numeric: pass cut= to split it, or use "
                             "continuous_interaction for a linear interaction.")
     return column(data, modifier)
+
+
+def _simple_effects(f: Fit, L: dict, g_levels: tuple[str, ...], m_levels: tuple[str, ...],
+                    alpha: float) -> pd.DataFrame:
+    """Therapy within each group and group within each therapy level (t-tests)."""
+    kg, km = len(g_levels), len(m_levels)
+    rows, Ls = [], []
+    for g in range(kg):
+        for m in range(1, km):
+            rows.append(("therapy within group", g_levels[g], f"{m_levels[m]} - {m_levels[0]}"))
+            Ls.append(L[(g, m)] - L[(g, 0)])
+    for m in range(km):
+        for g in range(1, kg):
+            rows.append(("group within therapy", m_levels[m], f"{g_levels[g]} - {g_levels[0]}"))
+            Ls.append(L[(g, m)] - L[(0, m)])
+    se_ = estimates(f, np.vstack(Ls), alpha)
+    return pd.DataFrame({
+        "effect": [r[0] for r in rows], "within": [r[1] for r in rows],
+        "contrast": [r[2] for r in rows], "estimate": se_.estimate, "se": se_.se,
+        "ci_low": se_.ci_low, "ci_high": se_.ci_high, "t": se_.t,
+        "df": np.full(len(rows), f.df_resid), "p": se_.p,
+        "test": ["t-test of LS-mean difference (ANCOVA with interaction)"] * len(rows),
+    })
 
 
 def interaction(data: pd.DataFrame, dv: str, modifier: str, *, between: str = GROUP,
@@ -216,31 +242,14 @@ def interaction(data: pd.DataFrame, dv: str, modifier: str, *, between: str = GR
     cell_n = np.bincount(design.focal.codes * km + design.modifier.codes, minlength=kg * km)
 
     keys = list(L)
-    est = linear_combinations(np.vstack([L[k] for k in keys]), f.params, f.cov, f.df_resid,
-                              alpha)
+    est = estimates(f, np.vstack([L[k] for k in keys]), alpha)
     cells = pd.DataFrame({
         "group": [g_levels[g] for g, _ in keys], "modifier_level": [m_levels[m] for _, m in keys],
         "ls_mean": est.estimate, "se": est.se, "ci_low": est.ci_low, "ci_high": est.ci_high,
         "n": [int(cell_n[g * km + m]) for g, m in keys],
     })
 
-    rows, Ls = [], []
-    for g in range(kg):
-        for m in range(1, km):
-            rows.append(("therapy within group", g_levels[g], f"{m_levels[m]} - {m_levels[0]}"))
-            Ls.append(L[(g, m)] - L[(g, 0)])
-    for m in range(km):
-        for g in range(1, kg):
-            rows.append(("group within therapy", m_levels[m], f"{g_levels[g]} - {g_levels[0]}"))
-            Ls.append(L[(g, m)] - L[(0, m)])
-    se_ = linear_combinations(np.vstack(Ls), f.params, f.cov, f.df_resid, alpha)
-    simple = pd.DataFrame({
-        "effect": [r[0] for r in rows], "within": [r[1] for r in rows],
-        "contrast": [r[2] for r in rows], "estimate": se_.estimate, "se": se_.se,
-        "ci_low": se_.ci_low, "ci_high": se_.ci_high, "t": se_.t,
-        "df": np.full(len(rows), f.df_resid), "p": se_.p,
-        "test": ["t-test of LS-mean difference (ANCOVA with interaction)"] * len(rows),
-    })
+    simple = _simple_effects(f, L, g_levels, m_levels, alpha)
     p_int, test = interaction_test(f, between, modifier)
     covs = tuple(t.name for t in md.covariates)
     mod_label = modifier if cut is None else f"{modifier} (split at {cut:g})"
@@ -298,7 +307,7 @@ def continuous_interaction(data: pd.DataFrame, dv: str, modifier: str, *,
         for x in xs:
             Ls.append(design.grid_row(g, x, weights=weights))
             groups.append(level)
-    est = linear_combinations(np.vstack(Ls), f.params, f.cov, f.df_resid, alpha)
+    est = estimates(f, np.vstack(Ls), alpha)
     curve = pd.DataFrame({"group": groups, "x": np.tile(xs, design.focal.k),
                           "fit": est.estimate, "se": est.se, "ci_low": est.ci_low,
                           "ci_high": est.ci_high})

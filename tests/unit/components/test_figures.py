@@ -11,9 +11,9 @@ import pytest
 
 from analysis.data.schema import GROUP_COLORS, SIMULATED_LABEL
 from analysis.stats import distributions
+from analysis.stats.linear.ancova import ancova
 from analysis.stats.linear.dose_response import dose_response
 from analysis.stats.linear.interactions import continuous_interaction, interaction
-from analysis.stats.linear.models import ancova
 from analysis.stats.linear.subgroups import subgroup_effects
 from analysis.stats.progression import progression_summary
 from components import figures, theme

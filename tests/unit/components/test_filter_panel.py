@@ -7,8 +7,9 @@ import pytest
 from dash import dcc
 
 from analysis.errors import FilterSpecError
+from analysis.selection import FilterSpec
+from analysis.selection.canonical import CATEGORY_VARIABLES, RANGE_VARIABLES
 from analysis.selection.domain import domain_from_frame
-from analysis.selection.filters import CATEGORY_VARIABLES, RANGE_VARIABLES, FilterSpec
 from components import ids
 from components.filter_panel import (
     category_names,

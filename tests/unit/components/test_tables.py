@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from analysis.display import format_p
-from analysis.stats.linear.models import ancova
+from analysis.stats.linear.ancova import ancova
 from components.tables import frame_table
 
 

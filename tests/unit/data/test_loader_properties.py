@@ -1,6 +1,6 @@
 """Properties of loading (hypothesis): for any small valid table, loading keeps every
 row, in file order, with the same values, and never modifies its input (the file's
-bytes, or a DataFrame passed in). The expected frame comes from conftest.make_frame.
+bytes, or a DataFrame passed in). The expected frame comes from the frame_from fixture (conftest.py).
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ import hashlib
 import string
 
 import pandas as pd
-from conftest import make_frame
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -61,25 +60,26 @@ def digest(path) -> str:
 
 @SETTINGS
 @given(columns=tables())
-def test_csv_load_keeps_rows_order_values_and_file(tmp_path_factory, columns):
+def test_csv_load_keeps_rows_order_values_and_file(tmp_path_factory, frame_from, columns):
     path = tmp_path_factory.mktemp("p") / "t.csv"
     pd.DataFrame(columns).to_csv(path, index=False)
     before = digest(path)
     ds = load_dataset(path)
     assert digest(path) == before
-    pd.testing.assert_frame_equal(ds.frame, make_frame(columns))
+    pd.testing.assert_frame_equal(ds.frame, frame_from(columns))
     assert ds.provenance.rows == len(columns["patient_id"])
 
 
 @SETTINGS
 @given(columns=tables())
-def test_parquet_load_keeps_rows_order_values_and_file(tmp_path_factory, columns):
+def test_parquet_load_keeps_rows_order_values_and_file(tmp_path_factory, frame_from,
+                                                      columns):
     path = tmp_path_factory.mktemp("p") / "t.parquet"
     pd.DataFrame(columns).to_parquet(path, index=False)
     before = digest(path)
     ds = load_dataset(path)
     assert digest(path) == before
-    pd.testing.assert_frame_equal(ds.frame, make_frame(columns))
+    pd.testing.assert_frame_equal(ds.frame, frame_from(columns))
 
 
 @SETTINGS
@@ -97,12 +97,12 @@ def test_row_order_follows_the_file(tmp_path_factory, columns, data):
 
 @SETTINGS
 @given(columns=tables())
-def test_dataframe_input_is_not_mutated(columns):
+def test_dataframe_input_is_not_mutated(frame_from, columns):
     raw = pd.DataFrame(columns)
     before = raw.copy(deep=True)
     ds = load_dataset(raw)
     pd.testing.assert_frame_equal(raw, before)
-    pd.testing.assert_frame_equal(ds.frame, make_frame(columns))
+    pd.testing.assert_frame_equal(ds.frame, frame_from(columns))
 
 
 @SETTINGS

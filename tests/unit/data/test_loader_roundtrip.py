@@ -2,7 +2,7 @@
 (sex 1/2, Y/N, lipids in mmol/L), written in every supported format and loaded back
 through a mapping, must give the canonical table exactly (lipids to a tolerance).
 
-The expected frame is built by ``make_frame`` in conftest.py (its own dtype casting),
+The expected frame is built by the ``frame_from`` fixture (conftest.py) (its own dtype casting),
 not by the loader.
 """
 
@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 import pytest
-from conftest import make_frame
 
 from analysis import settings
 from analysis.data import registry
@@ -90,8 +89,8 @@ def investigator_frame(canon: dict[str, list] = CANON) -> pd.DataFrame:
 
 
 @pytest.fixture
-def expected() -> pd.DataFrame:
-    return make_frame(CANON)
+def expected(frame_from) -> pd.DataFrame:
+    return frame_from(CANON)
 
 
 def write(frame: pd.DataFrame, path, fmt: str) -> None:

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from analysis.data import schema
-from analysis.data.derive import add_derived, group_from_lesions
+from analysis.data.derive import add_derived, derived_names, group_from_lesions, therapy_flags
 
 
 def test_dictionary_names_are_unique_and_identifier_safe():
@@ -85,6 +85,24 @@ def test_add_derived_does_not_mutate_its_input():
     before = frame.copy()
     add_derived(frame)
     pd.testing.assert_frame_equal(frame, before)
+
+
+def test_add_derived_records_its_cut_points_and_changing_the_copy_leaves_the_input():
+    frame = _frame()
+    out = add_derived(frame, ldl_cut=100.0)
+    assert out.attrs["derived_cuts"] == (100.0, 120.0) and "derived_cuts" not in frame.attrs
+    out.loc[0, "ldl_c"] = 500.0  # the copy is independent of the input
+    assert frame.loc[0, "ldl_c"] != 500.0
+    assert set(derived_names(frame.columns)) == set(out.columns) - set(frame.columns)
+    assert derived_names(["ldl_c"]) == ["ldl_intensive"]
+    assert derived_names(["delta_pav"]) == ["regression"]
+
+
+def test_int_and_missing_inputs_give_missing_flags():
+    flags = therapy_flags(pd.DataFrame({"ldl_c": pd.array([60, None, 70], dtype="Int64")}))
+    # by hand: 60 < 70 yes; missing stays <NA>; 70 is not below 70
+    assert flags["ldl_intensive"].tolist() == [True, pd.NA, False]
+    assert "sbp_intensive" not in flags
 
 
 def test_group_from_lesions_follows_the_published_definition():

@@ -14,7 +14,7 @@ import pytest
 from analysis.data import registry
 from analysis.data.schema import default_covariates
 from analysis.errors import AnalysisError
-from analysis.selection.filters import ATTRITION_COLUMNS, FilterSpec, apply_filters
+from analysis.selection import ATTRITION_COLUMNS, FilterSpec, apply_filters
 from analysis.service import api, cache
 from analysis.settings import BUNDLED_COHORT, Settings
 

@@ -119,3 +119,33 @@ def test_rule_is_always_welch_not_student():
     student = stats.ttest_ind(a, b, equal_var=True).pvalue  # reference: scipy Student
     assert abs(welch - student) > 0.01
     assert st.welch_test(a, b).p == pytest.approx(welch)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_mann_whitney_from_sorted_groups_equals_scipy_exactly(seed):
+    rng = np.random.default_rng(seed)
+    n1, n2 = rng.integers(9, 400, 2)
+    if seed % 2:  # many ties
+        a, b = rng.integers(0, 6, n1).astype(float), rng.integers(0, 7, n2).astype(float)
+    else:
+        a, b = rng.lognormal(size=n1), rng.lognormal(0.2, size=n2)
+    ref = stats.mannwhitneyu(a, b, alternative="two-sided")  # reference: SciPy
+    res = st.mann_whitney_sorted(np.sort(a), np.sort(b))
+    assert res.statistic == float(ref.statistic)
+    assert res.p == float(ref.pvalue)
+    assert res.test == st.MANN_WHITNEY
+
+
+def test_mann_whitney_sorted_small_groups_use_the_exact_test():
+    a, b = np.array([1.0, 2.0, 4.0]), np.array([3.0, 5.0, 6.0, 7.0])
+    # exact: U = 1 (only 4 > 3); P(U <= 1) = 2 / C(7, 3) = 2 / 35, two-sided 4 / 35
+    res = st.mann_whitney_sorted(a, b)
+    assert res.statistic == 1.0 and res.p == pytest.approx(4 / 35)
+
+
+def test_moments_given_to_smd_and_welch_change_nothing():
+    rng = np.random.default_rng(5)
+    a, b = rng.normal(1, 2, 50), rng.normal(0, 1, 40)
+    moments = ((float(np.mean(a)), st.sd(a)), (float(np.mean(b)), st.sd(b)))
+    assert st.smd_continuous(a, b, moments=moments) == st.smd_continuous(a, b)
+    assert st.welch_test(a, b, sds=(moments[0][1], moments[1][1])) == st.welch_test(a, b)

@@ -23,8 +23,8 @@ import pandas as pd
 import pytest
 
 from analysis.data.loader import load_bundled, load_dataset
+from analysis.stats.linear.ancova import ancova
 from analysis.stats.linear.interactions import interaction
-from analysis.stats.linear.models import ancova
 
 REF_DIR = Path(__file__).resolve().parents[3] / "reference"
 REL = 1e-10  # 10 significant digits (they agree to 12 here; margin for other BLAS builds)

@@ -15,9 +15,9 @@ import pytest
 import statsmodels.formula.api as smf
 
 from analysis.errors import AnalysisError
+from analysis.stats.linear.ancova import ancova
 from analysis.stats.linear.dose_response import dose_response
 from analysis.stats.linear.interactions import continuous_interaction, interaction
-from analysis.stats.linear.models import ancova
 from analysis.stats.linear.subgroups import subgroup_effects
 
 HOSTILE_EXIT = "Sex') + __import__('builtins').exit(1) + Q('"

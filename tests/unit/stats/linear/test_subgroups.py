@@ -10,8 +10,8 @@ from scipy import stats
 
 from analysis.data.schema import default_covariates
 from analysis.errors import AnalysisError
+from analysis.stats.linear.ancova import ancova
 from analysis.stats.linear.dose_response import dose_response
-from analysis.stats.linear.models import ancova
 from analysis.stats.linear.subgroups import subgroup_effects
 
 COVS = ["pav_baseline", "age", "sex", "diabetes"]
@@ -237,3 +237,19 @@ def test_plain_text_columns_give_the_same_rows_as_ancova_on_the_subset(random_co
             ref.contrast["ci_high"].iloc[0], abs=1e-12)
         n = ref.ls_means.set_index("level")["n"]
         assert rows.loc[("sex", level), "n_spotty"] == n["spotty"]
+
+
+def test_age_split_interaction_keeps_numeric_age(result, random_cohort):
+    rows = random_cohort[random_cohort["calcification"].isin(["none", "spotty"])]
+    data = pd.DataFrame({
+        "y": rows["delta_pav"], "g": rows["calcification"].astype(str),
+        "old": (rows["age"] >= 60).map({True: "b", False: "a"}).where(rows["age"].notna()),
+        "sex": rows["sex"].astype(str), "age": rows["age"], "pav": rows["pav_baseline"],
+        "dm": rows["diabetes"].map({True: "yes", False: "no"}).astype(object),
+    }).dropna()
+    # reference: patsy OLS with the age split and numeric age both in the model
+    ref = smf.ols("y ~ C(g) * C(old) + pav + age + C(sex) + C(dm)", data=data).fit()
+    age = result.table[result.table["variable"] == "age"].iloc[0]
+    assert age["p_interaction"] == pytest.approx(ref.pvalues["C(g)[T.spotty]:C(old)[T.b]"],
+                                                 rel=1e-8)
+    assert f"df = {ref.df_resid:g}" in age["interaction_test"]

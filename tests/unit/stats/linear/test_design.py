@@ -16,14 +16,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from analysis.stats.linear.lsmeans import (
+from analysis.stats.linear.ancova import ancova
+from analysis.stats.linear.design import (
     Design,
     FactorTerm,
     NumericTerm,
     grid_average,
     reference_grid,
 )
-from analysis.stats.linear.models import ancova
 
 # 12 patients: 6 none, 6 spotty; sex unbalanced (8 male / 4 female); age numeric.
 GROUP = ["none"] * 6 + ["spotty"] * 6

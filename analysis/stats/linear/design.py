@@ -1,4 +1,4 @@
-"""Design matrices, reference grids and LS-means arithmetic.
+"""Model terms, the NumPy design matrix and the reference grid of LS means.
 
 There is no emmeans in Python, so the reference grid is built here, following the
 emmeans conventions:
@@ -28,13 +28,11 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 Weights = Literal["proportional", "equal"]
 WEIGHTS: tuple[str, ...] = ("proportional", "equal")
@@ -283,49 +281,3 @@ def grid_average(design: Design, grid: pd.DataFrame) -> np.ndarray:
             rows.append(np.concatenate(row))
         out.append(np.average(np.vstack(rows), axis=0, weights=part["weight"].to_numpy()))
     return np.vstack(out)
-
-
-# --- linear combinations -----------------------------------------------------------------
-@dataclass(frozen=True)
-class Estimates:
-    """``L @ beta`` with SE, t, two-sided p and t-based CI (residual df)."""
-
-    estimate: np.ndarray
-    se: np.ndarray
-    t: np.ndarray
-    p: np.ndarray
-    ci_low: np.ndarray
-    ci_high: np.ndarray
-    df: float
-
-
-def linear_combinations(L: np.ndarray, beta: np.ndarray, cov: np.ndarray, df: float,
-                        alpha: float = 0.05) -> Estimates:
-    """Estimates, standard errors, t-tests and (1 - alpha) CIs of the rows of ``L``."""
-    L = np.atleast_2d(L)
-    est = L @ beta
-    se = np.sqrt(np.einsum("ij,jk,ik->i", L, cov, L))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = est / se
-    # Student t survival and quantile functions: what stats.t.sf / stats.t.ppf evaluate,
-    # without their argument checks (which cost more than the arithmetic here)
-    p = 2.0 * special.stdtr(df, -np.abs(t))
-    q = special.stdtrit(df, 1.0 - alpha / 2.0)
-    return Estimates(est, se, t, p, est - q * se, est + q * se, float(df))
-
-
-def wald_f(R: np.ndarray, beta: np.ndarray, cov: np.ndarray, df: float) -> tuple[float, float, int]:
-    """F-test of ``R beta = 0``: (F, p, numerator df)."""
-    R = np.atleast_2d(R)
-    rb = R @ beta
-    q = R.shape[0]
-    F = float(rb @ np.linalg.solve(R @ cov @ R.T, rb) / q)
-    return F, float(special.fdtrc(q, df, F)), q  # F survival function
-
-
-def selector(columns: Sequence[int], p: int) -> np.ndarray:
-    """Rows of the identity picking ``columns`` out of ``p`` coefficients."""
-    R = np.zeros((len(columns), p))
-    for i, c in enumerate(columns):
-        R[i, c] = 1.0
-    return R

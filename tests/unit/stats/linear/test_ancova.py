@@ -1,10 +1,10 @@
 """ANCOVA: coefficients, LS means, contrast, diagnostics and input handling.
 
 Independent references: statsmodels formula OLS with a patsy formula (a different
-path from the NumPy design used by analysis.stats.linear.models), scipy, hand counts, and the
+path from the NumPy design used by analysis.stats.linear.ancova), scipy, hand counts, and the
 published summary (data/published_summary.json: ΔPAV LS means
 0.43 ± 0.07 spotty, 0.02 ± 0.11 none, p = 0.002).
-The emmeans definitions are verified by hand arithmetic in test_lsmeans.py and against
+The emmeans definitions are verified by hand arithmetic in test_design.py and against
 R's emmeans output in test_emmeans_reference.py.
 """
 
@@ -17,12 +17,13 @@ import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 from scipy import stats
+from statsmodels.stats.diagnostic import het_breuschpagan
 from statsmodels.stats.outliers_influence import OLSInfluence
 
 from analysis import settings
 from analysis.data.schema import default_covariates
 from analysis.errors import AnalysisError
-from analysis.stats.linear.models import ancova
+from analysis.stats.linear.ancova import ancova
 
 FACTORS = ("trial", "sex", "diabetes", "prior_mi")
 NUMERIC = ("pav_baseline", "age", "hdl_c")
@@ -160,6 +161,9 @@ def test_diagnostics_match_independent_calculations(fitted, random_cohort):
     r2 = 1 - ((e2 - fit_e2) ** 2).sum() / ((e2 - e2.mean()) ** 2).sum()
     lm = len(e2) * r2
     assert d["heteroscedasticity p"] == pytest.approx(stats.chi2.sf(lm, X.shape[1] - 1), rel=1e-8)
+    # reference: statsmodels' own het_breuschpagan (robust) on the patsy fit
+    assert d["heteroscedasticity p"] == pytest.approx(
+        het_breuschpagan(ref.resid, X)[1], rel=1e-8)
     # reference: F-test of nested patsy models with and without group x baseline PAV
     rows = plain(random_cohort, ["delta_pav", "calcification", *default_covariates("delta_pav")])
     full = smf.ols(FORMULA + " + C(calcification):pav_baseline", data=rows).fit()
@@ -340,44 +344,54 @@ def test_covar_must_be_a_list(random_cohort):
         ancova(random_cohort, "delta_pav", covar=5)
 
 
-# --- least-squares solver ---------------------------------------------------------------
-def test_blocked_qr_matches_lstsq_over_several_blocks():
-    # reference: numpy.linalg.lstsq (SVD) and the inverse of X'X by numpy.linalg.inv.
-    # 3,001 rows of 4 columns: blocks of 1,400 rows, the last one short.
-    from analysis.stats.linear.models import _BLOCK_CELLS, least_squares
-
-    rng = np.random.default_rng(7)
-    n = 3001
-    X = np.column_stack([np.ones(n), rng.normal(50, 10, n), rng.random(n) < 0.3,
-                         rng.normal(0, 1, n)]).astype(float)
-    y = X @ np.array([1.0, 0.05, -0.7, 2.0]) + rng.normal(0, 1.5, n)
-    assert n > 2 * (_BLOCK_CELLS // (X.shape[1] + 1))  # more than two blocks
-    params, xtx_inv, rank, ssr = least_squares(np.asfortranarray(X), y)
-    ref, ref_ssr, ref_rank, _ = np.linalg.lstsq(X, y, rcond=None)
-    assert rank == ref_rank == 4
-    np.testing.assert_allclose(params, ref, rtol=1e-10)
-    assert ssr == pytest.approx(float(ref_ssr[0]), rel=1e-10)
-    np.testing.assert_allclose(xtx_inv, np.linalg.inv(X.T @ X), rtol=1e-8)
+# --- diagnostics where they are undefined, covariates with no values ---------------------
+def _alone_in_a_trial(frame: pd.DataFrame) -> tuple[pd.DataFrame, object]:
+    """``frame`` with one analysed patient moved to a trial level of their own."""
+    complete = frame[["delta_pav", *default_covariates("delta_pav")]].notna().all(axis=1)
+    who = frame.index[complete & frame["calcification"].isin(["none", "spotty"])][0]
+    trial = frame["trial"].cat.add_categories(["Z"])
+    trial.loc[who] = "Z"
+    return frame.assign(trial=trial), who
 
 
-def test_blocked_qr_reports_rank_deficiency():
-    from analysis.stats.linear.models import least_squares
+def test_cooks_distance_undefined_at_leverage_one(random_cohort):
+    frame, who = _alone_in_a_trial(random_cohort)
+    res = ancova(frame, "delta_pav")
+    d = res.diagnostics.set_index("statistic")
+    rows = plain(frame, ["delta_pav", "calcification", *default_covariates("delta_pav")])
+    infl = OLSInfluence(smf.ols(FORMULA, data=rows).fit())
+    h = pd.Series(infl.hat_matrix_diag, index=rows.index)
+    # reference: the patsy fit gives the lone patient leverage 1 (R: hatvalues == 1, and
+    # cooks.distance NaN there); the others' Cook's distances are statsmodels'
+    assert h[who] == pytest.approx(1.0, abs=1e-10)
+    with np.errstate(invalid="ignore", divide="ignore"):  # 0/0 at the lone patient
+        others = pd.Series(infl.cooks_distance[0], index=rows.index).drop(who)
+    assert d.loc["max Cook's distance", "value"] == pytest.approx(others.max(), rel=1e-8)
+    assert d.loc["n influential", "value"] == (others > 4 / len(rows)).sum()
+    assert np.isfinite(d.loc["max Cook's distance", "value"])
+    for stat in ("max Cook's distance", "n influential"):
+        assert "undefined (leverage 1" in d.loc[stat, "note"]
+        assert "for 1 patient" in d.loc[stat, "note"]
 
-    rng = np.random.default_rng(8)
-    a = rng.normal(size=500)
-    X = np.column_stack([np.ones(500), a, 2.0 * a])  # third column = 2 x second
-    assert least_squares(np.asfortranarray(X), rng.normal(size=500)) is None
+
+def test_cooks_distance_note_silent_without_leverage_one(fitted):
+    res, _ = fitted
+    assert "undefined" not in " ".join(res.diagnostics["note"])
 
 
-def test_back_substitution_matches_scipy():
-    from scipy.linalg import solve_triangular
-
-    from analysis.stats.linear.models import _solve_upper
-
-    rng = np.random.default_rng(9)
-    R = np.triu(rng.normal(size=(6, 6))) + 4.0 * np.eye(6)
-    B = rng.normal(size=(6, 3))
-    # reference: scipy.linalg.solve_triangular (LAPACK dtrtrs)
-    np.testing.assert_allclose(_solve_upper(R, B), solve_triangular(R, B), rtol=1e-12)
-    np.testing.assert_allclose(_solve_upper(R, B[:, 0]), solve_triangular(R, B[:, 0]),
-                               rtol=1e-12)
+@pytest.mark.parametrize("scope", ["everyone", "compared groups"])
+def test_covariate_with_no_values_is_dropped_and_named(random_cohort, scope):
+    if scope == "everyone":
+        frame = random_cohort.assign(hdl_c=np.nan)
+    else:  # values only in patients outside the spotty / none comparison
+        frame = random_cohort.assign(hdl_c=random_cohort["hdl_c"].where(
+            random_cohort["calcification"] == "other"))
+    res = ancova(frame, "delta_pav")
+    assert "hdl_c" not in res.covariates
+    assert "hdl_c: no values in the selection (all missing)" in res.dropped
+    assert any("hdl_c" in n and "left out" in n for n in res.notes)
+    # reference: the same model with hdl_c simply not requested
+    ref = ancova(random_cohort, "delta_pav",
+                 covar=[c for c in default_covariates("delta_pav") if c != "hdl_c"])
+    np.testing.assert_allclose(res.ls_means["ls_mean"], ref.ls_means["ls_mean"], atol=1e-12)
+    assert res.n_used == ref.n_used

@@ -1,0 +1,159 @@
+"""The definition of spotty calcification, as the reviewer may redefine it.
+
+Published (Kataoka et al. 2012): a patient has spotty calcification when at least one
+calcium deposit is 1-4 mm long with an arc < 90° and there is no other calcium; no
+calcification = no deposit; any other calcium is outside the comparison ("other").
+:class:`SpottyDefinition` moves the arc limit and the length range, and chooses
+whether other (larger) calcium is allowed beside a spotty deposit. Its query keys
+(``spotty_arc=90``, ``spotty_len=1-4``, ``spotty_other=exclude|allow``) are part of
+the filter spec, so every page follows the chosen definition.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.data.schema import GROUP, OTHER_GROUP, SPOTTY_LENGTH_MM, SPOTTY_MAX_ARC_DEG, VARIABLES
+from analysis.errors import FilterSpecError
+
+OTHER_RULES = ("exclude", "allow")
+ARC_LIMITS = (1.0, 360.0)
+LENGTH_LIMITS = (0.0, 50.0)
+KEYS = ("spotty_arc", "spotty_len", "spotty_other")
+
+
+def _number(text: str, key: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise FilterSpecError(f"{key}: {text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise FilterSpecError(f"{key}: {text!r} is not a finite number")
+    return value
+
+
+@dataclass(frozen=True)
+class SpottyDefinition:
+    """Arc limit (deposits with an arc below it), length range (inclusive), other rule."""
+
+    max_arc: float = SPOTTY_MAX_ARC_DEG
+    min_length: float = SPOTTY_LENGTH_MM[0]
+    max_length: float = SPOTTY_LENGTH_MM[1]
+    other: str = "exclude"
+
+    def __post_init__(self) -> None:
+        lo, hi = ARC_LIMITS
+        if not lo <= self.max_arc <= hi:
+            raise FilterSpecError(f"spotty_arc must be from {lo:g} to {hi:g} degrees, "
+                                  f"not {self.max_arc:g}")
+        a, b = LENGTH_LIMITS
+        if not a <= self.min_length <= self.max_length <= b:
+            raise FilterSpecError(f"spotty_len must be LO-HI with {a:g} <= LO <= HI <= {b:g} mm, "
+                                  f"not {self.min_length:g}-{self.max_length:g}")
+        if self.other not in OTHER_RULES:
+            raise FilterSpecError(f"spotty_other must be one of {', '.join(OTHER_RULES)}, "
+                                  f"not {self.other!r}")
+
+    @property
+    def is_published(self) -> bool:
+        return self == SpottyDefinition()
+
+    @classmethod
+    def from_params(cls, params: dict[str, str]) -> SpottyDefinition:
+        """From query parameters (``spotty_arc``, ``spotty_len``, ``spotty_other``)."""
+        d = cls()
+        arc = _number(params["spotty_arc"], "spotty_arc") if "spotty_arc" in params else d.max_arc
+        lo, hi = d.min_length, d.max_length
+        if "spotty_len" in params:
+            text = params["spotty_len"]
+            parts = text.split("-")
+            if len(parts) != 2:
+                raise FilterSpecError(f"spotty_len must be LO-HI in mm (e.g. 1-4), not {text!r}")
+            lo, hi = (_number(p, "spotty_len") for p in parts)
+        return cls(arc, lo, hi, params.get("spotty_other", d.other))
+
+    def to_params(self) -> dict[str, str]:
+        """Query parameters that differ from the published definition (canonical text)."""
+        d, out = SpottyDefinition(), {}
+        if self.max_arc != d.max_arc:
+            out["spotty_arc"] = f"{self.max_arc:g}"
+        if (self.min_length, self.max_length) != (d.min_length, d.max_length):
+            out["spotty_len"] = f"{self.min_length:g}-{self.max_length:g}"
+        if self.other != d.other:
+            out["spotty_other"] = self.other
+        return out
+
+    def describe(self) -> str:
+        """The definition in words (for filters lines, footnotes and the kit)."""
+        rule = ("and no other calcium" if self.other == "exclude"
+                else "(other calcium allowed beside it)")
+        text = (f"Spotty calcification: a deposit {self.min_length:g}-{self.max_length:g} mm long "
+                f"with an arc < {self.max_arc:g}° {rule}")
+        return text + (" (published definition)" if self.is_published else "")
+
+
+def classify(patient_ids: pd.Series, lesions: pd.DataFrame,
+             definition: SpottyDefinition = SpottyDefinition()) -> pd.DataFrame:
+    """Calcification group and spotty-deposit count per patient under ``definition``.
+
+    A deposit is spotty when ``min_length <= length <= max_length`` and
+    ``arc < max_arc``. spotty = at least one spotty deposit and (rule "exclude") no
+    other deposit; none = no deposit; other = every other patient with calcium.
+
+    Returns a frame indexed like ``patient_ids`` with ``calcification`` and ``n_spotty``.
+    """
+    d = definition
+    spotty = (lesions["length_mm"].between(d.min_length, d.max_length)
+              & (lesions["arc_deg"] < d.max_arc)).to_numpy()
+    per = pd.DataFrame({"patient_id": lesions["patient_id"].astype(str).to_numpy(),
+                        "spotty": spotty, "other": ~spotty})
+    counts = per.groupby("patient_id")[["spotty", "other"]].sum()
+    ids = patient_ids.astype(str)
+    n_spotty = ids.map(counts["spotty"]).fillna(0).astype("int64").to_numpy()
+    n_other = ids.map(counts["other"]).fillna(0).astype("int64").to_numpy()
+    if d.other == "exclude":
+        group = np.where(n_other > 0, OTHER_GROUP, np.where(n_spotty > 0, "spotty", "none"))
+    else:
+        group = np.where(n_spotty > 0, "spotty", np.where(n_other > 0, OTHER_GROUP, "none"))
+    return pd.DataFrame({
+        GROUP: pd.Categorical(group, categories=VARIABLES[GROUP].levels),
+        "n_spotty": pd.array(n_spotty, dtype="Int64"),
+    }, index=patient_ids.index)
+
+
+def regroup(frame: pd.DataFrame, lesions: pd.DataFrame | None,
+            definition: SpottyDefinition) -> pd.DataFrame:
+    """``frame`` with its group and deposit count under ``definition`` (a copy).
+
+    Raises
+    ------
+    FilterSpecError
+        A definition other than the published one needs a lesion file.
+    """
+    if definition.is_published:
+        return frame
+    if lesions is None:
+        raise FilterSpecError("Redefining spotty calcification needs the lesion file "
+                              "(one row per deposit: patient_id, arc_deg, length_mm); open "
+                              "the study with its lesion file.")
+    out = frame.copy()
+    groups = classify(out["patient_id"], lesions, definition)
+    out[GROUP] = groups[GROUP]
+    out["n_spotty"] = groups["n_spotty"]
+    return out
+
+
+def flow_table(before: pd.Series, after: pd.Series) -> pd.DataFrame:
+    """Patients by group under the published (rows) and chosen (columns) definition."""
+    levels = list(VARIABLES[GROUP].levels)
+    table = pd.crosstab(pd.Categorical(before, categories=levels),
+                        pd.Categorical(after, categories=levels), dropna=False)
+    table.index.name, table.columns.name = "published", "chosen"
+    return table.reindex(index=levels, columns=levels, fill_value=0)
+
+
+__all__ = ["KEYS", "OTHER_RULES", "SpottyDefinition", "classify", "flow_table", "regroup"]
