@@ -66,7 +66,7 @@ FAILED = "The file could not be made; the error was logged. Reload the page and 
 def export_button() -> dbc.Button:
     """The navbar's Export button (opens the dialog)."""
     return dbc.Button("Export", id=OPEN, color="light", outline=True, size="sm",
-                      className="py-0 px-2 mb-1", style={"fontSize": ".8rem", "lineHeight": 1.25},
+                      className="py-0 px-2 ms-2", style={"fontSize": ".78rem", "lineHeight": 1.2},
                       title="Slide deck, report, scripts and figure images of this view")
 
 

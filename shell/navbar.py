@@ -50,7 +50,10 @@ def _options() -> html.Div:
         html.Span(WEIGHTS_HELP, id="weights-help", className="visually-hidden"),
     ], id=WEIGHTS_GROUP, className="option-row", role="radiogroup", title=WEIGHTS_HELP,
         **{"aria-labelledby": "weights-label", "aria-describedby": "weights-help"})
-    return html.Div([means, weights], className="navbar-options text-light me-2")
+    # the Export button sits at the end of the (shorter) Means row: no extra width
+    first = html.Div([means, export_menu.export_button()],
+                     className="d-flex align-items-center justify-content-between")
+    return html.Div([first, weights], className="navbar-options text-light me-2")
 
 
 def navbar(status: list[str], own_study: bool = False) -> dbc.Navbar:
@@ -73,14 +76,9 @@ def navbar(status: list[str], own_study: bool = False) -> dbc.Navbar:
                       title=" · ".join(status), className="text-light me-2"),
             html.Div(study_links, className="study-links me-2"),
             _options(),
-            # Export above Presentation: two short rows, like the options, so the bar
-            # stays one line at 1440 px in presentation mode too
-            html.Div([
-                export_menu.export_button(),
-                dbc.Switch(id=ids.option_id("present"), label="Presentation", value=False,
-                           className="text-light mb-0", label_class_name="text-light",
-                           input_class_name="me-1"),
-            ], className="d-flex flex-column align-items-start"),
+            dbc.Switch(id=ids.option_id("present"), label="Presentation", value=False,
+                       className="text-light mb-0", label_class_name="text-light",
+                       input_class_name="me-1"),
             export_menu.export_modal(),
         ], fluid=True),
         className="explorer-navbar", color="#16324f", dark=True, expand="xl",
