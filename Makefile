@@ -37,12 +37,15 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	touch $@
 
 # Debian packages the tests need: Chromium + driver (browser tests, static image
-# export) and redis-server (the RedisCache test). Installed only when missing.
+# export), redis-server (the RedisCache test) and R with emmeans (the kit's R script
+# and tests/reference). Installed only when missing.
 sysdeps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v chromedriver >/dev/null 2>&1 || missing="$$missing chromium-driver"; \
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	command -v Rscript >/dev/null 2>&1 || missing="$$missing r-base-core"; \
+	Rscript -e 'library(emmeans)' >/dev/null 2>&1 || missing="$$missing r-cran-emmeans"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \

@@ -28,6 +28,7 @@ from components import ids, theme
 from components.filter_panel import filter_panel
 from components.url_state import split_query
 from shell import clientside, navbar, studies, upload, url_sync  # noqa: F401 - callbacks
+from shell.background import background_manager
 from shell.cli import configure, parse_settings
 from shell.dataset import active_domain, is_default, status_lines
 
@@ -41,6 +42,7 @@ app = Dash(
     health_endpoint="health",
     title="IVUS study explorer",
     update_title=None,  # on_error: serving.install sets it (a message and an error id)
+    background_callback_manager=background_manager(),
 )
 server = app.server
 serving.install(app)  # login, roles, audit, error ids, headers/CSP, compression, limits

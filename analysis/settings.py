@@ -26,6 +26,7 @@ CACHE_TYPE                 SimpleCache, FileSystemCache or RedisCache   FileSyst
 CACHE_DIR                  FileSystemCache folder                       .cache/analysis
 CACHE_REDIS_URL            RedisCache URL                               redis://127.0.0.1:6379/0
 CACHE_DEFAULT_TIMEOUT      seconds an entry lives (0 = forever)         0
+EXPLORER_CSV_BOM           CSV downloads start with a UTF-8 BOM (1/0)   1
 EXPLORER_PS_TRIM           % of propensity weights truncated per tail   1 (1st/99th centiles)
 EXPLORER_MI_IMPUTATIONS    imputations of the multiple imputation       20
 EXPLORER_MI_SEED           seed of the multiple imputation              20120501
@@ -88,6 +89,8 @@ class Settings:
     cache_dir: str = str(ROOT / ".cache" / "analysis")
     cache_redis_url: str = "redis://127.0.0.1:6379/0"
     cache_timeout: int = 0
+    #: CSV downloads start with a UTF-8 byte-order mark, so Excel on Windows reads "±".
+    csv_bom: bool = True
     ps_trim: float = 1.0
     mi_imputations: int = 20
     mi_seed: int = 20120501
@@ -137,6 +140,7 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         cache_dir=env.get("CACHE_DIR", d.cache_dir),
         cache_redis_url=env.get("CACHE_REDIS_URL", d.cache_redis_url),
         cache_timeout=int(env.get("CACHE_DEFAULT_TIMEOUT", d.cache_timeout)),
+        csv_bom=_bool(env.get("EXPLORER_CSV_BOM", "1")),
         ps_trim=float(env.get("EXPLORER_PS_TRIM", d.ps_trim)),
         mi_imputations=int(env.get("EXPLORER_MI_IMPUTATIONS", d.mi_imputations)),
         mi_seed=int(env.get("EXPLORER_MI_SEED", d.mi_seed)),

@@ -4,6 +4,10 @@ The grid uses AG Grid's infinite row model: the browser asks for one block of ro
 at a time (``getRowsRequest``: startRow, endRow, sortModel, filterModel) and
 :func:`rows_block` answers with only those rows, so a response stays small whatever
 the cohort size.
+
+The grid has no column filters of its own: the filter panel is the one place rows are
+selected, so the count, the link and every download always hold the same patients.
+A ``filterModel`` in a request is ignored.
 """
 
 from __future__ import annotations
@@ -30,51 +34,12 @@ def column_defs(columns: Sequence[str]) -> list[dict]:
         numeric = var is not None and var.is_numeric
         d = {"field": name, "headerName": var.axis_label if var else name,
              "headerTooltip": var.description if var else name, "sortable": True,
-             "filter": "agNumberColumnFilter" if numeric else "agTextColumnFilter",
-             "filterParams": {"buttons": ["reset"], "maxNumConditions": 1}}
+             "filter": False}
         if numeric and var.dtype == "float":
             d["valueFormatter"] = {"function": "params.value == null ? '' : "
                                                "d3.format('.2~f')(params.value)"}
         defs.append(d)
     return defs
-
-
-def _text(series: pd.Series) -> pd.Series:
-    """Values as lower-case text for text filters (booleans as yes/no)."""
-    if str(series.dtype) == "boolean":
-        return series.map({True: "yes", False: "no"}).astype("str").str.lower()
-    return series.astype("str").str.lower()
-
-
-def _filter_mask(frame: pd.DataFrame, column: str, model: Mapping) -> np.ndarray:
-    """Rows passing one AG Grid column filter (number or text; one condition)."""
-    kind, ftype = model.get("filterType"), model.get("type")
-    if kind == "number":
-        x = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        v = model.get("filter")
-        v2 = model.get("filterTo")
-        with np.errstate(invalid="ignore"):
-            ops = {
-                "equals": lambda: x == v, "notEqual": lambda: x != v,
-                "lessThan": lambda: x < v, "lessThanOrEqual": lambda: x <= v,
-                "greaterThan": lambda: x > v, "greaterThanOrEqual": lambda: x >= v,
-                "inRange": lambda: (x >= v) & (x <= v2),
-                "blank": lambda: np.isnan(x), "notBlank": lambda: ~np.isnan(x),
-            }
-            if ftype not in ops or (v is None and ftype not in ("blank", "notBlank")):
-                return np.ones(len(frame), dtype=bool)
-            return np.asarray(ops[ftype](), dtype=bool)
-    text = _text(frame[column])
-    v = str(model.get("filter") or "").lower()
-    ops = {
-        "contains": lambda: text.str.contains(v, regex=False),
-        "notContains": lambda: ~text.str.contains(v, regex=False),
-        "equals": lambda: text == v, "notEqual": lambda: text != v,
-        "startsWith": lambda: text.str.startswith(v), "endsWith": lambda: text.str.endswith(v),
-    }
-    if ftype not in ops:
-        return np.ones(len(frame), dtype=bool)
-    return ops[ftype]().fillna(False).to_numpy(dtype=bool)
 
 
 def _json_value(v):
@@ -88,7 +53,7 @@ def _json_value(v):
 
 
 def rows_block(frame: pd.DataFrame, columns: Sequence[str], request: Mapping | None) -> dict:
-    """Answer one ``getRowsRequest``: the requested rows after the grid's sort and filters.
+    """Answer one ``getRowsRequest``: the requested rows in the grid's sort order.
 
     Parameters
     ----------
@@ -97,7 +62,8 @@ def rows_block(frame: pd.DataFrame, columns: Sequence[str], request: Mapping | N
     columns : sequence of str
         Columns to send.
     request : dict
-        ``startRow``, ``endRow``, ``sortModel`` ([{colId, sort}]), ``filterModel``.
+        ``startRow``, ``endRow``, ``sortModel`` ([{colId, sort}]); a ``filterModel``
+        is ignored (rows are chosen in the filter panel only).
 
     Returns
     -------
@@ -106,11 +72,7 @@ def rows_block(frame: pd.DataFrame, columns: Sequence[str], request: Mapping | N
     """
     request = request or {}
     cols = [c for c in columns if c in frame.columns]
-    mask = np.ones(len(frame), dtype=bool)
-    for col, model in (request.get("filterModel") or {}).items():
-        if col in frame.columns and isinstance(model, Mapping):
-            mask &= _filter_mask(frame, col, model)
-    view = frame.loc[mask, cols] if not mask.all() else frame[cols]
+    view = frame[cols]
     sort = [s for s in (request.get("sortModel") or []) if s.get("colId") in cols]
     if sort:
         view = view.sort_values([s["colId"] for s in sort],

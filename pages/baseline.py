@@ -76,7 +76,9 @@ def download(_csv, _xlsx, store):
     except ExplorerError:
         raise dash.exceptions.PreventUpdate from None
     record = view_provenance(res.selection, res.selection.n,
-                             extra={"table": "Table 1 (baseline characteristics)"})
+                             extra={"table": "Table 1 (baseline characteristics)",
+                                    "view": "/baseline" + (f"?{res.selection.query}"
+                                                           if res.selection.query else "")})
     stem = file_stem("table1")
     if dash.ctx.triggered_id == XLSX:
         data = excel_bytes({"table1": t1.formatted, "table1_tidy": t1.tidy}, record)

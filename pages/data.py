@@ -14,6 +14,7 @@ from components import ids
 from components.downloads import (
     csv_zip_bytes,
     excel_bytes,
+    export_dictionary,
     file_stem,
     parquet_bytes,
     view_provenance,
@@ -59,7 +60,9 @@ def layout(**query):
                         style={"display": "inline-block", "marginLeft": "1rem"}),
         ], className="mb-2 d-flex align-items-center flex-wrap"),
         html.P("CSV: a zip with data.csv (plain CSV, one header row; opens in Excel, R, SAS, "
-               "Stata), provenance.txt and dictionary.csv. Excel: data, provenance and "
+               "Stata; UTF-8), provenance.txt and dictionary.csv. Formula-like text (starting with =, "
+               "+, -, @) gets a leading apostrophe in CSV and is a text cell in Excel; yes/no "
+               "as 1/0; numbers rounded to the dictionary's decimals. Excel: data, provenance and "
                "dictionary sheets. Parquet: provenance in the file metadata "
                "(key ivus_explorer_provenance).", className="small text-muted"),
         html.Div(id=GRID_HOLDER, className="my-2"),
@@ -130,7 +133,8 @@ def rebuild_grid(store, columns):
 @callback(Output(GRID, "getRowsResponse"), Input(GRID, "getRowsRequest"),
           State(ids.FILTER_STORE, "data"), State(COLUMNS, "value"), prevent_initial_call=True)
 def serve_rows(request, store, columns):
-    """One block of filtered rows, sorted and filtered as the grid asks."""
+    """One block of filtered rows, sorted as the grid asks (rows come from the filter
+    panel only: the grid has no column filters)."""
     if request is None:
         raise dash.exceptions.PreventUpdate
     try:
@@ -155,12 +159,14 @@ def download(_csv, _xlsx, _parquet, store):
         raise dash.exceptions.PreventUpdate from None
     cols = [x for x in ALL_COLUMNS if x in frame.columns]
     frame = frame[cols]
-    record = view_provenance(sel, len(frame))
+    link = "/data" + (f"?{c.query}" if c.query else "")
+    record = view_provenance(sel, len(frame), extra={"view": link})
     stem = file_stem("patients")
     trig = dash.ctx.triggered_id
+    dictionary = export_dictionary(cols)
     if trig == XLSX:
-        return dcc.send_bytes(excel_bytes({"data": frame, "dictionary": dictionary_frame()},
-                                          record), f"{stem}.xlsx")
+        return dcc.send_bytes(excel_bytes({"data": frame, "dictionary": dictionary}, record),
+                              f"{stem}.xlsx")
     if trig == PARQUET:
         return dcc.send_bytes(parquet_bytes(frame, record), f"{stem}.parquet")
-    return dcc.send_bytes(csv_zip_bytes(frame, record, dictionary_frame()), f"{stem}.zip")
+    return dcc.send_bytes(csv_zip_bytes(frame, record, dictionary), f"{stem}.zip")

@@ -1,5 +1,5 @@
 """The navbar: page links (from the page registry), the dataset line, the Means and
-LS-mean weights options, the Presentation switch, and their callbacks."""
+LS-mean weights options, the Export menu, the Presentation switch, and their callbacks."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, html
 
-from components import ids
+from components import export_menu, ids
 
 #: LS-mean weighting choices, with the one-sentence help of each.
 WEIGHT_CHOICES = (
@@ -50,7 +50,10 @@ def _options() -> html.Div:
         html.Span(WEIGHTS_HELP, id="weights-help", className="visually-hidden"),
     ], id=WEIGHTS_GROUP, className="option-row", role="radiogroup", title=WEIGHTS_HELP,
         **{"aria-labelledby": "weights-label", "aria-describedby": "weights-help"})
-    return html.Div([means, weights], className="navbar-options text-light me-2")
+    # the Export button sits at the end of the (shorter) Means row: no extra width
+    first = html.Div([means, export_menu.export_button()],
+                     className="d-flex align-items-center justify-content-between")
+    return html.Div([first, weights], className="navbar-options text-light me-2")
 
 
 def navbar(status: list[str], own_study: bool = False) -> dbc.Navbar:
@@ -76,6 +79,7 @@ def navbar(status: list[str], own_study: bool = False) -> dbc.Navbar:
             dbc.Switch(id=ids.option_id("present"), label="Presentation", value=False,
                        className="text-light mb-0", label_class_name="text-light",
                        input_class_name="me-1"),
+            export_menu.export_modal(),
         ], fluid=True),
         className="explorer-navbar", color="#16324f", dark=True, expand="xl",
     )

@@ -81,6 +81,8 @@ class Variable:
     table1: bool = False
     #: Offered in the filter panel.
     filterable: bool = False
+    #: Decimals a download keeps (numbers are rounded to them; None = as held).
+    decimals: int | None = None
 
     @property
     def axis_label(self) -> str:
@@ -126,14 +128,14 @@ PATIENT_VARIABLES: tuple[Variable, ...] = (
       required=True, filterable=True),
     V("followup_months", "Follow-up", "float", "design",
       "Time between baseline and follow-up IVUS.", unit="months",
-      valid_range=(1, 120), plausible_range=(6, 36), table1=True),
+      valid_range=(1, 120), plausible_range=(6, 36), table1=True, decimals=1),
     # --- risk factors -------------------------------------------------------------
     V("age", "Age", "float", "risk_factor", "Age at baseline.", unit="years",
-      valid_range=(0, 120), plausible_range=(18, 95), table1=True, filterable=True),
+      valid_range=(0, 120), plausible_range=(18, 95), table1=True, filterable=True, decimals=1),
     V("sex", "Sex", "category", "risk_factor", "Sex.", levels=("female", "male"),
       table1=True, filterable=True),
     V("bmi", "BMI", "float", "risk_factor", "Body-mass index at baseline.", unit="kg/m²",
-      valid_range=(8, 100), plausible_range=(15, 60), table1=True, filterable=True),
+      valid_range=(8, 100), plausible_range=(15, 60), table1=True, filterable=True, decimals=1),
     V("diabetes", "Diabetes", role="risk_factor", description="History of diabetes mellitus.", **_YN),
     V("hypertension", "Hypertension", role="risk_factor", description="History of hypertension.", **_YN),
     V("current_smoker", "Current smoker", role="risk_factor", description="Smokes at baseline.", **_YN),
@@ -141,26 +143,26 @@ PATIENT_VARIABLES: tuple[Variable, ...] = (
     # --- laboratory (on-treatment unless named baseline) ----------------------------
     V("ldl_c_baseline", "Baseline LDL-C", "float", "laboratory",
       "LDL cholesterol before study therapy.", unit="mg/dl",
-      valid_range=(1, 1000), plausible_range=(20, 400), table1=True, filterable=True),
+      valid_range=(1, 1000), plausible_range=(20, 400), table1=True, filterable=True, decimals=1),
     V("ldl_c", "LDL-C", "float", "laboratory", "On-treatment LDL cholesterol.",
       unit="mg/dl", valid_range=(1, 1000), plausible_range=(15, 300), table1=True,
-      filterable=True),
+      filterable=True, decimals=1),
     V("hdl_c", "HDL-C", "float", "laboratory", "On-treatment HDL cholesterol.",
       unit="mg/dl", valid_range=(1, 300), plausible_range=(10, 150), table1=True,
-      filterable=True),
+      filterable=True, decimals=1),
     V("triglycerides", "Triglycerides", "float", "laboratory", "On-treatment triglycerides.",
       unit="mg/dl", valid_range=(1, 10000), plausible_range=(20, 1500), skewed=True,
-      table1=True, filterable=True),
+      table1=True, filterable=True, decimals=1),
     V("crp", "hs-CRP", "float", "laboratory", "On-treatment high-sensitivity C-reactive protein.",
       unit="mg/l", valid_range=(0, 500), plausible_range=(0, 100), skewed=True, table1=True,
-      filterable=True),
+      filterable=True, decimals=2),
     # --- blood pressure ----------------------------------------------------------------
     V("sbp", "Systolic BP", "float", "blood_pressure", "On-treatment systolic blood pressure.",
       unit="mmHg", valid_range=(40, 300), plausible_range=(80, 220), table1=True,
-      filterable=True),
+      filterable=True, decimals=1),
     V("dbp", "Diastolic BP", "float", "blood_pressure", "On-treatment diastolic blood pressure.",
       unit="mmHg", valid_range=(20, 200), plausible_range=(40, 130), table1=True,
-      filterable=True),
+      filterable=True, decimals=1),
     # --- medication --------------------------------------------------------------------
     V("statin", "Statin intensity", "category", "medication", "Statin therapy intensity.",
       levels=("none", "moderate", "high"), ordered=True, table1=True, filterable=True),
@@ -174,26 +176,26 @@ PATIENT_VARIABLES: tuple[Variable, ...] = (
       levels=("none", "spotty", OTHER_GROUP), required=True),
     V("n_spotty", "Spotty deposits", "int", "baseline_ivus",
       "Number of spotty calcium deposits in the imaged segment.", unit="count",
-      valid_range=(0, 200), plausible_range=(0, 20), table1=True),
+      valid_range=(0, 200), plausible_range=(0, 20), table1=True, decimals=0),
     V("pav_baseline", "Baseline PAV", "float", "baseline_ivus",
       "Percent atheroma volume at baseline.", unit="%", required=True,
-      valid_range=(0, 100), plausible_range=(5, 80), table1=True),
+      valid_range=(0, 100), plausible_range=(5, 80), table1=True, decimals=2),
     V("pav_followup", "Follow-up PAV", "float", "followup_ivus",
       "Percent atheroma volume at follow-up.", unit="%", required=True,
-      valid_range=(0, 100), plausible_range=(5, 80)),
+      valid_range=(0, 100), plausible_range=(5, 80), decimals=2),
     V("tav_baseline", "Baseline TAV", "float", "baseline_ivus",
       "Total atheroma volume at baseline (normalised).", unit="mm³", required=True,
-      valid_range=(0, 5000), plausible_range=(10, 800), table1=True),
+      valid_range=(0, 5000), plausible_range=(10, 800), table1=True, decimals=2),
     V("tav_followup", "Follow-up TAV", "float", "followup_ivus",
       "Total atheroma volume at follow-up (normalised).", unit="mm³", required=True,
-      valid_range=(0, 5000), plausible_range=(10, 800)),
+      valid_range=(0, 5000), plausible_range=(10, 800), decimals=2),
     # --- derived: always computed (analysis/derive.py), never read from a file ----------
     V("delta_pav", "ΔPAV", "float", "outcome",
       "Change in percent atheroma volume, follow-up minus baseline.", unit="%",
-      derived=True, baseline="pav_baseline"),
+      derived=True, baseline="pav_baseline", decimals=2),
     V("delta_tav", "ΔTAV", "float", "outcome",
       "Change in total atheroma volume, follow-up minus baseline.", unit="mm³",
-      derived=True, baseline="tav_baseline"),
+      derived=True, baseline="tav_baseline", decimals=2),
     V("ldl_intensive", "Intensive LDL-C", "bool", "derived",
       "On-treatment LDL-C below the cut-point (70 mg/dl unless changed).", derived=True),
     V("sbp_intensive", "Intensive SBP", "bool", "derived",
@@ -206,9 +208,9 @@ LESION_VARIABLES: tuple[Variable, ...] = (
     V("patient_id", "Patient ID", "str", "identifier", "Patient the deposit belongs to.",
       required=True),
     V("arc_deg", "Calcium arc", "float", "baseline_ivus", "Arc of the calcium deposit.",
-      unit="°", required=True, valid_range=(0, 360)),
+      unit="°", required=True, valid_range=(0, 360), decimals=1),
     V("length_mm", "Calcium length", "float", "baseline_ivus", "Length of the calcium deposit.",
-      unit="mm", required=True, valid_range=(0, 200)),
+      unit="mm", required=True, valid_range=(0, 200), decimals=2),
 )
 
 VARIABLES: dict[str, Variable] = {v.name: v for v in PATIENT_VARIABLES}

@@ -139,3 +139,13 @@ def sim_cohort() -> pd.DataFrame:
     raw = pd.read_csv(BUNDLED_COHORT, dtype="str", keep_default_na=True)
     known = [c for c in raw.columns if c in schema.VARIABLES and not schema.get(c).derived]
     return make_frame({c: raw[c].where(raw[c].notna(), None).tolist() for c in known})
+
+
+@pytest.fixture(scope="session")
+def kaleido_server():
+    """One kaleido server for the test process (figures render in about a second)."""
+    from components import static_images
+
+    static_images.start()
+    yield
+    static_images.stop()

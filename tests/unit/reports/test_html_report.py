@@ -1,0 +1,68 @@
+"""The HTML report: one offline file, plotly.js once, the view's figures and tables."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+
+from reports.html_report import build_html
+
+
+class _Links(HTMLParser):
+    """Every src/href of the document's elements, and each script's size."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls: list[str] = []
+        self.scripts: list[int] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        self.urls += [v or "" for k, v in attrs if k in ("src", "href")]
+        if tag == "script":
+            self._in_script = True
+            self.scripts.append(0)
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.scripts[-1] += len(data)
+
+
+@pytest.fixture(scope="module", params=["default_view", "filtered_view"])
+def report(request):
+    view = request.getfixturevalue(request.param)
+    return build_html(view), view
+
+
+def test_report_fetches_nothing_from_the_network(report):
+    text, _view = report
+    links = _Links()
+    links.feed(text)
+    external = [u for u in links.urls if u.lower().startswith(("http://", "https://", "//"))]
+    assert external == []
+    assert "<link" not in text.lower()          # no stylesheet or font to fetch
+
+
+def test_plotly_js_is_inlined_exactly_once(report):
+    text, view = report
+    links = _Links()
+    links.feed(text)
+    big = [n for n in links.scripts if n > 1_000_000]   # plotly.min.js is ~4.6 MB
+    assert len(big) == 1
+    for item in view.figures:
+        assert f'id="figure-{item.key}"' in text
+
+
+def test_report_holds_tables_methods_provenance_and_label(report):
+    text, view = report
+    assert view.fingerprint in text and view.dataset in text
+    assert "Simulated data calibrated to published summaries - not patient data" in text
+    for table in view.tables:
+        assert f"id='{table.key}'" in text
+    assert "Welch t-test" in text and "LS-mean weights" in text
+    assert text.count("<table>") == len(view.tables)
