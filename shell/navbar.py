@@ -65,16 +65,18 @@ def navbar(status: list[str], own_study: bool = False) -> dbc.Navbar:
     study_links = [html.A("Open a study", href="/open", id=ids.OPEN_STUDY_LINK,
                           title="Open your own study file with a guided column mapping")]
     if own_study:
-        study_links.append(html.A("Back to the default", href="/?ds=default",
+        study_links.append(html.A("Back to default", href="/?ds=default",
                                   id=ids.BACK_TO_DEFAULT, title="Close this study for this "
                                   "browser session and show the dataset everyone sees"))
     return dbc.Navbar(
         dbc.Container([
             dbc.NavbarBrand("IVUS study explorer", href="/"),
             dbc.Nav(links, navbar=True, className="me-auto"),
-            html.Span([html.Span(line) for line in status], id=ids.DATA_STATUS,
-                      title=" · ".join(status), className="text-light me-2"),
-            html.Div(study_links, className="study-links me-2"),
+            html.Div([
+                html.Span([html.Span(line) for line in status], id=ids.DATA_STATUS,
+                          title=" · ".join(status), className="text-light"),
+                html.Div(study_links, className="study-links"),
+            ], className="study-block me-2"),
             _options(),
             dbc.Switch(id=ids.option_id("present"), label="Presentation", value=False,
                        className="text-light mb-0", label_class_name="text-light",
