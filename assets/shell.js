@@ -17,13 +17,13 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
             document.documentElement.classList.toggle('presentation', Boolean(on));
             return window.dash_clientside.no_update;
         },
-        // a figure's "SVG" button: plotly's own export of the drawn figure
+        // a figure's "SVG" button: the drawn figure with its caption band
         svgExport: function (n, filename, id) {
             if (!n) { return window.dash_clientside.no_update; }
             const host = document.getElementById(id.graph);
             const el = host && host.querySelector('.js-plotly-plot');
-            if (el && window.Plotly) {
-                window.Plotly.downloadImage(el, {format: 'svg', filename: filename});
+            if (el && window.explorerDownloadImage) {  // assets/figure_export.js
+                window.explorerDownloadImage(el, 'svg', filename);
             }
             return window.dash_clientside.no_update;
         }

@@ -150,7 +150,16 @@ def test_figure_exports_svg_and_png_from_its_modebar(dash_duo, start_app):
         time.sleep(0.3)
     svgs = list(folder.glob("dpav_ls_means_*.svg"))
     assert len(svgs) == 1
-    assert svgs[0].read_text().lstrip().startswith("<svg")
+    svg = svgs[0].read_text()
+    assert svg.lstrip().startswith("<svg")
+    # the export carries the figure's caption as a band below the plot: its model line
+    # and the simulated-data label (the caption under the figure on the page holds both)
+    shown = dash_duo.find_element("#ov-ls-means-caption").text
+    assert "Simulated data calibrated" in shown and "Simulated data calibrated" in svg
+    assert "ANCOVA" in shown and "ANCOVA" in svg
+    # the camera is ours (with the caption), plotly's own is gone
+    assert "Download plot as PNG (high resolution, with its caption)" in titles
+    assert "Download plot as a png" not in titles
     assert dash_duo.get_logs() == []
 
 
