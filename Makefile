@@ -94,6 +94,8 @@ lint: $(VENV)/.dev
 
 test: $(VENV)/.dev sysdeps lint
 	@redis-server --port $(REDIS_PORT) --save "" --appendonly no --daemonize yes >/dev/null
+	@for i in 1 2 3 4 5 6 7 8 9 10; do redis-cli -p $(REDIS_PORT) ping >/dev/null 2>&1 && break; sleep 0.5; done; \
+	redis-cli -p $(REDIS_PORT) ping >/dev/null 2>&1 || { echo "redis-server did not start on port $(REDIS_PORT)"; exit 1; }
 	@status=0; \
 	REDIS_TEST_URL=redis://127.0.0.1:$(REDIS_PORT)/0 $(PY) -m pytest tests --headless || status=$$?; \
 	redis-cli -p $(REDIS_PORT) shutdown nosave >/dev/null 2>&1 || true; \
