@@ -61,7 +61,7 @@ PAGE_CALLBACKS = {"overview": "ov-ls-means.figure", "baseline": "bl-table.childr
 def filter_links(n: int, rng: random.Random) -> list[str]:
     """``n`` valid, varied filter links (query strings), always including "all patients"."""
     from analysis.errors import FilterSpecError
-    from analysis.selection.filters import FilterSpec
+    from analysis.selection.spec import FilterSpec
 
     links = {""}
     while len(links) < n:
@@ -107,7 +107,7 @@ def _value(ident, prop: str, spec_dict: dict, opts: dict):
 
 def page_bodies(dependencies: list[dict], query: str) -> dict[str, dict]:
     """The request body of each page callback for the filter link ``query``."""
-    from analysis.selection.filters import FilterSpec
+    from analysis.selection.spec import FilterSpec
 
     filt, opts = _split(query)
     spec = FilterSpec.from_query(filt).to_dict()

@@ -34,7 +34,7 @@ def _filter_query(body: dict) -> str:
 
     The store holds a filter spec (a dict) or its canonical query (a string).
     """
-    from analysis.selection.filters import FilterSpec
+    from analysis.selection.spec import FilterSpec
 
     for item in body.get("state", []) + body.get("inputs", []):
         if isinstance(item, dict) and item.get("id") == FILTER_STORE:

@@ -2,7 +2,7 @@
 
 Every entry point takes ``(fingerprint, query, *options)``: the fingerprint of a
 registered dataset (:mod:`analysis.data.registry`), a filter query string
-(:meth:`analysis.selection.filters.FilterSpec.to_query` syntax) and hashable options.
+(:meth:`analysis.selection.spec.FilterSpec.to_query` syntax) and hashable options.
 It fetches the dataset itself, applies the filters and runs one analysis, so its
 result can be cached safely (no DataFrame ever becomes a key). A page composes the
 entries it needs.
@@ -44,8 +44,9 @@ from analysis.data import registry
 from analysis.data.loader import Provenance
 from analysis.data.schema import VARIABLES
 from analysis.errors import AnalysisError, ExplorerError
+from analysis.selection.apply import ATTRITION_COLUMNS, FilterResult, apply_filters
 from analysis.selection.domain import FilterDomain, domain_from_frame
-from analysis.selection.filters import ATTRITION_COLUMNS, FilterResult, FilterSpec, apply_filters
+from analysis.selection.spec import FilterSpec
 from analysis.service import cache
 from analysis.service.model_options import (
     THERAPY_MODIFIERS,

@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 import pandas as pd
 
 from analysis.errors import AnalysisError
-from analysis.selection.filters import FilterSpec
+from analysis.selection.spec import FilterSpec
 
 T = TypeVar("T")
 
@@ -38,7 +38,7 @@ class Selection:
     data_label : str
         The simulated-data label, or ``""`` for a user's own data.
     attrition : DataFrame
-        :func:`analysis.selection.filters.apply_filters` attrition table.
+        :func:`analysis.selection.apply.apply_filters` attrition table.
     n_by_group : mapping
         Patients left per included calcification group.
     """

@@ -21,7 +21,7 @@ from accounts.audit import read_events
 from accounts.roles import ANALYST_OUTPUTS
 from accounts.store import AccountStore
 from analysis import settings as settings_mod
-from analysis.selection.filters import FilterSpec
+from analysis.selection.spec import FilterSpec
 from analysis.settings import BUNDLED_COHORT
 from components import ids
 

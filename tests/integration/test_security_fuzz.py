@@ -18,7 +18,7 @@ import re
 import pytest
 from dash_callback_client import client, dash_app, dependencies  # noqa: F401
 
-from analysis.selection.filters import FilterSpec
+from analysis.selection.spec import FilterSpec
 from analysis.settings import DATA_DIR, ROOT
 
 N_REQUESTS = 400

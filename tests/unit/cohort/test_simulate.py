@@ -23,7 +23,7 @@ from analysis.cohort.simulate import (
 )
 from analysis.data import derive, schema
 from analysis.errors import ExplorerError
-from analysis.selection.filters import FilterSpec, apply_filters
+from analysis.selection import FilterSpec, apply_filters
 from analysis.settings import BUNDLED_COHORT, BUNDLED_LESIONS, DATA_DIR, ROOT
 
 
