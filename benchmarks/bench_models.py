@@ -40,6 +40,7 @@ from threadpoolctl import threadpool_limits
 from analysis.data.derive import add_derived
 from analysis.stats.linear.ancova import ancova
 from analysis.stats.linear.subgroups import subgroup_effects
+from benchmarks.run_all import markdown_table
 
 SIZES = (1347, 100_000, 1_000_000)
 COVARIATES = ["pav_baseline", "trial", "age", "sex", "diabetes", "prior_mi", "hdl_c"]
@@ -149,11 +150,7 @@ def run_comparison(sizes: tuple[int, ...] = (1347, 1_000_000)) -> pd.DataFrame:
 
 
 def _markdown(frame: pd.DataFrame) -> list[str]:
-    head = "| " + " | ".join(frame.columns) + " |"
-    rule = "| " + " | ".join("---" for _ in frame.columns) + " |"
-    body = ["| " + " | ".join(f"{v:.2f}" if isinstance(v, float) else str(v)
-                              for v in row) + " |" for row in frame.itertuples(index=False)]
-    return [head, rule, *body]
+    return markdown_table(frame, digits=2).splitlines()
 
 
 def main() -> str:

@@ -41,6 +41,7 @@ from analysis.stats.sensitivity import (
 )
 from analysis.stats.sensitivity.chained import impute_chain
 from analysis.stats.sensitivity.common import design_and_contrast, model_data
+from benchmarks.run_all import markdown_table
 
 M = 20
 
@@ -138,11 +139,7 @@ def run_chained(n: int = 1347) -> pd.DataFrame:
 
 
 def _markdown(frame: pd.DataFrame) -> list[str]:
-    head = "| " + " | ".join(frame.columns) + " |"
-    rule = "| " + " | ".join("---" for _ in frame.columns) + " |"
-    body = ["| " + " | ".join(f"{v:.2f}" if isinstance(v, float) else str(v)
-                              for v in row) + " |" for row in frame.itertuples(index=False)]
-    return [head, rule, *body]
+    return markdown_table(frame, digits=2).splitlines()
 
 
 def main() -> str:
