@@ -4,6 +4,10 @@ Formats: ``pptx`` (the deck), ``html`` (the offline report), ``py`` and ``r`` (t
 scripts that reproduce the view from its data.csv) and ``zip``: data.csv with its
 provenance and dictionary, every figure as PNG (300 dpi at slide size) and SVG with
 its caption band, both scripts, the deck and the HTML report.
+
+``sensitivity`` adds the Sensitivity section (:mod:`reports.view_sensitivity`; by
+default for /comparison only) to every format: its figures and tables in the deck, the
+report and the zip, and the HC3 and propensity-weighted estimates in both scripts.
 """
 
 from __future__ import annotations
@@ -69,13 +73,23 @@ def _readme(view: View) -> str:
              "figures/*.png, figures/*.svg             every figure with its caption",
              "view.py   python view.py  (pandas + statsmodels) reproduces every number",
              "view.R    Rscript view.R  (lm + emmeans) reproduces every number",
-             "deck.pptx, report.html                   slides and the offline report", ""]
-    return "\n".join(lines)
+             "deck.pptx, report.html                   slides and the offline report"]
+    if view.sensitivity:
+        lines += ["", "Sensitivity section: figures/sensitivity_forest.* and "
+                  "figures/propensity_balance.*;",
+                  "view.py (statsmodels) and view.R (sandwich) also reproduce the HC3 and "
+                  "propensity-weighted estimates."]
+    return "\n".join([*lines, ""])
 
 
 def build(link: str, fmt: str, *, fingerprint: str | None = None,
-          progress: Progress | None = None) -> tuple[str, bytes]:
+          progress: Progress | None = None,
+          sensitivity: bool | None = None) -> tuple[str, bytes]:
     """The kit file of ``link`` in ``fmt``: (file name, contents).
+
+    ``sensitivity``: hold the Sensitivity section (None: for /comparison only).
+    ``progress`` gets one message per step, and one per imputation while the multiple
+    imputation of the section runs.
 
     Raises
     ------
@@ -86,7 +100,7 @@ def build(link: str, fmt: str, *, fingerprint: str | None = None,
         raise KitError(f"unknown kit format {fmt!r}; choose one of {', '.join(FORMATS)}")
     say = progress or (lambda _msg: None)
     say("Computing the view")
-    view = build_view(link, fingerprint)
+    view = build_view(link, fingerprint, sensitivity=sensitivity, progress=say)
     stem = _stem(view)
     if fmt == "pptx":
         return f"{stem}.pptx", build_deck(view, progress=say)
