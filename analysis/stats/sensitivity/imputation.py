@@ -29,9 +29,9 @@ import numpy as np
 import pandas as pd
 
 from analysis import settings
-from analysis.progress import report
 from analysis.data.schema import GROUP, GROUP_LEVELS, VARIABLES
 from analysis.errors import AnalysisError
+from analysis.progress import report
 from analysis.stats.sensitivity.chained import impute_chain
 from analysis.stats.sensitivity.common import (
     SensitivityResult,
