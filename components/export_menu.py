@@ -184,6 +184,7 @@ def download_figure(_clicks, key, fmt, pathname, search):
     """One figure of the view as PNG, SVG or PDF with its caption band."""
     from components.figures import export_filename
     from components.static_images import render
+    from reports.kit import image_size
     from reports.view import build_view
     from reports.view_sensitivity import FIGURE_KEYS
 
@@ -194,7 +195,8 @@ def download_figure(_clicks, key, fmt, pathname, search):
         item = next((f for f in view.figures if f.key == key), None)
         if item is None:
             return dash.no_update, "That figure could not be computed for these filters."
-        data = render(item.figure, fmt, footnote=item.footnote)
+        width, height = image_size(item)
+        data = render(item.figure, fmt, footnote=item.footnote, width=width, height=height)
     except ExplorerError as err:
         return dash.no_update, str(err)
     except Exception:  # noqa: BLE001 - logged; the browser gets a sentence only

@@ -37,6 +37,9 @@ TITLE_FONT = Pt(22)
 CAPTION_FONT = Pt(8)
 #: Height of one caption line at CAPTION_FONT (in) and the slide's bottom margin.
 CAPTION_LINE_IN = 0.14
+#: Characters of a caption line at CAPTION_FONT over the 9.4 in text width (as
+#: LibreOffice and PowerPoint wrap it; 170 ran over the box).
+CAPTION_CHARS = 150
 BOTTOM_IN = 0.1
 ACCENT = RGBColor(0x16, 0x32, 0x4F)
 Progress = Callable[[str], None]
@@ -106,7 +109,7 @@ def picture_box(item: FigureItem, caption_lines: int) -> tuple[float, float, flo
 def _figure_slide(prs, item: FigureItem, png: bytes) -> None:
     slide = _blank(prs)
     _title(slide, item.title)
-    caption = item.footnote.text(170).replace("<b>", "").replace("</b>", "").split("<br>")
+    caption = item.footnote.text(CAPTION_CHARS).replace("<b>", "").replace("</b>", "").split("<br>")
     left, top, width, height = picture_box(item, len(caption))
     pic = slide.shapes.add_picture(io.BytesIO(png), Inches(left), Inches(top),
                                    Inches(width), Inches(height))
@@ -160,7 +163,7 @@ def _row_height(texts: Sequence[str], widths: Sequence[int]) -> float:
 
 def _table_caption(slide, notes: Sequence[str], table_bottom: float) -> None:
     """The table's caption under it, as low as its lines allow."""
-    lines = sum(max(1, -(-len(n) // 170)) for n in notes)
+    lines = sum(max(1, -(-len(n) // CAPTION_CHARS)) for n in notes)
     height = CAPTION_LINE_IN * lines + 0.05
     top = max(table_bottom + 0.05, min(5.0, SLIDE_H / 914400 - BOTTOM_IN / 2 - height))
     _text(slide, 0.3, top, 9.4, height, notes, CAPTION_FONT, name="Caption")

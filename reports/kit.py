@@ -24,7 +24,7 @@ from reports.deck import build_deck, figure_png
 from reports.html_report import build_html
 from reports.script_py import python_script
 from reports.script_r import r_script
-from reports.view import View, build_view
+from reports.view import FigureItem, View, build_view
 
 FORMATS = ("pptx", "html", "py", "r", "zip")
 MEDIA_TYPES = {"pptx": "application/vnd.openxmlformats-officedocument.presentationml."
@@ -42,6 +42,18 @@ def _stem(view: View) -> str:
     return f"ivus_{page}_{_dt.date.today().isoformat()}"
 
 
+def image_size(item: FigureItem) -> tuple[int, int]:
+    """CSS px of a figure's image file with its caption band: the slide size, taller
+    when the figure sets a taller height of its own (a forest with many rows), so
+    its rows are never squeezed together."""
+    width, height = static_images.SLIDE_PX
+    own = item.figure.layout.height
+    if not own:
+        return width, height
+    _text, band = static_images.caption_band(item.footnote, width)
+    return width, max(height, int(own) + band)
+
+
 def _zip(view: View, progress: Progress) -> bytes:
     buf = io.BytesIO()
     plots: dict[str, bytes] = {}
@@ -50,9 +62,11 @@ def _zip(view: View, progress: Progress) -> bytes:
             zf.writestr(name, data)
         for i, item in enumerate(view.figures, start=1):
             progress(f"Figure {i} of {len(view.figures)}: PNG and SVG")
+            width, height = image_size(item)
             for fmt in ("png", "svg"):
                 zf.writestr(f"figures/{item.key}.{fmt}",
-                            static_images.render(item.figure, fmt, footnote=item.footnote))
+                            static_images.render(item.figure, fmt, footnote=item.footnote,
+                                                 width=width, height=height))
             plots[item.key] = figure_png(item)
         zf.writestr("view.py", python_script(view))
         zf.writestr("view.R", r_script(view))
@@ -113,4 +127,4 @@ def build(link: str, fmt: str, *, fingerprint: str | None = None,
     return f"{stem}.zip", _zip(view, say)
 
 
-__all__ = ["FORMATS", "MEDIA_TYPES", "KitError", "build"]
+__all__ = ["FORMATS", "MEDIA_TYPES", "KitError", "build", "image_size"]

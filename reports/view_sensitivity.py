@@ -176,7 +176,7 @@ def _add_estimates(view: View, sens) -> None:
     n = int(table["n"].iloc[0])
     outcome = view.model.outcome
     view.figures.append(FigureItem(
-        FOREST_KEY, "Sensitivity: spotty - none difference under each analysis",
+        FOREST_KEY, "Sensitivity analyses: spotty - none difference",
         make_sensitivity_forest_figure(table, outcome=outcome),
         _footnote(view, n, method), section=SECTION))
     notes = _notes_text(table)
@@ -184,7 +184,7 @@ def _add_estimates(view: View, sens) -> None:
         "sensitivity_estimates", "Sensitivity analyses: estimate, 95% CI, p and n",
         estimates_frame(table, get(outcome).unit),
         note=" ".join(x for x in (method, notes) if x), section=SECTION,
-        widths=(2.2, 0.9, 1.3, 0.6, 3.0, 0.55, 0.85)))
+        widths=(2.1, 0.85, 1.2, 0.6, 2.75, 0.7, 1.1)))
     view.add_method(method)
     for _i, r in table.iterrows():
         if pd.notna(r["estimate"]):
@@ -197,11 +197,10 @@ def _add_balance(view: View, prop) -> None:
     p = prop.value
     method = f"{p.method}. {weights_text(p.weight_summary, p.n)}"
     view.figures.append(FigureItem(
-        BALANCE_KEY, "Propensity-score balance: SMD before and after weighting",
+        BALANCE_KEY, "Propensity-score balance before and after",
         make_balance_figure(p), _footnote(view, p.n, method), section=SECTION))
     view.tables.append(TableItem(
-        "propensity_balance", "Propensity-score balance (standardised mean differences, "
-        "spotty - none)", balance_frame(p.balance),
+        "propensity_balance", "Propensity-score balance: SMD, spotty - none", balance_frame(p.balance),
         note=(f"{method} SMD by Austin & Stuart (2015); |SMD| < 0.1 is commonly taken as "
               "balanced."), section=SECTION, widths=(3.0, 1.2, 1.2)))
     view.add_method(p.method)

@@ -124,8 +124,9 @@ def test_sensitivity_section_follows_the_page_with_figures_tables_and_captions(d
         assert row[0] == r["analysis"] and row[1] == format_num(r["estimate"], 3)
         assert row[3] == format_p(r["p"]) and row[4] == r["test"]
         assert row[5] == f"{int(r['n']):,}"
-    captions = [next(s for s in slides[start + k].shapes if s.name == "Caption").text_frame.text
-                for k in (1, 2, 3, 4)]
+    captions = [" ".join(next(s for s in slides[start + k].shapes
+                              if s.name == "Caption").text_frame.text.split())
+                for k in (1, 2, 3, 4)]          # caption lines joined
     assert "20 imputations, seed 20120501" in captions[0] and "n = 1,347" in captions[0]
     assert "percentiles 1 and 99" in captions[1] and "HC3" in captions[1]
     assert "effective sample size 1,023" in captions[2] and "Austin & Stuart" in captions[3]
