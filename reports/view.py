@@ -83,6 +83,11 @@ class ModelSpec:
     ldl_cut: float
     sbp_cut: float
 
+    def api_options(self) -> dict[str, object]:
+        """The model options as the cached entry points take them (``api.ancova``,
+        ``api.sensitivity``, ...): covariates as requested, weights, means."""
+        return {"covariates": self.requested, "weights": self.weights, "means": self.means}
+
 
 @dataclass
 class View:

@@ -216,8 +216,7 @@ def add_sensitivity(view: View, progress: Progress | None = None) -> None:
     say = progress or (lambda _msg: None)
     view.sensitivity = True
     fp, q = view.fingerprint, view.filter_query
-    kwargs = {"covariates": view.model.requested, "weights": view.model.weights,
-              "means": view.model.means}
+    kwargs = view.model.api_options()
     say("Sensitivity: propensity-score weighting and balance")
     prop = api.propensity(fp, q, view.model.outcome, **kwargs)
     say("Sensitivity: HC3, random trial intercept, multiple imputation, deposit trend")
