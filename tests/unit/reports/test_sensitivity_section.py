@@ -197,6 +197,10 @@ def test_multiple_imputation_reports_each_imputation(incomplete, fresh_seed):
     m = int(view.sensitivity_options["imputations"])
     steps = [x for x in messages if x.startswith("Multiple imputation: imputation ")]
     assert steps == [f"Multiple imputation: imputation {i} of {m}" for i in range(1, m + 1)]
+    # each analysis is named as it starts (the random intercept is the slow one at 100,000)
+    assert "Sensitivity analysis 2 of 5: Trial as random intercept (REML)" in messages
+    assert messages.index("Sensitivity analysis 4 of 5: Multiple imputation (chained "
+                          "equations)") < messages.index(steps[0])
     table = api.sensitivity(incomplete, "", "delta_pav").value.set_index("analysis")
     mi = table.loc["Multiple imputation (chained equations)"]
     shown = next(t for t in view.tables if t.key == "sensitivity_estimates").frame
