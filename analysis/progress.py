@@ -1,6 +1,7 @@
 """Progress messages of long computations, for whoever is waiting on them.
 
-A long analysis step (each imputation of :func:`analysis.stats.sensitivity.
+A long analysis step (each analysis of :func:`analysis.stats.sensitivity.
+sensitivity_table`, each imputation of :func:`analysis.stats.sensitivity.
 multiple_imputation`) calls :func:`report`; nothing happens unless a caller wrapped
 the computation in :func:`reporting`, as the meeting kit's background job does to show
 "imputation 3 of 20" in its progress bar. The reporter lives in a context variable, so
