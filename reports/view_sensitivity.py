@@ -144,9 +144,29 @@ def weights_text(summary: pd.DataFrame, n: int) -> str:
             f"effective sample size {s['effective sample size']:,.0f} of {n:,} patients.")
 
 
-def _notes_text(table: pd.DataFrame) -> str:
-    return " ".join(f"{r['analysis']}: {r['note']}" for _i, r in table.iterrows()
-                    if str(r["note"]))
+def _split_notes(text: str) -> list[str]:
+    """A row's notes (joined by "; " in the table) apart again; a part starting in lower
+    case continues the note before it (a note may hold "; " itself)."""
+    notes: list[str] = []
+    for part in str(text or "").split("; "):
+        part = part.strip()
+        if notes and part[:1].islower():
+            notes[-1] = f"{notes[-1]}; {part}"
+        elif part:
+            notes.append(part)
+    return [n.rstrip(".") for n in notes]
+
+
+def notes_text(table: pd.DataFrame) -> str:
+    """The analyses' notes, each once, after the analyses it applies to ("All
+    analyses" when every row has it)."""
+    where: dict[str, list[str]] = {}
+    for _i, r in table.iterrows():
+        for note in _split_notes(r["note"]):
+            where.setdefault(note, []).append(str(r["analysis"]))
+    return " ".join(
+        f"{'All analyses' if len(names) == len(table) else ', '.join(names)}: {note}."
+        for note, names in where.items())
 
 
 def _footnote(view: View, n: int | None, method: str) -> Footnote:
@@ -179,7 +199,7 @@ def _add_estimates(view: View, sens) -> None:
         FOREST_KEY, "Sensitivity analyses: spotty - none difference",
         make_sensitivity_forest_figure(table, outcome=outcome),
         _footnote(view, n, method), section=SECTION))
-    notes = _notes_text(table)
+    notes = notes_text(table)
     view.tables.append(TableItem(
         "sensitivity_estimates", "Sensitivity analyses: estimate, 95% CI, p and n",
         estimates_frame(table, get(outcome).unit),
@@ -234,4 +254,4 @@ def add_sensitivity(view: View, progress: Progress | None = None) -> None:
 
 
 __all__ = ["BALANCE_KEY", "FIGURE_KEYS", "FOREST_KEY", "SECTION", "add_sensitivity",
-           "balance_frame", "estimates_frame", "wanted"]
+           "balance_frame", "estimates_frame", "notes_text", "wanted"]

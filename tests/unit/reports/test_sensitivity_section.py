@@ -213,3 +213,15 @@ def test_multiple_imputation_reports_each_imputation(incomplete, fresh_seed):
     again: list[str] = []
     build_view("/comparison", incomplete, progress=again.append)
     assert not [x for x in again if x.startswith("Multiple imputation")]
+
+
+def test_notes_are_said_once_with_the_analyses_they_apply_to():
+    from reports.view_sensitivity import notes_text
+
+    table = pd.DataFrame({"analysis": ["A", "B", "C"], "note": [
+        "Covariate trial: constant; left out of the model",
+        "Covariate trial: constant; left out of the model; Fell back.",
+        "Covariate trial: constant; left out of the model"]})
+    assert notes_text(table) == ("All analyses: Covariate trial: constant; left out of "
+                                 "the model. B: Fell back.")
+    assert notes_text(table.assign(note="")) == ""
