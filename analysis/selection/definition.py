@@ -12,24 +12,34 @@ the filter spec, so every page follows the chosen definition.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from analysis.data.schema import GROUP, OTHER_GROUP, SPOTTY_LENGTH_MM, SPOTTY_MAX_ARC_DEG, VARIABLES
 from analysis.errors import FilterSpecError
+from analysis.selection.canonical import format_number
 
 OTHER_RULES = ("exclude", "allow")
 ARC_LIMITS = (1.0, 360.0)
 LENGTH_LIMITS = (0.0, 50.0)
 KEYS = ("spotty_arc", "spotty_len", "spotty_other")
+#: What a definition other than the published one needs (the message says how to give it).
+NEEDS_LESIONS = ("The definition of spotty calcification can only be changed when a lesion "
+                 "file is loaded (one row per deposit: patient_id, arc_deg, length_mm): add it "
+                 "in 'Open a study' or start the app with --lesions FILE; or remove spotty_arc, "
+                 "spotty_len and spotty_other from the link.")
 
 
-def _number(text: str, key: str) -> float:
+def _number(text: Any, key: str) -> float:
+    if isinstance(text, bool):
+        raise FilterSpecError(f"{key}: {text!r} is not a number")
     try:
         value = float(text)
-    except ValueError:
+    except (TypeError, ValueError):
         raise FilterSpecError(f"{key}: {text!r} is not a number") from None
     if not math.isfinite(value):
         raise FilterSpecError(f"{key}: {text!r} is not a finite number")
@@ -46,6 +56,9 @@ class SpottyDefinition:
     other: str = "exclude"
 
     def __post_init__(self) -> None:
+        for name, key in (("max_arc", "spotty_arc"), ("min_length", "spotty_len"),
+                          ("max_length", "spotty_len")):
+            object.__setattr__(self, name, _number(getattr(self, name), key) + 0.0)
         lo, hi = ARC_LIMITS
         if not lo <= self.max_arc <= hi:
             raise FilterSpecError(f"spotty_arc must be from {lo:g} to {hi:g} degrees, "
@@ -74,15 +87,16 @@ class SpottyDefinition:
             if len(parts) != 2:
                 raise FilterSpecError(f"spotty_len must be LO-HI in mm (e.g. 1-4), not {text!r}")
             lo, hi = (_number(p, "spotty_len") for p in parts)
-        return cls(arc, lo, hi, params.get("spotty_other", d.other))
+        other = params.get("spotty_other", d.other)
+        return cls(arc, lo, hi, other.strip().lower() if isinstance(other, str) else other)
 
     def to_params(self) -> dict[str, str]:
         """Query parameters that differ from the published definition (canonical text)."""
         d, out = SpottyDefinition(), {}
         if self.max_arc != d.max_arc:
-            out["spotty_arc"] = f"{self.max_arc:g}"
+            out["spotty_arc"] = format_number(self.max_arc)
         if (self.min_length, self.max_length) != (d.min_length, d.max_length):
-            out["spotty_len"] = f"{self.min_length:g}-{self.max_length:g}"
+            out["spotty_len"] = f"{format_number(self.min_length)}-{format_number(self.max_length)}"
         if self.other != d.other:
             out["spotty_other"] = self.other
         return out
@@ -91,9 +105,33 @@ class SpottyDefinition:
         """The definition in words (for filters lines, footnotes and the kit)."""
         rule = ("and no other calcium" if self.other == "exclude"
                 else "(other calcium allowed beside it)")
-        text = (f"Spotty calcification: a deposit {self.min_length:g}-{self.max_length:g} mm long "
-                f"with an arc < {self.max_arc:g}° {rule}")
+        lo, hi, arc = (format_number(x) for x in (self.min_length, self.max_length, self.max_arc))
+        text = f"Spotty calcification: a deposit {lo}-{hi} mm long with an arc < {arc}° {rule}"
         return text + (" (published definition)" if self.is_published else "")
+
+
+def canonical_definition(value: Any) -> SpottyDefinition:
+    """A :class:`SpottyDefinition` from itself, ``None`` (the published one) or a mapping
+    of its query parameters (``{"spotty_arc": "120", ...}``, as ``FilterSpec.to_dict``
+    writes it).
+
+    Raises
+    ------
+    FilterSpecError
+        Anything else, or a bad parameter.
+    """
+    if value is None:
+        return SpottyDefinition()
+    if isinstance(value, SpottyDefinition):
+        return value
+    if isinstance(value, Mapping):
+        unknown = [k for k in value if k not in KEYS]
+        if unknown:
+            raise FilterSpecError(f"unknown definition key {unknown[0]!r}; allowed: "
+                                  f"{', '.join(KEYS)}")
+        return SpottyDefinition.from_params({k: str(v) for k, v in value.items()})
+    raise FilterSpecError("the spotty definition must be a SpottyDefinition or a mapping of "
+                          f"{', '.join(KEYS)}, not {type(value).__name__}")
 
 
 def classify(patient_ids: pd.Series, lesions: pd.DataFrame,
@@ -137,9 +175,7 @@ def regroup(frame: pd.DataFrame, lesions: pd.DataFrame | None,
     if definition.is_published:
         return frame
     if lesions is None:
-        raise FilterSpecError("Redefining spotty calcification needs the lesion file "
-                              "(one row per deposit: patient_id, arc_deg, length_mm); open "
-                              "the study with its lesion file.")
+        raise FilterSpecError(NEEDS_LESIONS)
     out = frame.copy()
     groups = classify(out["patient_id"], lesions, definition)
     out[GROUP] = groups[GROUP]
@@ -156,4 +192,5 @@ def flow_table(before: pd.Series, after: pd.Series) -> pd.DataFrame:
     return table.reindex(index=levels, columns=levels, fill_value=0)
 
 
-__all__ = ["KEYS", "OTHER_RULES", "SpottyDefinition", "classify", "flow_table", "regroup"]
+__all__ = ["KEYS", "NEEDS_LESIONS", "OTHER_RULES", "SpottyDefinition", "canonical_definition",
+           "classify", "flow_table", "regroup"]
