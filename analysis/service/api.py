@@ -456,3 +456,9 @@ __all__ = [
     "sensitivity", "subgroups", "table_one",
 ]
 
+
+# The definition explorer's entries use the plumbing above; they live in their own module
+# (imported last, so that module finds this one complete).
+from analysis.service.definition_api import definition_curve, definition_flow  # noqa: E402
+
+__all__ += ["definition_curve", "definition_flow"]
