@@ -231,18 +231,18 @@ def update(store, present, means, weights):
 def _results(c, means: str, weights: str) -> tuple:
     """Headline cards, the three figures with their captions and the flow table."""
     present = c.presentation
-    published_query = dataclasses.replace(FilterSpec.from_query(c.query),
-                                          definition=SpottyDefinition()).to_query()
     chosen = api.ancova(c.fingerprint, c.query, OUTCOME, weights=weights, means=means,
                         diagnostics=False)
-    published = api.ancova(c.fingerprint, published_query, OUTCOME, weights=weights,
-                           means=means, diagnostics=False)
-    flow = api.definition_flow(c.fingerprint, c.query)
-    curve = api.definition_curve(c.fingerprint, c.query, OUTCOME, weights=weights, means=means)
     if chosen.selection is None:  # a bad link: the filter panel says what is wrong
         fig = error_figure(ExplorerError(chosen.error), present)
         return dbc.Alert(chosen.error, color="warning"), fig, None, fig, None, None, fig, \
             None, fig, None
+    published_query = dataclasses.replace(chosen.selection.spec,
+                                          definition=SpottyDefinition()).to_query()
+    published = api.ancova(c.fingerprint, published_query, OUTCOME, weights=weights,
+                           means=means, diagnostics=False)
+    flow = api.definition_flow(c.fingerprint, c.query)
+    curve = api.definition_curve(c.fingerprint, c.query, OUTCOME, weights=weights, means=means)
     if published.ok:
         note = c.footnote(chosen, chosen.value.n_used if chosen.ok else None,
                           (chosen.value if chosen.ok else published.value).method)
