@@ -36,6 +36,7 @@ from analysis.selection.definition import (
     ARC_LIMITS,
     LENGTH_LIMITS,
     SpottyDefinition,
+    deposit_rows,
     flow_table,
     regroup,
 )
@@ -219,13 +220,15 @@ def _candidates(data: pd.DataFrame, lesions: pd.DataFrame, dv: str,
     md = prepare(column(data, dv), everyone, [column(data, c) for c in names],
                  focal_levels=("all",), min_group_n=0, dropped=dropped0)
     X = Design(md.focal, md.covariates).matrix()
-    ids = data["patient_id"].astype(str).to_numpy()[md.rows]
-    row_of = pd.Index(ids)
-    les_pos = row_of.get_indexer(lesions["patient_id"].astype(str).to_numpy())
+    les_pos = deposit_rows(data["patient_id"].iloc[md.rows], lesions["patient_id"])
+    if les_pos is None:
+        raise AnalysisError("Patient IDs repeat in this selection, so deposits cannot be "
+                            "matched to one patient each; fix the patient file's IDs.")
     keep = les_pos >= 0
     pos = les_pos[keep]
-    none = np.bincount(pos, minlength=len(ids)) == 0
-    aug = _augmented(X, np.zeros(len(ids)), md.y)
+    n_rows = len(md.rows)
+    none = np.bincount(pos, minlength=n_rows) == 0
+    aug = _augmented(X, np.zeros(n_rows), md.y)
     r_none = r_factor(aug[none]) if none.any() else np.zeros((0, aug.shape[1]))
     cov_none = X[none, 1:]
     inf = np.full(X.shape[1] - 1, np.inf)
