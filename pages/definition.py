@@ -4,6 +4,10 @@ moves between groups, the headline difference, and its sensitivity to the defini
 The sliders write ``spotty_arc`` / ``spotty_len`` / ``spotty_other`` into the URL (part
 of the filter spec), so every other page follows the chosen definition; the URL (via the
 filter store) sets the sliders back, so back/forward and copied links restore them.
+
+The page writes the link through a Location of its own (:data:`LINK`, ``callback-nav``):
+dcc.Location pushes the new address and announces it, the shell's Location picks it up
+and the filter sync follows, as for any navigation.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ dash.register_page(__name__, path="/definition", name="Definition", nav="Definit
                    title="Spotty-calcification definition · IVUS study explorer", order=6)
 
 OUTCOME = "delta_pav"
+LINK = "def-url"
 ARC = "def-arc"
 LENGTH = "def-length"
 OTHER = "def-other"
@@ -99,6 +104,7 @@ def layout(**_query):
         ], className="d-flex align-items-center mt-3 flex-wrap"),
     ]), className="mb-3 definition-controls")
     return html.Div([
+        dcc.Location(id=LINK, refresh="callback-nav"),
         html.H1("Definition of spotty calcification"),
         html.P("The paper's definition: at least one calcium deposit 1-4 mm long with an arc "
                "< 90° and no other calcium. Move it here: the patients are regrouped from the "
@@ -142,7 +148,7 @@ def controls_from_store(store):
     return d.max_arc, [d.min_length, d.max_length], d.other, words
 
 
-@callback(Output(ids.URL, "search", allow_duplicate=True),
+@callback(Output(LINK, "search"),
           Input(ARC, "value"), Input(LENGTH, "value"), Input(OTHER, "value"),
           Input(PUBLISHED, "n_clicks"), State(ids.URL, "search"), prevent_initial_call=True)
 def controls_to_url(arc, length, other, _published, search):

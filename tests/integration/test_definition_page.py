@@ -139,11 +139,11 @@ def test_controls_write_the_definition_into_the_link(caller):
               SEARCH: "?age=50-70&present=1"}
     status, data, _ = _call_controls(caller, values, ARC)
     assert status == 200
-    assert _response(data, ids.URL, "search") == (
+    assert _response(data, "def-url", "search") == (
         "?age=50-70&spotty_arc=120&spotty_len=1-6&present=1")
     values.update({PUBLISHED: 1, SEARCH: "?age=50-70&spotty_arc=120&present=1"})
     status, data, _ = _call_controls(caller, values, PUBLISHED)
-    assert _response(data, ids.URL, "search") == "?age=50-70&present=1"
+    assert _response(data, "def-url", "search") == "?age=50-70&present=1"
     # nothing to change: no update (no loop between the store and the controls)
     values.update({ARC: 90, LENGTH: [1, 4], PUBLISHED: None, SEARCH: "?age=50-70"})
     status, _data, _ = _call_controls(caller, values, ARC)
@@ -151,9 +151,8 @@ def test_controls_write_the_definition_into_the_link(caller):
 
 
 def _call_controls(caller, values, changed):
-    dep = next(d for d in caller.deps if d["output"].startswith("url.search")
-               and any(i["id"] == "def-arc" for i in d["inputs"]))
-    body = {"output": dep["output"], "outputs": {"id": "url", "property": "search"},
+    dep = caller.find("def-url.search")
+    body = {"output": dep["output"], "outputs": {"id": "def-url", "property": "search"},
             "inputs": [caller._item(i["id"], i["property"], values) for i in dep["inputs"]],
             "state": [caller._item(i["id"], i["property"], values) for i in dep["state"]],
             "changedPropIds": [changed]}
