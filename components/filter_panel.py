@@ -31,6 +31,7 @@ from analysis.selection.canonical import (
     RANGE_VARIABLES,
     THERAPY_OPTIONS,
 )
+from analysis.selection.definition import SpottyDefinition
 from analysis.selection.domain import FilterDomain
 from components import ids
 
@@ -70,10 +71,13 @@ def spec_from_controls(domain: FilterDomain, *, ranges: Sequence[Sequence[float]
                        category_ids: Sequence[Mapping], groups: Sequence[str] | None,
                        ldl_therapy: str | None, sbp_therapy: str | None,
                        ldl_cut: float | None, sbp_cut: float | None,
-                       missing: str | None) -> FilterSpec:
+                       missing: str | None,
+                       definition: SpottyDefinition | None = None) -> FilterSpec:
     """Build the canonical spec from control values (as the callback receives them).
 
-    A slider at both data bounds or a checklist with every value gives no filter.
+    A slider at both data bounds or a checklist with every value gives no filter. The
+    spotty-calcification ``definition`` has no control in the panel (the Definition page
+    sets it): pass the one in force so that changing a filter keeps it.
 
     Raises
     ------
@@ -102,7 +106,7 @@ def spec_from_controls(domain: FilterDomain, *, ranges: Sequence[Sequence[float]
         ldl_cut=ldl_cut if ldl_cut is not None else FilterSpec().ldl_cut,
         sbp_cut=sbp_cut if sbp_cut is not None else FilterSpec().sbp_cut,
         ldl_therapy=ldl_therapy or "any", sbp_therapy=sbp_therapy or "any",
-        missing=missing or "exclude",
+        missing=missing or "exclude", definition=definition or SpottyDefinition(),
     )
 
 

@@ -62,6 +62,7 @@ PAGE_READY: dict[str, tuple[str, str]] = {
     "comparison": ("/comparison", "#cmp-forest .js-plotly-plot"),
     "therapy": ("/therapy", "#th-curve-sbp_intensive .js-plotly-plot"),
     "data": ("/data", "#data-grid .ag-row"),
+    "definition": ("/definition", "#def-curve-length .js-plotly-plot"),
 }
 
 # --- outputs the server guards by role (accounts, serving) -----------------------------

@@ -92,11 +92,20 @@ def sync_state(search, ranges, cats, groups, ldl_therapy, sbp_therapy, ldl_cut, 
         spec = spec_from_controls(
             domain, ranges=ranges, range_ids=range_ids, categories=cats, category_ids=cat_ids,
             groups=groups, ldl_therapy=ldl_therapy, sbp_therapy=sbp_therapy, ldl_cut=ldl_cut,
-            sbp_cut=sbp_cut, missing=missing)
+            sbp_cut=sbp_cut, missing=missing, definition=_definition_in(filter_query))
     except ExplorerError as e:
         return (nu, nu, dbc.Alert(str(e), color="warning", className="py-2"), *untouched)
     query = spec.to_query()
     return (merge_query(query, url_opts), nu if query == stored else query, None, *untouched)
+
+
+def _definition_in(filter_query: str):
+    """The spotty definition of the URL's filters (set on the Definition page; the panel
+    has no control for it), or the published one when the link's filters are bad."""
+    try:
+        return FilterSpec.from_query(filter_query).definition
+    except FilterSpecError:
+        return None
 
 
 def _own_study() -> str | None:
@@ -140,5 +149,8 @@ def show_group_counts(query):
         return error_alert(err)
     if not result.ok:
         return dbc.Alert(result.error, color="warning", className="py-2")
+    definition = result.value.spec.definition
+    note = [] if definition.is_published else [
+        html.Div(definition.describe(), className="small text-muted mt-1 definition-note")]
     return [html.Div(f"{result.value.n:,} patients selected", className="fw-semibold mb-1"),
-            *group_counts(result.value.n_by_group)]
+            *group_counts(result.value.n_by_group), *note]

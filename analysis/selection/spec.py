@@ -18,6 +18,10 @@ the empty spec is the empty string)::
     sbp_cut=120           systolic BP cut-point (mmHg)
     sbp_therapy=standard  any | intensive (SBP < sbp_cut) | standard (>= sbp_cut)
     groups=none,spotty    calcification groups included (none, spotty, other)
+    spotty_arc=120        spotty calcification redefined from the lesion file
+    spotty_len=1-6        (:class:`~analysis.selection.definition.SpottyDefinition`:
+    spotty_other=allow    arc limit in degrees, length range in mm, other-calcium rule;
+                          each left out at the published value: 90, 1-4, exclude)
     missing=exclude       exclude | keep: patients with a missing value in a filtered
                           variable are excluded by that filter (default) or kept
 
@@ -42,6 +46,7 @@ from analysis.data.schema import (
     VARIABLES,
 )
 from analysis.errors import FilterSpecError
+from analysis.selection import definition as definition_mod
 from analysis.selection.canonical import (
     CATEGORY_VARIABLES,
     MISSING_OPTIONS,
@@ -82,6 +87,10 @@ class FilterSpec:
     missing
         ``"exclude"`` (a missing value in a filtered variable fails that filter) or
         ``"keep"`` (it passes).
+    definition
+        The definition of spotty calcification (default: the published one). Any other
+        regroups the patients from the lesion file before the filters apply
+        (:func:`analysis.selection.definition.regroup`).
 
     Raises
     ------
@@ -97,6 +106,7 @@ class FilterSpec:
     ldl_therapy: str = "any"
     sbp_therapy: str = "any"
     missing: str = "exclude"
+    definition: definition_mod.SpottyDefinition = definition_mod.SpottyDefinition()
     # Canonical forms computed once (not part of equality / hash).
     _query: str = field(default="", init=False, repr=False, compare=False)
 
@@ -110,6 +120,7 @@ class FilterSpec:
         set_(self, "ldl_therapy", canonical_choice("ldl_therapy", self.ldl_therapy, THERAPY_OPTIONS))
         set_(self, "sbp_therapy", canonical_choice("sbp_therapy", self.sbp_therapy, THERAPY_OPTIONS))
         set_(self, "missing", canonical_choice("missing", self.missing, MISSING_OPTIONS))
+        set_(self, "definition", definition_mod.canonical_definition(self.definition))
         set_(self, "_query", self._build_query())
 
     # ---- properties
@@ -147,6 +158,7 @@ class FilterSpec:
                 parts.append((f"{prefix}_therapy", therapy))
         if self.groups != GROUP_LEVELS:
             parts.append(("groups", ",".join(self.groups)))
+        parts.extend((k, v) for k, v in self.definition.to_params().items())
         if self.missing != "exclude":
             parts.append(("missing", self.missing))
         return "&".join(f"{k}={quote(v, safe=',-.')}" for k, v in parts)
@@ -181,7 +193,7 @@ class FilterSpec:
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> FilterSpec:
         """Build a spec from decoded query parameters (e.g. Dash ``layout(**query_params)``)."""
-        ranges, categories, kwargs = [], [], {}
+        ranges, categories, kwargs, spotty = [], [], {}, {}
         for key, value in params.items():
             if isinstance(value, list | tuple):  # a repeated key, as Dash parses it
                 raise FilterSpecError(f"{key}: given {len(value)} times in the query; give it once")
@@ -191,9 +203,13 @@ class FilterSpec:
                 categories.append((key, str(value).split(",")))
             elif key in PARAM_KEYS:
                 kwargs[key] = value
+            elif key in definition_mod.KEYS:
+                spotty[key] = str(value)
             else:
-                raise FilterSpecError(f"unknown filter {key!r} (value {value!r}); allowed: {allowed_keys()}")
-        return cls(ranges=tuple(ranges), categories=tuple(categories), **kwargs)
+                raise FilterSpecError(f"unknown filter {key!r} (value {value!r}); allowed: "
+                                      f"{allowed_keys()}, {', '.join(definition_mod.KEYS)}")
+        return cls(ranges=tuple(ranges), categories=tuple(categories),
+                   definition=definition_mod.SpottyDefinition.from_params(spotty), **kwargs)
 
     # ---- JSON (dcc.Store)
     def to_dict(self) -> dict[str, Any]:
@@ -207,6 +223,7 @@ class FilterSpec:
             "ldl_therapy": self.ldl_therapy,
             "sbp_therapy": self.sbp_therapy,
             "missing": self.missing,
+            "definition": self.definition.to_params(),
         }
 
     @classmethod
@@ -216,7 +233,7 @@ class FilterSpec:
             return cls()
         if not isinstance(data, Mapping):
             raise FilterSpecError(f"a filter spec dict must be a mapping, not {type(data).__name__}")
-        allowed = ("ranges", "categories") + PARAM_KEYS
+        allowed = ("ranges", "categories", "definition") + PARAM_KEYS
         unknown = [k for k in data if k not in allowed]
         if unknown:
             raise FilterSpecError(
@@ -224,6 +241,7 @@ class FilterSpec:
         kwargs = dict(data)
         kwargs["ranges"] = kwargs.get("ranges") or {}
         kwargs["categories"] = kwargs.get("categories") or {}
+        kwargs["definition"] = definition_mod.canonical_definition(kwargs.get("definition"))
         return cls(**kwargs)
 
     # ---- text
@@ -256,6 +274,8 @@ class FilterSpec:
                              f"{format_number(cut)} {var.unit}")
         if self.groups != GROUP_LEVELS:
             lines.append("Groups: " + ", ".join(GROUP_LABELS[g] for g in self.groups))
+        if not self.definition.is_published:
+            lines.append(self.definition.describe())
         if self.variables:
             lines.append("Patients with a missing value in a filtered variable: "
                          + ("excluded" if self.missing == "exclude" else "kept"))

@@ -45,6 +45,7 @@ from analysis.data.loader import Provenance
 from analysis.data.schema import VARIABLES
 from analysis.errors import AnalysisError, ExplorerError
 from analysis.selection.apply import ATTRITION_COLUMNS, FilterResult, apply_filters
+from analysis.selection.definition import SpottyDefinition, regroup
 from analysis.selection.domain import FilterDomain, domain_from_frame
 from analysis.selection.spec import FilterSpec
 from analysis.service import cache
@@ -93,11 +94,22 @@ def canonical_query(query: str | None) -> str:
 
 
 @cache.local_memo(LOCAL_FRAMES)
+def _regrouped(fingerprint: str, definition: SpottyDefinition) -> pd.DataFrame:
+    """The dataset's patients grouped by ``definition`` from its lesion file.
+
+    The published definition keeps the file's own groups (on the bundled study the
+    lesion file gives exactly those); any other needs a lesion file (FilterSpecError).
+    """
+    dataset = registry.ensure(fingerprint)
+    return regroup(dataset.frame, dataset.lesions, definition)
+
+
+@cache.local_memo(LOCAL_FRAMES)
 def _selected(fingerprint: str, query: str) -> tuple[FilterResult, Selection]:
     """(filter result, selection summary) of a canonical query, in this process only."""
     dataset = registry.ensure(fingerprint)
     spec = _parsed(query)[0]
-    result = apply_filters(dataset.frame, spec)
+    result = apply_filters(_regrouped(fingerprint, spec.definition), spec)
     label = getattr(getattr(dataset, "provenance", None), "label", "") or ""
     selection = Selection(fingerprint=fingerprint, query=query, spec=spec,
                           filters=tuple(spec.describe()), data_label=label,
@@ -443,3 +455,10 @@ __all__ = [
     "model_attrition", "paired", "propensity", "provenance", "progression", "selection",
     "sensitivity", "subgroups", "table_one",
 ]
+
+
+# The definition explorer's entries use the plumbing above; they live in their own module
+# (imported last, so that module finds this one complete).
+from analysis.service.definition_api import definition_curve, definition_flow  # noqa: E402
+
+__all__ += ["definition_curve", "definition_flow"]

@@ -149,3 +149,24 @@ def kaleido_server():
     static_images.start()
     yield
     static_images.stop()
+
+
+@pytest.fixture(scope="session")
+def spotty_by_pandas():
+    """Patients per group under a definition, read literally with plain pandas from the
+    lesion table (the independent reference of the definition tests):
+    ``spotty_by_pandas(patient_ids, lesions, arc, lo, hi, other)`` -> Series of groups."""
+
+    def derive(patient_ids, lesions, arc, lo, hi, other):
+        les = lesions.assign(pid=lesions["patient_id"].astype(str))
+        les["sp"] = (les["arc_deg"] < arc) & (les["length_mm"] >= lo) & (les["length_mm"] <= hi)
+        per = les.groupby("pid")["sp"].agg(["any", "all"])
+        ids = patient_ids.astype(str)
+        has = ids.isin(per.index)
+        spotty = ids.map(per["any"]).fillna(False).astype(bool)
+        if other == "exclude":
+            spotty &= ids.map(per["all"]).fillna(False).astype(bool)
+        return pd.Series(np.where(~has, "none", np.where(spotty, "spotty", "other")),
+                         index=patient_ids.index)
+
+    return derive

@@ -85,3 +85,11 @@ def test_regroup_needs_lesions_for_a_new_definition():
     assert regroup(frame, None, SpottyDefinition()) is frame  # published: unchanged
     with pytest.raises(FilterSpecError, match="lesion file"):
         regroup(frame, None, SpottyDefinition(max_arc=120))
+
+
+def test_a_patient_listed_twice_gets_the_same_group_each_time(lesions):
+    # the loader refuses duplicate ids; classify still answers row by row for such a list
+    twice = pd.Series(["P001", "P001", "P160", "P002"])
+    d = SpottyDefinition(max_arc=120)
+    got = classify(twice, lesions, d)["calcification"].astype(str).tolist()
+    assert got == [_by_hand(p, lesions, d) for p in twice]

@@ -19,6 +19,7 @@ from analysis.selection.canonical import (
     RANGE_VARIABLES,
     format_number,
 )
+from analysis.selection.definition import OTHER_RULES, SpottyDefinition
 
 # --------------------------------------------------------------------------- canonical form
 
@@ -130,9 +131,17 @@ def specs(draw) -> FilterSpec:
     groups = draw(st.lists(st.sampled_from(ALL_GROUPS), min_size=1, unique=True))
     cut = st.floats(min_value=0, max_value=500, allow_nan=False)
     therapy = st.sampled_from(("any", "intensive", "standard"))
+    low = draw(st.floats(min_value=0, max_value=50, allow_nan=False))
+    definition = SpottyDefinition(
+        max_arc=draw(st.floats(min_value=1, max_value=360, allow_nan=False)),
+        min_length=low, max_length=draw(st.floats(min_value=low, max_value=50, allow_nan=False)),
+        other=draw(st.sampled_from(OTHER_RULES)))
+    if draw(st.booleans()):
+        definition = SpottyDefinition()  # the published one, half the time
     return FilterSpec(ranges=tuple(ranges), categories=tuple(categories), groups=tuple(groups),
                       ldl_cut=draw(cut), sbp_cut=draw(cut), ldl_therapy=draw(therapy),
-                      sbp_therapy=draw(therapy), missing=draw(st.sampled_from(("exclude", "keep"))))
+                      sbp_therapy=draw(therapy), missing=draw(st.sampled_from(("exclude", "keep"))),
+                      definition=definition)
 
 
 @settings(max_examples=200, deadline=None)
@@ -233,5 +242,5 @@ def test_respelling_a_spec_gives_the_same_spec(spec, rnd):
     again = FilterSpec(ranges=ranges, categories=dict(categories), groups=list(spec.groups)[::-1],
                        ldl_cut=str(spec.ldl_cut), sbp_cut=spec.sbp_cut,
                        ldl_therapy=spec.ldl_therapy.upper(), sbp_therapy=spec.sbp_therapy,
-                       missing=spec.missing)
+                       missing=spec.missing, definition=spec.definition.to_params())
     assert again == spec and hash(again) == hash(spec) and again.to_query() == spec.to_query()

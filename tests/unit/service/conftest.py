@@ -52,3 +52,14 @@ def missing_hdl_fp(bundled_fp) -> str:
         ds, frame=frame,
         provenance=dataclasses.replace(ds.provenance, fingerprint="test-missing-hdl-"
                                        + bundled_fp[:8])))
+
+
+@pytest.fixture(scope="module")
+def no_lesions_fp(bundled_fp) -> str:
+    """The bundled patients registered without their lesion file."""
+    ds = registry.get(bundled_fp)
+    return registry.register(dataclasses.replace(
+        ds, lesions=None,
+        provenance=dataclasses.replace(ds.provenance, fingerprint="test-no-lesions-"
+                                       + bundled_fp[:8])))
+
