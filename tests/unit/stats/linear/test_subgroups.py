@@ -253,3 +253,21 @@ def test_age_split_interaction_keeps_numeric_age(result, random_cohort):
     assert age["p_interaction"] == pytest.approx(ref.pvalues["C(g)[T.spotty]:C(old)[T.b]"],
                                                  rel=1e-8)
     assert f"df = {ref.df_resid:g}" in age["interaction_test"]
+
+
+def test_a_given_overall_model_gives_the_same_table(result, random_cohort):
+    from analysis.stats.linear.overall import fit_overall
+
+    model = fit_overall(random_cohort, "delta_pav", covar=COVS)
+    again = subgroup_effects(random_cohort, "delta_pav", subgroups=("sex", "age", "statin"),
+                             covar=COVS, model=model)
+    # reference: the same call fitting its own overall model (fixture ``result``)
+    pd.testing.assert_frame_equal(again.table, result.table, rtol=0, atol=1e-12)
+
+
+def test_an_overall_model_of_another_outcome_is_refused(random_cohort):
+    from analysis.stats.linear.overall import fit_overall
+
+    model = fit_overall(random_cohort, "delta_tav", covar=COVS)
+    with pytest.raises(AnalysisError, match="not a model of delta_pav"):
+        subgroup_effects(random_cohort, "delta_pav", covar=COVS, model=model)
