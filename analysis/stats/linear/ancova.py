@@ -32,7 +32,7 @@ from analysis.stats.linear.describe import (
 )
 from analysis.stats.linear.design import NumericTerm
 from analysis.stats.linear.diagnostics import diagnostics_table, empty_diagnostics
-from analysis.stats.linear.fit import Fit, estimates, fit
+from analysis.stats.linear.fit import Fit, estimates
 from analysis.stats.linear.overall import OverallModel, fit_overall
 
 
@@ -147,16 +147,6 @@ def ancova_of(model: OverallModel, *, weights: str = "proportional", alpha: floa
     check_options(weights, alpha)
     return ancova_from_fit(model.fit, model.data, model.dv, weights=weights, alpha=alpha,
                            diagnostics=diagnostics)
-
-
-def ancova_from_model_data(md: ModelData, dv: str, *, weights: str = "proportional",
-                           alpha: float = 0.05, diagnostics: bool = True) -> AncovaResult:
-    """The ANCOVA of prepared model data (used by :func:`ancova`, the subgroups and the
-    dose-response).
-
-    """
-    f, md = fit(md)
-    return ancova_from_fit(f, md, dv, weights=weights, alpha=alpha, diagnostics=diagnostics)
 
 
 def ancova_from_fit(f: Fit, md: ModelData, dv: str, *, weights: str = "proportional",
