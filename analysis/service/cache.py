@@ -156,6 +156,19 @@ def _warn_unsigned() -> None:
                     "(written without this server's secret, or corrupted)")
 
 
+class SignedFileSystemCache(FileSystemCache):
+    """cachelib's FileSystemCache with :class:`SignedSerializer` from the start.
+
+    The serializer is in place before cachelib's constructor writes its file-count
+    entry, so that entry is signed too (set afterwards, the unsigned count file was
+    refused, with a warning, on the first read).
+    """
+
+    def __init__(self, key: bytes, *args: Any, **kwargs: Any):
+        self.serializer = SignedSerializer(key)
+        super().__init__(*args, **kwargs)
+
+
 def signing_key(settings: settings_module.Settings) -> bytes:
     """Key of the cache signatures, derived from the server secret (not the secret itself)."""
     secret = settings_module.secret_bytes(settings)
@@ -176,10 +189,8 @@ def make_backend(settings: settings_module.Settings) -> BaseCache:
         return SimpleCache(threshold=THRESHOLD, default_timeout=timeout)
     if kind == "FileSystemCache":
         Path(settings.cache_dir).mkdir(parents=True, exist_ok=True)
-        backend = FileSystemCache(settings.cache_dir, threshold=THRESHOLD,
-                                  default_timeout=timeout, mode=0o600)
-        backend.serializer = SignedSerializer(signing_key(settings))
-        return backend
+        return SignedFileSystemCache(signing_key(settings), settings.cache_dir,
+                                     threshold=THRESHOLD, default_timeout=timeout, mode=0o600)
     if kind == "RedisCache":
         import redis  # only needed for this backend
 
