@@ -160,11 +160,13 @@ def child(n: int) -> dict:
     fp = registry.register(ds)
     out: dict = {"n": n, "simulate_s": time.perf_counter() - t0, "simulate_peak_mib": _peak_mib(),
                  "pages": {}}
+    c0 = time.process_time()
     for page in PAGES:
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.process_time()
         results = PAGES[page](fp)
-        out["pages"][page] = {"s": time.perf_counter() - t1, "problems": _check(results),
-                              "peak_mib": _peak_mib()}
+        out["pages"][page] = {"s": time.perf_counter() - t1, "cpu_s": time.process_time() - c1,
+                              "problems": _check(results), "peak_mib": _peak_mib()}
+    out["pages_cpu_s"] = time.process_time() - c0
     out["total_s"] = time.perf_counter() - t0
     out["peak_mib"] = _peak_mib()
     return out
@@ -231,11 +233,14 @@ def to_markdown(res: dict) -> str:
     else:
         ok = m["peak_mib"] / 1024 < TARGET_PEAK_GIB
         lines += [f"1,000,000 simulated patients (child process): simulate {m['simulate_s']:.1f} s, "
-                  f"all pages {m['total_s'] - m['simulate_s']:.1f} s, peak memory "
+                  f"all pages {m['total_s'] - m['simulate_s']:.1f} s (CPU time "
+                  f"{m['pages_cpu_s']:.1f} s: on a busy machine the wall time also counts "
+                  f"waiting for a core; target < 3 s), peak memory "
                   f"{m['peak_mib']:.0f} MiB ({'within' if ok else 'OVER'} the "
                   f"{TARGET_PEAK_GIB:g} GiB target).", ""]
         lines.append(f"- after simulating: peak {m['simulate_peak_mib']:.0f} MiB")
-        lines += [f"- {page}: {v['s']:.1f} s, peak so far {v['peak_mib']:.0f} MiB"
+        lines += [f"- {page}: {v['s']:.2f} s (CPU {v['cpu_s']:.2f} s), peak so far "
+                  f"{v['peak_mib']:.0f} MiB"
                   + (f" ({v['problems']})" if v["problems"] else "")
                   for page, v in m["pages"].items()]
     return "\n".join(lines) + "\n"
