@@ -27,9 +27,9 @@ results object has ``p + 1`` rows, so its ``nobs``, ``resid``, ``rsquared``,
 likelihood and ``get_influence()`` are not the data's; nothing here reads them (R²,
 residuals, leverage and Cook's distance come from :class:`Fit` and
 :mod:`analysis.stats.linear.diagnostics` on all rows). Why: on a 13-column design a
-direct ``fit(method="qr")`` took 0.39 s at 100,000 rows and 9.5 s at 1,000,000, the
-reduction and fit 0.05 s and 0.4 s (one run on the shared machine, BLAS capped at one
-thread; the pseudo-inverse default took 0.2 s and 6.0 s). The same identity lets
+direct ``fit(method="qr")`` took 0.29 s at 100,000 rows and 4.3 s at 1,000,000, the
+reduction and fit 0.025 s and 0.13 s (one run on a busy shared machine, BLAS capped at
+one thread; the pseudo-inverse default took 0.14 s and 3.0 s). The same identity lets
 other models reuse a fit instead of passing over the rows again: a model whose
 columns are linear combinations of ``[X | y]``'s has the R factor of ``R T``
 (the dose-response trend, the subgroup interaction models).
