@@ -57,13 +57,13 @@ from analysis.service.model_options import (
 )
 from analysis.service.results import Computed, Selection
 from analysis.stats import distributions
-from analysis.stats.linear.ancova import AncovaResult
-from analysis.stats.linear.ancova import ancova as _ancova
+from analysis.stats.linear.ancova import AncovaResult, ancova_of
 from analysis.stats.linear.dose_response import DoseResponseResult
 from analysis.stats.linear.dose_response import dose_response as _dose_response
 from analysis.stats.linear.interactions import ContinuousInteractionResult, InteractionResult
 from analysis.stats.linear.interactions import continuous_interaction as _continuous
 from analysis.stats.linear.interactions import interaction as _interaction
+from analysis.stats.linear.overall import OverallModel, fit_overall
 from analysis.stats.linear.subgroups import SubgroupResult
 from analysis.stats.linear.subgroups import subgroup_effects as _subgroups
 from analysis.stats.multiplicity import adjust_subgroups
@@ -79,6 +79,8 @@ T = TypeVar("T")
 LOCAL_FRAMES = 4
 #: Parsed filter queries kept in this process.
 LOCAL_QUERIES = 256
+#: Fitted overall models kept in this process (each holds its design: ~100 MB at 1M rows).
+LOCAL_MODELS = 2
 
 
 # --------------------------------------------------------------------------- plumbing
@@ -115,6 +117,22 @@ def _selected(fingerprint: str, query: str) -> tuple[FilterResult, Selection]:
                           filters=tuple(spec.describe()), data_label=label,
                           attrition=result.attrition, n_by_group=dict(result.n_by_group))
     return result, selection
+
+
+def _min_group_n() -> int:
+    return int(settings.current().min_group_n)
+
+
+@cache.local_memo(LOCAL_MODELS)
+def _overall_model(fingerprint: str, query: str, outcome: str,
+                   covariates: tuple[str, ...] | None, min_group_n: int) -> OverallModel:
+    """The fitted overall model of a selection (:func:`fit_overall`), in this process only.
+
+    The ANCOVA and the subgroup entries of the same selection and options share it, so
+    a page showing both fits the model once. Raises the model's AnalysisError.
+    """
+    selected, _selection = _selected(fingerprint, query)
+    return fit_overall(selected.frame, outcome, covar=covariates, min_group_n=min_group_n)
 
 
 def _compute(entry: str, fingerprint: str, query: str, options: dict[str, Any],
@@ -270,10 +288,12 @@ def ancova(fingerprint: str, query: str, outcome: str = "delta_pav",
 def _ancova_cached(fingerprint: str, query: str, outcome: str,
                    covariates: tuple[str, ...] | None, weights: str,
                    diagnostics: bool) -> Computed[AncovaResult]:
+    def run(_frame: pd.DataFrame) -> AncovaResult:
+        model = _overall_model(fingerprint, query, outcome, covariates, _min_group_n())
+        return ancova_of(model, weights=weights, diagnostics=diagnostics)
+
     return _compute("ancova", fingerprint, query,
-                    {"outcome": outcome, "covariates": covariates, "weights": weights},
-                    _ancova, outcome, covar=covariates, weights=weights,
-                    diagnostics=diagnostics)
+                    {"outcome": outcome, "covariates": covariates, "weights": weights}, run)
 
 
 @_guard("subgroups")
@@ -287,16 +307,20 @@ def subgroups(fingerprint: str, query: str, outcome: str = "delta_pav", covariat
 @cache.memoize("api.subgroups")
 def _subgroups_cached(fingerprint: str, query: str, outcome: str,
                       covariates: tuple[str, ...] | None, weights: str) -> Computed[SubgroupResult]:
+    def run(frame: pd.DataFrame) -> SubgroupResult:
+        model = _overall_model(fingerprint, query, outcome, covariates, _min_group_n())
+        return _adjusted_subgroups(frame, outcome, covar=covariates, weights=weights,
+                                   model=model)
+
     return _compute("subgroups", fingerprint, query,
-                    {"outcome": outcome, "covariates": covariates, "weights": weights},
-                    _adjusted_subgroups, outcome, covar=covariates, weights=weights)
+                    {"outcome": outcome, "covariates": covariates, "weights": weights}, run)
 
 
 def _adjusted_subgroups(data: pd.DataFrame, outcome: str, **kwargs: Any) -> SubgroupResult:
     """:func:`subgroup_effects` with Holm and BH adjusted interaction p (``p_holm``,
     ``p_bh`` after ``p_interaction``); the method and notes say the subgroup analyses
     are exploratory (:func:`analysis.stats.multiplicity.adjust_subgroups`)."""
-    res = _subgroups(data, outcome, **kwargs)
+    res = _subgroups(data, outcome, min_group_n=_min_group_n(), **kwargs)
     adj = adjust_subgroups(res.table)
     method = (f"{res.method}. {adj.method}; subgroup analyses are exploratory "
               "(hypothesis-generating)")

@@ -23,6 +23,16 @@ result computed by older code. If the backend fails (Redis down, disk full), a
 warning is logged once and the value is computed, never an error; the backend is
 then bypassed for :data:`RETRY_AFTER_S` seconds before it is tried again.
 
+In front of the backend each process keeps the last :data:`LOCAL_RESULTS` results it
+computed or read (:class:`RecentResults`): a repeated call then costs the key and a
+shallow copy of the result (:func:`private_copy`, so a caller that changes a returned
+table never changes the kept one), not an unpickling of the entry and, for a shared
+store, not a read and a signature check. What it keeps was computed by this process or
+read from the backend after its signature was checked. :func:`clear` and
+:func:`configure` empty it in this process; other workers keep theirs, which is safe
+because a key names the code version, the dataset fingerprint and every argument, so
+the same key always has the same result.
+
 Entries written to a shared store (FileSystemCache, RedisCache) are pickles signed with
 HMAC-SHA256 under a key derived from the server secret (``settings.secret_bytes``): an
 entry whose signature does not match (written by someone without the secret, or
@@ -33,6 +43,8 @@ reached through ``cache_redis_url``, which carries its password
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import functools
 import hashlib
 import hmac
@@ -41,10 +53,13 @@ import logging
 import pickle
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
+import pandas as pd
 from cachelib import BaseCache, FileSystemCache, RedisCache, SimpleCache
 from cachelib.serializers import BaseSerializer
 
@@ -59,6 +74,8 @@ KEY_PREFIX = "ivus-explorer:"
 CACHE_TYPES = ("SimpleCache", "FileSystemCache", "RedisCache")
 #: Entries kept by SimpleCache / FileSystemCache before old ones are pruned.
 THRESHOLD = 500
+#: Results each process keeps in front of the backend (:class:`RecentResults`).
+LOCAL_RESULTS = 128
 _PRIMITIVES = (str, int, float, bool, type(None))
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -139,6 +156,19 @@ def _warn_unsigned() -> None:
                     "(written without this server's secret, or corrupted)")
 
 
+class SignedFileSystemCache(FileSystemCache):
+    """cachelib's FileSystemCache with :class:`SignedSerializer` from the start.
+
+    The serializer is in place before cachelib's constructor writes its file-count
+    entry, so that entry is signed too (set afterwards, the unsigned count file was
+    refused, with a warning, on the first read).
+    """
+
+    def __init__(self, key: bytes, *args: Any, **kwargs: Any):
+        self.serializer = SignedSerializer(key)
+        super().__init__(*args, **kwargs)
+
+
 def signing_key(settings: settings_module.Settings) -> bytes:
     """Key of the cache signatures, derived from the server secret (not the secret itself)."""
     secret = settings_module.secret_bytes(settings)
@@ -159,10 +189,8 @@ def make_backend(settings: settings_module.Settings) -> BaseCache:
         return SimpleCache(threshold=THRESHOLD, default_timeout=timeout)
     if kind == "FileSystemCache":
         Path(settings.cache_dir).mkdir(parents=True, exist_ok=True)
-        backend = FileSystemCache(settings.cache_dir, threshold=THRESHOLD,
-                                  default_timeout=timeout, mode=0o600)
-        backend.serializer = SignedSerializer(signing_key(settings))
-        return backend
+        return SignedFileSystemCache(signing_key(settings), settings.cache_dir,
+                                     threshold=THRESHOLD, default_timeout=timeout, mode=0o600)
     if kind == "RedisCache":
         import redis  # only needed for this backend
 
@@ -177,7 +205,8 @@ def make_backend(settings: settings_module.Settings) -> BaseCache:
 
 
 def configure(settings: settings_module.Settings | None = None) -> BaseCache:
-    """(Re)build the backend from ``settings`` (default: ``settings.current()``)."""
+    """(Re)build the backend from ``settings`` (default: ``settings.current()``); the
+    results this process kept from the old backend are dropped."""
     global _backend
     backend = make_backend(settings or settings_module.current())
     global _down_until
@@ -185,6 +214,7 @@ def configure(settings: settings_module.Settings | None = None) -> BaseCache:
         _backend = backend
         _warned.clear()
         _down_until = 0.0
+    _recent.cache_clear()
     return backend
 
 
@@ -220,6 +250,90 @@ def local_memo(maxsize: int) -> Callable[[F], F]:
     return decorate
 
 
+_IMMUTABLE = frozenset({str, int, float, bool, bytes, type(None), np.float64, np.int64,
+                        np.bool_, frozenset})
+
+
+def private_copy(value: Any) -> Any:
+    """A copy of a result that can be changed without changing ``value``.
+
+    DataFrames and Series are copied shallowly (copy-on-write: no data is copied until
+    one of the two is written to), arrays, lists, dicts and sets are copied, dataclass
+    instances and tuples are rebuilt around copies of their fields; anything else
+    (numbers, strings, other immutable values) is shared.
+    """
+    if type(value) in _IMMUTABLE:
+        return value
+    if isinstance(value, pd.DataFrame | pd.Series):
+        return value.copy(deep=False)
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, tuple):
+        items = [private_copy(v) for v in value]
+        if all(a is b for a, b in zip(items, value, strict=True)):
+            return value
+        return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
+    if isinstance(value, list):
+        return [private_copy(v) for v in value]
+    if isinstance(value, dict):
+        return {k: private_copy(v) for k, v in value.items()}
+    if isinstance(value, set):
+        return set(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        new = copy.copy(value)
+        for field in dataclasses.fields(value):
+            old = getattr(value, field.name)
+            fresh = private_copy(old)
+            if fresh is not old:
+                object.__setattr__(new, field.name, fresh)  # frozen dataclasses too
+        return new
+    return value
+
+
+class RecentResults:
+    """The last ``maxsize`` results by cache key, in this process (least recently used
+    dropped first); see the module docstring.
+
+    Parameters
+    ----------
+    maxsize
+        Results kept.
+    """
+
+    def __init__(self, maxsize: int):
+        self.maxsize = int(maxsize)
+        self._items: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> tuple | None:
+        """``(result,)`` when ``key`` is kept (a private copy), else None."""
+        with self._lock:
+            if key not in self._items:
+                return None
+            self._items.move_to_end(key)
+            value = self._items[key]
+        return (private_copy(value),)
+
+    def put(self, key: str, value: Any) -> None:
+        """Keep ``value`` under ``key`` (callers go on using their own copy)."""
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.maxsize:
+                self._items.popitem(last=False)
+
+    def cache_clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+_recent = RecentResults(LOCAL_RESULTS)
+_local_memos.append(_recent)  # emptied by clear() with the other process memos
+
+
 def _warn_once(what: str, err: Exception) -> None:
     global _down_until
     _down_until = time.monotonic() + RETRY_AFTER_S
@@ -248,9 +362,11 @@ def _canonical(value: Any, where: str) -> str:
         "fingerprint and a filter query, and fetch the frame inside)")
 
 
-def make_key(namespace: str, fn: Callable[..., Any], args: tuple, kwargs: dict) -> str:
-    """Cache key of a call: arguments bound to the signature, defaults applied."""
-    bound = inspect.signature(fn).bind(*args, **kwargs)
+def make_key(namespace: str, fn: Callable[..., Any], args: tuple, kwargs: dict,
+             signature: inspect.Signature | None = None) -> str:
+    """Cache key of a call: arguments bound to the signature, defaults applied
+    (``signature``: ``inspect.signature(fn)``, when the caller has it already)."""
+    bound = (signature or inspect.signature(fn)).bind(*args, **kwargs)
     bound.apply_defaults()
     parts = []
     params = bound.signature.parameters
@@ -276,15 +392,21 @@ def memoize(namespace: str) -> Callable[[F], F]:
     Notes
     -----
     Every argument must be a hashable primitive; anything else (a DataFrame, a
-    list, a dict) raises ``TypeError`` when the function is called. The wrapped
+    list, a dict) raises ``TypeError`` when the function is called. A result is also
+    kept in this process (:class:`RecentResults`) once the backend holds it. The wrapped
     function is available as ``fn.uncached``; ``fn.cache_key(*args, **kwargs)``
     gives the key a call would use.
     """
 
     def decorate(fn: F) -> F:
+        signature = inspect.signature(fn)
+
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            key = make_key(namespace, fn, args, kwargs)
+            key = make_key(namespace, fn, args, kwargs, signature)
+            kept = _recent.get(key)
+            if kept is not None:
+                return kept[0]
             cache = get_cache()
             if time.monotonic() < _down_until:  # backend failed recently: just compute
                 return fn(*args, **kwargs)
@@ -294,13 +416,16 @@ def memoize(namespace: str) -> Callable[[F], F]:
                 _warn_once("get", err)
                 return fn(*args, **kwargs)
             if isinstance(hit, tuple) and len(hit) == 1:
-                return hit[0]
+                _recent.put(key, hit[0])
+                return private_copy(hit[0])
             value = fn(*args, **kwargs)
             try:
                 cache.set(key, (value,))  # wrapped so a cached None is a hit
             except Exception as err:  # noqa: BLE001
                 _warn_once("set", err)
-            return value
+                return value
+            _recent.put(key, value)
+            return private_copy(value)
 
         wrapper.uncached = fn  # type: ignore[attr-defined]
         wrapper.cache_key = lambda *a, **k: make_key(namespace, fn, a, k)  # type: ignore[attr-defined]

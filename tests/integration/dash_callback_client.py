@@ -1,20 +1,14 @@
-"""Call a Dash callback through Flask's test client, as the browser does; fixtures.
+"""Call a Dash callback through Flask's test client, as the browser does; reading answers.
 
-The fixtures build the app once per session (``dash.page_registry`` is global); test
-modules import them (no conftest.py here, so ``conftest`` stays the unit tests' module).
-
-Requests are built from ``/_dash-dependencies`` so they match what dash-renderer
-sends to ``/_dash-update-component``.
+Helpers only, no fixtures: the fixtures (the app, its test client, the callback caller)
+are in ``tests/integration/conftest.py``. Requests are built from
+``/_dash-dependencies`` so they match what dash-renderer sends to
+``/_dash-update-component``.
 """
 
 from __future__ import annotations
 
 import json
-
-import pytest
-
-from analysis import settings as settings_mod
-from analysis.data import registry
 
 
 def key(ident, prop: str) -> str:
@@ -95,35 +89,6 @@ class CallbackCaller:
         return r.status_code, data, r.data
 
 
-@pytest.fixture(scope="session")
-def dash_app():
-    """The Dash app on the bundled cohort with an in-process cache."""
-    import app as app_module
-
-    app_module.configure(settings_mod.Settings(cache_type="SimpleCache"))
-    return app_module.app
-
-
-@pytest.fixture(scope="session")
-def client(dash_app):
-    return dash_app.server.test_client()
-
-
-@pytest.fixture(scope="session")
-def dataset(dash_app):
-    return registry.active()
-
-
-@pytest.fixture(scope="session")
-def dependencies(client):
-    return json.loads(client.get("/_dash-dependencies").data)
-
-
-@pytest.fixture(scope="session")
-def caller(client, dependencies):
-    return CallbackCaller(client, dependencies)
-
-
 # ----------------------------------------------------------------- reading answers
 def text_of(node) -> str:
     """All text in a serialised component tree."""
@@ -145,7 +110,7 @@ def footnote_of(fig) -> str:
 
 
 # ----------------------------------------------------------------- shared inputs
-from analysis.selection import FilterSpec  # noqa: E402
+from analysis.selection import FilterSpec  # noqa: E402 - after the helpers it serves
 from components import ids  # noqa: E402
 
 #: A selection used across tests: patients aged 50-70.

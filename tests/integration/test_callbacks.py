@@ -1,5 +1,4 @@
 """Page callbacks through the Flask test client (POST /_dash-update-component)."""
-# ruff: noqa: F811  (pytest fixtures imported from dash_callback_client are parameters)
 
 from __future__ import annotations
 
@@ -13,18 +12,12 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import statsmodels.formula.api as smf
-from dash_callback_client import (  # noqa: F401
+from dash_callback_client import (
     AGE_SPEC,
     MEANS,
     OUTCOME,
     PRESENT,
     STORE,
-    WEIGHTS,
-    caller,
-    client,
-    dash_app,
-    dataset,
-    dependencies,
     footnote_of,
     key,
     text_of,

@@ -1,6 +1,5 @@
 """The meeting kit through the app (Export dialog callbacks via the Flask test client),
 the command line, and formula-looking patient IDs through every export."""
-# ruff: noqa: F811  (pytest fixtures imported from dash_callback_client are parameters)
 
 from __future__ import annotations
 
@@ -14,16 +13,7 @@ import zipfile
 
 import pandas as pd
 import pytest
-from dash_callback_client import (  # noqa: F401
-    STORE,
-    caller,
-    client,
-    dash_app,
-    dataset,
-    dependencies,
-    key,
-    text_of,
-)
+from dash_callback_client import STORE, key, text_of
 from pptx import Presentation
 
 from analysis.data import registry

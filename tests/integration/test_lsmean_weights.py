@@ -4,7 +4,6 @@ Reference for every expected number: the analysis functions called directly on t
 frame that :func:`analysis.selection.apply_filters` selects (emmeans' ``weights =
 "equal"`` / ``"proportional"`` reference grids), never the page's own output.
 """
-# ruff: noqa: F811  (pytest fixtures imported from dash_callback_client are parameters)
 
 from __future__ import annotations
 
@@ -13,18 +12,13 @@ import json
 
 import numpy as np
 import pytest
-from dash_callback_client import (  # noqa: F401
+from dash_callback_client import (
     AGE_SPEC,
     MEANS,
     OUTCOME,
     PRESENT,
     STORE,
     WEIGHTS,
-    caller,
-    client,
-    dash_app,
-    dataset,
-    dependencies,
     footnote_of,
     key,
     text_of,

@@ -3,7 +3,6 @@
 Two accounts (a viewer and an analyst) in a temporary account file; each test client
 keeps its own session cookie, as one browser would.
 """
-# ruff: noqa: F811  (pytest fixtures imported from dash_callback_client are parameters)
 
 from __future__ import annotations
 
@@ -15,7 +14,6 @@ import zipfile
 
 import pandas as pd
 import pytest
-from dash_callback_client import client, dash_app, dependencies  # noqa: F401
 
 from accounts.audit import read_events
 from accounts.roles import ANALYST_OUTPUTS

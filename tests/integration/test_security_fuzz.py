@@ -6,7 +6,6 @@ unknown ids and properties, missing keys, outputs that do not match the callback
 bytes that are not JSON). No answer may be a 5xx or carry Python exception text, a
 traceback or a server path (the repository or the data folder).
 """
-# ruff: noqa: F811  (pytest fixtures imported from dash_callback_client are parameters)
 
 from __future__ import annotations
 
@@ -16,7 +15,6 @@ import random
 import re
 
 import pytest
-from dash_callback_client import client, dash_app, dependencies  # noqa: F401
 
 from analysis.selection.spec import FilterSpec
 from analysis.settings import DATA_DIR, ROOT

@@ -1,6 +1,5 @@
 """Security headers, the CSP against the page's own inline scripts, caching, compression,
 the request size limit and the error shape (login off: the one-user app)."""
-# ruff: noqa: F811  (pytest fixtures imported from dash_callback_client are parameters)
 
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ import re
 
 import brotli
 import pytest
-from dash_callback_client import STORE, caller, client, dash_app, dependencies  # noqa: F401
+from dash_callback_client import STORE
 
 from analysis import settings as settings_mod
 from analysis.settings import ROOT

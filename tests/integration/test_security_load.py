@@ -3,7 +3,6 @@
 Both start their own redis-server (on a free port, with a password) so the shared
 test Redis of ``make test`` is never stopped.
 """
-# ruff: noqa: F811  (pytest fixtures imported from dash_callback_client are parameters)
 
 from __future__ import annotations
 
@@ -15,7 +14,6 @@ import threading
 import time
 
 import pytest
-from dash_callback_client import client, dash_app, dependencies  # noqa: F401
 
 from analysis import settings as settings_mod
 from analysis.service import cache as analysis_cache

@@ -3,7 +3,6 @@
 The Run button is pressed by POSTing its callback as the browser does; the plotted
 numbers are compared with the cached API entries the page composes.
 """
-# ruff: noqa: F811  (pytest fixtures imported from dash_callback_client are parameters)
 
 from __future__ import annotations
 
@@ -12,18 +11,13 @@ import re
 
 import numpy as np
 import pytest
-from dash_callback_client import (  # noqa: F401
+from dash_callback_client import (
     AGE_SPEC,
     MEANS,
     OUTCOME,
     PRESENT,
     STORE,
     WEIGHTS,
-    caller,
-    client,
-    dash_app,
-    dataset,
-    dependencies,
     footnote_of,
     key,
     text_of,

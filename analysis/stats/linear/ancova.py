@@ -20,16 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.data.schema import GROUP, GROUP_LEVELS, VARIABLES
-from analysis.errors import AnalysisError
-from analysis.stats.linear.checks import (
-    check_between,
-    check_frame,
-    check_options,
-    check_outcome,
-    resolve_covariates,
-)
-from analysis.stats.linear.columns import ModelData, column, prepare
+from analysis.data.schema import GROUP, VARIABLES
+from analysis.stats.linear.checks import check_frame, check_options
+from analysis.stats.linear.columns import ModelData
 from analysis.stats.linear.describe import (
     COEF_TEST,
     CONTRAST_TEST,
@@ -39,7 +32,8 @@ from analysis.stats.linear.describe import (
 )
 from analysis.stats.linear.design import NumericTerm
 from analysis.stats.linear.diagnostics import diagnostics_table, empty_diagnostics
-from analysis.stats.linear.fit import Fit, estimates, fit
+from analysis.stats.linear.fit import Fit, estimates
+from analysis.stats.linear.overall import OverallModel, fit_overall
 
 
 @dataclass(frozen=True)
@@ -141,26 +135,18 @@ def ancova(data: pd.DataFrame, dv: str, *, between: str = GROUP,
     """
     check_frame(data)
     check_options(weights, alpha)
-    check_outcome(data, dv)
-    check_between(data, between)
-    if between == dv:
-        raise AnalysisError("The outcome cannot also be the grouping variable.")
-    names, dropped0 = resolve_covariates(data, dv, covar, exclude=(between,))
-    md = prepare(column(data, dv), column(data, between), [column(data, c) for c in names],
-                 focal_levels=GROUP_LEVELS if between == GROUP else None,
-                 min_group_n=min_group_n, dropped=dropped0)
-    return ancova_from_model_data(md, dv, weights=weights, alpha=alpha,
-                                  diagnostics=diagnostics)
+    model = fit_overall(data, dv, between=between, covar=covar, min_group_n=min_group_n)
+    return ancova_of(model, weights=weights, alpha=alpha, diagnostics=diagnostics)
 
 
-def ancova_from_model_data(md: ModelData, dv: str, *, weights: str = "proportional",
-                           alpha: float = 0.05, diagnostics: bool = True) -> AncovaResult:
-    """The ANCOVA of prepared model data (used by :func:`ancova`, the subgroups and the
-    dose-response).
-
-    """
-    f, md = fit(md)
-    return ancova_from_fit(f, md, dv, weights=weights, alpha=alpha, diagnostics=diagnostics)
+def ancova_of(model: OverallModel, *, weights: str = "proportional", alpha: float = 0.05,
+              diagnostics: bool = True) -> AncovaResult:
+    """The ANCOVA result of a fitted overall model
+    (:func:`analysis.stats.linear.overall.fit_overall`); :func:`ancova` is
+    ``ancova_of(fit_overall(data, dv, ...))``."""
+    check_options(weights, alpha)
+    return ancova_from_fit(model.fit, model.data, model.dv, weights=weights, alpha=alpha,
+                           diagnostics=diagnostics)
 
 
 def ancova_from_fit(f: Fit, md: ModelData, dv: str, *, weights: str = "proportional",

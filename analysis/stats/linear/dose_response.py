@@ -20,7 +20,7 @@ from scipy import stats
 
 from analysis.data.schema import GROUP, GROUP_LEVELS
 from analysis.errors import AnalysisError
-from analysis.stats.linear.ancova import ancova_from_model_data
+from analysis.stats.linear.ancova import ancova_from_fit
 from analysis.stats.linear.checks import (
     check_frame,
     check_options,
@@ -28,9 +28,9 @@ from analysis.stats.linear.checks import (
     check_variable,
     resolve_covariates,
 )
-from analysis.stats.linear.columns import Column, column, numeric_values, prepare
+from analysis.stats.linear.columns import Column, ModelData, column, numeric_values, prepare
 from analysis.stats.linear.design import FactorTerm, term_matrix
-from analysis.stats.linear.fit import blas_limit, column_rank, ols, r_factor
+from analysis.stats.linear.fit import Fit, blas_limit, column_rank, fit, ols, r_factor
 
 CATEGORIES: tuple[str, ...] = ("0", "1", "2", "3+")
 
@@ -64,16 +64,23 @@ class DoseResponseResult:
     notes: tuple[str, ...]
 
 
-def category_column(data: pd.DataFrame, count: str) -> Column:
-    """Deposit count as the factor ``"0", "1", "2", "3+"``."""
-    values = numeric_values(data[count], count)
+def category_codes(values: np.ndarray, count: str) -> np.ndarray:
+    """Deposit counts as codes of :data:`CATEGORIES` (0, 1, 2, 3+; NaN for missing)."""
     if np.any(values[~np.isnan(values)] < 0):
         raise AnalysisError(f"'{count}' holds negative counts; fix the data.")
-    idx = np.minimum(np.floor(np.nan_to_num(values, nan=0.0)), 3).astype(int)
-    labels = np.array(CATEGORIES, dtype=object)[idx]
-    labels[np.isnan(values)] = None
-    series = pd.Series(pd.Categorical(labels, categories=list(CATEGORIES)), index=data.index)
-    return Column(f"{count} category", series, "factor", None, CATEGORIES)
+    return np.minimum(np.floor(values), 3.0)  # NaN stays NaN
+
+
+def category_column(data: pd.DataFrame, count: str,
+                    rows: np.ndarray | None = None) -> Column:
+    """Deposit count as the factor ``"0", "1", "2", "3+"`` (of ``rows`` only if given).
+
+    The column holds the level codes already (:attr:`Column.values`): no labels are
+    written out per patient.
+    """
+    values = numeric_values(data[count], count)
+    codes = category_codes(values if rows is None else values[rows], count)
+    return Column(f"{count} category", None, "factor", None, CATEGORIES, (codes, CATEGORIES))
 
 
 def _raw_table(y: np.ndarray, codes: np.ndarray, ok: np.ndarray, alpha: float) -> pd.DataFrame:
@@ -93,25 +100,77 @@ def _raw_table(y: np.ndarray, codes: np.ndarray, ok: np.ndarray, alpha: float) -
     return table
 
 
-def _slope(X: np.ndarray, y: np.ndarray, alpha: float) -> tuple[float, float, float, float,
-                                                                float, float]:
-    """(coefficient, SE, residual df, p, CI low, CI high) of column 1 of ``X``.
-
-    statsmodels OLS (:func:`analysis.stats.linear.fit.ols` on the R factor of the
-    design); statsmodels' pseudo-inverse fit of the rows when the design is
-    rank-deficient.
-    """
+def _slope_results(X: np.ndarray, y: np.ndarray):
+    """statsmodels OLS of ``y`` on ``X``: :func:`analysis.stats.linear.fit.ols` on the R
+    factor of the design; statsmodels' pseudo-inverse fit of the rows when the design is
+    rank-deficient."""
     with blas_limit():
         r_aug = r_factor(X, y)
         p = X.shape[1]
         if column_rank(r_aug[:p, :p]) == p:
-            res = ols(r_aug, len(y))
-        else:
-            res = sm.OLS(y, X).fit()
-        test = res.t_test(np.eye(p)[1:2])
+            return ols(r_aug, len(y))
+        return sm.OLS(y, X).fit()
+
+
+def _trend_factor(f: Fit) -> np.ndarray | None:
+    """R factor of ``[1 | score | covariates | y]`` from the fit of the category model, or
+    None when that model is rank-deficient.
+
+    The score column is ``s_0 + sum_j (s_j - s_0) d_j`` of the category dummies ``d_j``
+    (``s_j`` the score of level ``j``), so ``[X_trend | y] = [X | y] T`` for a small
+    matrix ``T`` and its R factor is that of ``R T`` (``R`` the fit's R factor): no
+    second pass over the rows.
+    """
+    focal = f.design.focal
+    score = np.array([CATEGORIES.index(lev) for lev in focal.levels], dtype=float)
+    q = f.r_aug.shape[1]
+    k = focal.k
+    T = np.zeros((q, q - k + 2))
+    T[0, 0] = 1.0
+    T[0, 1] = score[0]
+    T[1:k, 1] = score[1:] - score[0]
+    T[k + np.arange(q - k), 2 + np.arange(q - k)] = 1.0  # covariates, then y
+    with blas_limit():
+        r_trend = np.linalg.qr(f.r_aug @ T, mode="r")
+    p = T.shape[1] - 1
+    return r_trend if column_rank(r_trend[:p, :p]) == p else None
+
+
+def _slope(res, alpha: float) -> tuple[float, float, float, float, float, float]:
+    """(coefficient, SE, residual df, p, CI low, CI high) of column 1 of an OLS fit."""
+    test = res.t_test(np.eye(len(res.params))[1:2])
     lo, hi = np.asarray(test.conf_int(alpha=alpha))[0]
     return (float(np.squeeze(test.effect)), float(np.squeeze(test.sd)), float(res.df_resid),
             float(np.squeeze(test.pvalue)), float(lo), float(hi))
+
+
+def _adjusted(md: ModelData, dv: str, table: pd.DataFrame, weights: str, alpha: float,
+              notes: list[str]):
+    """LS means into ``table`` and the OLS results of the trend model.
+
+    The trend model comes from the category model's R factor when that fit kept every
+    covariate (see :func:`_trend_factor`), else from its own fit of the rows.
+    """
+    f = None
+    try:
+        f, fitted = fit(md)
+        res = ancova_from_fit(f, fitted, dv, weights=weights, alpha=alpha, diagnostics=False)
+        for _, r in res.ls_means.iterrows():
+            at = table["category"] == r["level"]
+            table.loc[at, ["ls_mean", "ls_se", "ls_ci_low", "ls_ci_high"]] = \
+                [r["ls_mean"], r["se"], r["ci_low"], r["ci_high"]]
+        if len(fitted.covariates) != len(md.covariates):
+            f = None  # a covariate aliased: the trend model fits the rows as given
+    except AnalysisError as err:
+        notes.append(f"Adjusted means not estimated: {err}")
+    r_trend = None if f is None else _trend_factor(f)
+    if r_trend is not None:
+        with blas_limit():
+            return ols(r_trend, md.n)
+    focal: FactorTerm = md.focal
+    score = np.array([CATEGORIES.index(lev) for lev in focal.levels], dtype=float)[focal.codes]
+    X = np.column_stack([np.ones(md.n), score] + [term_matrix(t) for t in md.covariates])
+    return _slope_results(X, md.y)
 
 
 def dose_response(data: pd.DataFrame, dv: str, *, count: str = "n_spotty",
@@ -142,21 +201,25 @@ def dose_response(data: pd.DataFrame, dv: str, *, count: str = "n_spotty",
     if not var.is_numeric:
         raise AnalysisError(f"'{count}' is not a count; choose a numeric variable.")
     notes: list[str] = []
-    frame = data
+    rows = None  # positions of the compared patients (None: every row)
     if GROUP in data.columns:
-        g = data[GROUP].astype("str").to_numpy(dtype=object)
-        in_cmp = np.isin(g, list(GROUP_LEVELS))
+        in_cmp = data[GROUP].isin(GROUP_LEVELS).to_numpy(dtype=bool)
         n_out = int((~in_cmp).sum())
         if n_out:
             notes.append(f"{n_out} patients outside the {' / '.join(GROUP_LEVELS)} comparison "
                          "(other or missing calcification) are not analysed.")
-            frame = data.iloc[np.flatnonzero(in_cmp)]
-    names, dropped0 = resolve_covariates(frame, dv, covar, exclude=(GROUP, count))
-    cat = category_column(frame, count)
+            rows = np.flatnonzero(in_cmp)
+    names, dropped0 = resolve_covariates(data, dv, covar, exclude=(GROUP, count))
+    cat = category_column(data, count, rows)
 
+    def col(name: str) -> Column:
+        c = column(data, name)
+        return c if rows is None else c.take(rows)
+
+    outcome = col(dv)
     # raw summaries: rows with outcome and count
-    y_all = numeric_values(frame[dv], dv)
-    cat_codes = cat.series.cat.codes.to_numpy()
+    y_all = outcome.converted().values[0]
+    cat_codes = np.nan_to_num(cat.values[0], nan=-1.0).astype(np.intp)
     ok = ~np.isnan(y_all) & (cat_codes >= 0)
     if (~ok).sum():
         notes.append(f"{int((~ok).sum())} patients with a missing {dv} or {count} are not "
@@ -169,23 +232,11 @@ def dose_response(data: pd.DataFrame, dv: str, *, count: str = "n_spotty",
                             "this selection; a dose-response needs at least two. Widen the "
                             "filters.")
     # a category may be small: the model pools the residual variance over all of them
-    md = prepare(column(frame, dv), cat, [column(frame, c) for c in names], focal_levels=None,
+    md = prepare(outcome, cat, [col(c) for c in names], focal_levels=None,
                  min_group_n=1, dropped=dropped0, what="the trend model")
     notes.extend(md.notes)
-    try:
-        res = ancova_from_model_data(md, dv, weights=weights, alpha=alpha, diagnostics=False)
-        for _, r in res.ls_means.iterrows():
-            at = table["category"] == r["level"]
-            table.loc[at, ["ls_mean", "ls_se", "ls_ci_low", "ls_ci_high"]] = \
-                [r["ls_mean"], r["se"], r["ci_low"], r["ci_high"]]
-    except AnalysisError as err:
-        notes.append(f"Adjusted means not estimated: {err}")
-
     # trend: OLS of the outcome on the category score 0-3 plus the covariates
-    focal: FactorTerm = md.focal
-    score = np.array([CATEGORIES.index(lev) for lev in focal.levels], dtype=float)[focal.codes]
-    X = np.column_stack([np.ones(md.n), score] + [term_matrix(t) for t in md.covariates])
-    b, _se, df, p, lo, hi = _slope(X, md.y, alpha)
+    b, _se, df, p, lo, hi = _slope(_adjusted(md, dv, table, weights, alpha, notes), alpha)
     covs = tuple(t_.name for t_ in md.covariates)
     adj = f"adjusted for {', '.join(covs)}" if covs else "unadjusted"
     test = (f"linear trend test (OLS on deposit category 0-3, {adj}; t-test of the slope, "

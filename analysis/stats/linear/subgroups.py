@@ -29,13 +29,13 @@ from analysis.stats.linear.checks import (
     check_options,
     check_outcome,
     check_variable,
-    resolve_covariates,
 )
 from analysis.stats.linear.columns import Column, ModelData, column, prepare
 from analysis.stats.linear.describe import weighting_text
 from analysis.stats.linear.design import FactorTerm
 from analysis.stats.linear.fit import Fit, blas_limit, column_rank, estimates, fit, ols
 from analysis.stats.linear.interactions import interaction_test, product_test
+from analysis.stats.linear.overall import OverallModel, fit_overall
 from analysis.stats.linear.subsets import SubsetFactors
 
 DEFAULT_SUBGROUPS: tuple[str, ...] = (
@@ -326,7 +326,8 @@ def subgroup_effects(data: pd.DataFrame, dv: str, *,
                      subgroups: Sequence[str] = DEFAULT_SUBGROUPS, age_cut: float = 60.0,
                      covar: Sequence[str] | str | None = None,
                      weights: str = "proportional", alpha: float = 0.05,
-                     min_group_n: int | None = None) -> SubgroupResult:
+                     min_group_n: int | None = None,
+                     model: OverallModel | None = None) -> SubgroupResult:
     """Adjusted spotty - none LS-mean difference overall and within subgroup levels.
 
     Parameters
@@ -347,6 +348,10 @@ def subgroup_effects(data: pd.DataFrame, dv: str, *,
     min_group_n : int, optional
         Smallest group within a level (default from settings); smaller levels keep
         their row with NaN estimate and a note.
+    model : OverallModel, optional
+        The overall model of these rows, ``fit_overall(data, dv, covar=covar,
+        min_group_n=min_group_n)`` (:mod:`analysis.stats.linear.overall`), when the
+        caller has it already (the ANCOVA of the same selection): it is not fitted again.
 
     Returns
     -------
@@ -358,12 +363,14 @@ def subgroup_effects(data: pd.DataFrame, dv: str, *,
     check_variable(data, GROUP, "Grouping variable")
     if not np.isfinite(float(age_cut)):
         raise AnalysisError(f"age_cut must be a finite number, not {age_cut!r}.")
-    names, dropped0 = resolve_covariates(data, dv, covar, exclude=(GROUP,))
-    # every column is read, checked and converted once; each model takes its rows
-    cols = {name: column(data, name).converted() for name in (dv, GROUP, *names)}
-    md = prepare(cols[dv], cols[GROUP], [cols[c] for c in names],
-                 focal_levels=GROUP_LEVELS, min_group_n=min_group_n, dropped=dropped0)
-    f, md = fit(md)
+    if model is None:
+        # every column is read, checked and converted once; each model takes its rows
+        model = fit_overall(data, dv, covar=covar, min_group_n=min_group_n)
+    elif model.dv != dv or model.between != GROUP or (
+            len(model.data.rows) and model.data.rows[-1] >= len(data)):
+        raise AnalysisError("The overall model given to subgroup_effects is not a model of "
+                            f"{dv} by {GROUP} on these rows; leave model out to fit it.")
+    cols, names, f, md = model.columns, list(model.names), model.fit, model.data
     overall = ancova_from_fit(f, md, dv, weights=weights, alpha=alpha, diagnostics=False)
     rows = [{"variable": "Overall", "label": "Overall", "level": "", **_diff_row(overall),
              "p_interaction": np.nan, "interaction_test": "", "note": ""}]

@@ -61,7 +61,9 @@ class SubsetFactors:
         q = r_aug.shape[0]
         self.r_aug = r_aug
         key = _cell_keys(codes, len(y))
-        order = np.argsort(key, kind="stable")  # rows of a cell side by side
+        # rows of a cell side by side; NumPy's stable sort of 16-bit keys is a radix sort
+        small = key.max(initial=0) < 2 ** 16
+        order = np.argsort(key.astype(np.uint16) if small else key, kind="stable")
         new_cell = np.r_[True, key[order[1:]] != key[order[:-1]]]
         starts = np.flatnonzero(new_cell)
         self.counts = np.diff(np.r_[starts, len(y)])

@@ -244,7 +244,7 @@ def test_analysis_error_is_a_cached_result(bundled, monkeypatch):
     def boom(*a, **k):
         raise AnalysisError("recomputed")
 
-    monkeypatch.setattr(api, "_ancova", boom)
+    monkeypatch.setattr(api, "_overall_model", boom)
     again = api.ancova(bundled, "groups=spotty")
     assert again.error == res.error  # from the cache, not recomputed
 
@@ -288,3 +288,24 @@ def test_file_system_cache_serves_an_equal_answer(bundled, tmp_path, monkeypatch
     monkeypatch.setattr(api, "apply_filters", lambda *a, **k: pytest.fail("recomputed"))
     second = api.ancova(bundled, "diabetes=yes")  # unpickled from disk
     assert_same(second, first)
+
+
+def test_ancova_and_subgroups_of_a_selection_fit_the_overall_model_once(bundled, monkeypatch):
+    import analysis.stats.linear.overall as overall
+
+    calls = []
+    real = overall.fit
+
+    def counting(md):
+        calls.append(md.n)
+        return real(md)
+
+    monkeypatch.setattr(overall, "fit", counting)
+    anc = api.ancova(bundled, "age=40-80", "delta_pav")
+    sub = api.subgroups(bundled, "age=40-80", "delta_pav")
+    assert len(calls) == 1  # the subgroups reused the ANCOVA's fit (process memo)
+    # reference: the overall row of the subgroups is the ANCOVA's contrast
+    assert sub.value.table.iloc[0]["estimate"] == pytest.approx(
+        anc.value.contrast["estimate"].iloc[0], abs=1e-12)
+    api.ancova(bundled, "age=40-80", "delta_pav", ["age"])
+    assert len(calls) == 2  # other covariates: another model

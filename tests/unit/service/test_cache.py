@@ -192,3 +192,53 @@ def test_real_redis_round_trip():
     assert backend.has(compute.cache_key(1))
     cache.clear()  # deletes only keys with our prefix
     assert not backend.has(compute.cache_key(1))
+
+
+def test_a_kept_result_is_served_without_the_backend(simple_cache, monkeypatch):
+    calls, compute = _counter()
+    f = cache.memoize("test.recent")(compute)
+    assert f(4) == {"sum": 6, "c": None}
+    monkeypatch.setattr(simple_cache, "get", lambda key: pytest.fail("backend read"))
+    assert f(4) == {"sum": 6, "c": None} and len(calls) == 1  # kept in this process
+    cache.clear()  # empties what the process kept, too
+    monkeypatch.undo()
+    assert f(4) == {"sum": 6, "c": None} and len(calls) == 2
+
+
+def test_changing_a_returned_result_never_changes_the_kept_one():
+    @cache.memoize("test.mutation")
+    def table(x):
+        return {"frame": pd.DataFrame({"v": [x, x + 1]}), "items": [x], "n": x}
+
+    first = table(1)
+    first["frame"].loc[0, "v"] = -99
+    first["items"].append("extra")
+    second = table(1)
+    assert second["frame"]["v"].tolist() == [1, 2]
+    assert second["items"] == [1] and second["n"] == 1
+
+
+def test_private_copy_of_a_frozen_dataclass_holding_frames():
+    import dataclasses
+
+    import numpy as np
+
+    @dataclasses.dataclass(frozen=True)
+    class Result:
+        table: pd.DataFrame
+        values: np.ndarray
+        notes: tuple[str, ...]
+
+    res = Result(pd.DataFrame({"a": [1.0, 2.0]}), np.array([1.0, 2.0]), ("x",))
+    mine = cache.private_copy(res)
+    mine.table.loc[0, "a"] = 5.0
+    mine.values[0] = 5.0
+    assert res.table["a"].tolist() == [1.0, 2.0] and res.values.tolist() == [1.0, 2.0]
+    assert mine.notes is res.notes  # immutable parts are shared, not copied
+
+
+def test_only_the_last_results_are_kept():
+    kept = cache.RecentResults(2)
+    for key in ("a", "b", "c"):
+        kept.put(key, key.upper())
+    assert kept.get("a") is None and kept.get("c") == ("C",) and len(kept) == 2

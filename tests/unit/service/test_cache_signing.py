@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import pickle
 
 import pandas as pd
@@ -79,3 +80,12 @@ def test_memoize_recomputes_when_the_secret_changes(tmp_path):
         assert calls == [3, 3]
     finally:
         cache.configure(settings_mod.Settings(cache_type="SimpleCache"))
+
+
+def test_a_new_file_cache_trusts_its_own_count_file(tmp_path, caplog):
+    cache._warned.discard("signature")  # the warning is logged once per process
+    backend = cache.make_backend(_settings(tmp_path))
+    with caplog.at_level(logging.WARNING, logger="analysis.service.cache"):
+        backend.set("k", ("v",))  # reads cachelib's file count written by the constructor
+        assert backend.get("k") == ("v",)
+    assert not [r for r in caplog.records if "signature" in r.getMessage()]

@@ -31,6 +31,17 @@ def test_nan_is_left_out_of_the_family():
     assert np.isnan(adjust_pvalues([np.nan], "bh")).all()
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_holm_equals_statsmodels_with_ties(seed):
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(seed)
+    p = np.round(rng.uniform(0, 0.3, 25), 2)  # rounded: many ties
+    # reference: statsmodels multipletests, method "holm"
+    np.testing.assert_allclose(adjust_pvalues(p, "holm"),
+                               multipletests(p, method="holm")[1], rtol=0, atol=1e-15)
+
+
 def test_capped_at_one():
     assert adjust_pvalues([0.5, 0.6, 0.7], "holm").max() == 1.0
 

@@ -155,6 +155,23 @@ def test_dose_response_raw_summaries_and_trend(counted):
     assert res.n_used == int(ref.nobs) and f"n = {int(ref.nobs)}" in res.method
 
 
+def test_dose_response_trend_without_category_zero(counted):
+    """Only spotty patients: the reference category is "1" (score 1, not 0)."""
+    spotty = counted[counted["calcification"] == "spotty"]
+    res = dose_response(spotty, "delta_pav", covar=COVS)
+    cat = np.minimum(spotty["n_spotty"].astype(float), 3)
+    data = pd.DataFrame({"y": spotty["delta_pav"], "score": cat, "pav": spotty["pav_baseline"],
+                         "age": spotty["age"], "sex": spotty["sex"].astype(str),
+                         "dm": spotty["diabetes"].map({True: "yes", False: "no"}).astype(object)}
+                        ).dropna()
+    ref = smf.ols("y ~ score + pav + age + C(sex) + C(dm)", data=data).fit()
+    # reference: patsy OLS of the score slope on the same rows
+    assert res.slope == pytest.approx(ref.params["score"], rel=1e-10)
+    assert res.p_trend == pytest.approx(ref.pvalues["score"], rel=1e-8)
+    assert res.slope_ci_low == pytest.approx(ref.conf_int().loc["score", 0], rel=1e-10)
+    assert res.table.set_index("category").loc["0", "n"] == 0
+
+
 @pytest.mark.parametrize("weights", ["proportional", "equal"])
 def test_dose_response_ls_means_match_patsy_reference_grid(counted, weights):
     res = dose_response(counted, "delta_pav", covar=COVS, weights=weights)
@@ -253,3 +270,21 @@ def test_age_split_interaction_keeps_numeric_age(result, random_cohort):
     assert age["p_interaction"] == pytest.approx(ref.pvalues["C(g)[T.spotty]:C(old)[T.b]"],
                                                  rel=1e-8)
     assert f"df = {ref.df_resid:g}" in age["interaction_test"]
+
+
+def test_a_given_overall_model_gives_the_same_table(result, random_cohort):
+    from analysis.stats.linear.overall import fit_overall
+
+    model = fit_overall(random_cohort, "delta_pav", covar=COVS)
+    again = subgroup_effects(random_cohort, "delta_pav", subgroups=("sex", "age", "statin"),
+                             covar=COVS, model=model)
+    # reference: the same call fitting its own overall model (fixture ``result``)
+    pd.testing.assert_frame_equal(again.table, result.table, rtol=0, atol=1e-12)
+
+
+def test_an_overall_model_of_another_outcome_is_refused(random_cohort):
+    from analysis.stats.linear.overall import fit_overall
+
+    model = fit_overall(random_cohort, "delta_tav", covar=COVS)
+    with pytest.raises(AnalysisError, match="not a model of delta_pav"):
+        subgroup_effects(random_cohort, "delta_pav", covar=COVS, model=model)
