@@ -91,12 +91,17 @@ _down_until = 0.0
 
 
 def code_version() -> str:
-    """Short hash of the analysis package source (part of every key)."""
+    """Short hash of the whole analysis package's source (part of every key).
+
+    Every module under ``analysis/`` counts (not only this folder's), so a change to
+    any computation invalidates the entries a shared Redis or file cache still holds.
+    """
     global _version
     if _version is None:
         digest = hashlib.sha256(CACHE_FORMAT.encode())
-        for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
-            digest.update(path.name.encode())
+        package = Path(__file__).resolve().parent.parent
+        for path in sorted(package.rglob("*.py")):
+            digest.update(path.relative_to(package).as_posix().encode())
             digest.update(path.read_bytes())
         _version = digest.hexdigest()[:12]
     return _version

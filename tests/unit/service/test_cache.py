@@ -242,3 +242,20 @@ def test_only_the_last_results_are_kept():
     for key in ("a", "b", "c"):
         kept.put(key, key.upper())
     assert kept.get("a") is None and kept.get("c") == ("C",) and len(kept) == 2
+
+
+def test_code_version_follows_every_module_of_the_package(tmp_path, monkeypatch):
+    # A change in analysis/stats (outside the cache's own folder) must change the key
+    # version, or a shared cache would keep serving results of the old computation.
+    service = tmp_path / "analysis" / "service"
+    stats = tmp_path / "analysis" / "stats"
+    service.mkdir(parents=True)
+    stats.mkdir()
+    (service / "cache.py").write_text("# cache\n")
+    (stats / "model.py").write_text("ANSWER = 1\n")
+    monkeypatch.setattr(cache, "__file__", str(service / "cache.py"))
+    monkeypatch.setattr(cache, "_version", None)
+    before = cache.code_version()
+    (stats / "model.py").write_text("ANSWER = 2\n")
+    monkeypatch.setattr(cache, "_version", None)
+    assert cache.code_version() != before
