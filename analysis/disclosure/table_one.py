@@ -1,0 +1,206 @@
+"""Disclosure control of Table 1 (:class:`analysis.stats.table_one.TableOneResult`).
+
+The cells and their lines (see :mod:`analysis.disclosure.cells`):
+
+* group sizes: overall = none + spotty (the column headers);
+* per variable and column: non-missing n + missing = the group's size;
+* yes/no rows: n = "yes" + "no" (the "no" count is hidden: it is n minus "yes");
+* categories: n = the sum of the level counts;
+* across the columns of every row: overall = the sum of the groups, for the counts, the
+  non-missing n and the missing counts.
+
+Percentages are recomputed from the rounded count and the rounded denominator, and
+withheld when either is suppressed. Summaries (mean ± SD, median [IQR]) of a column
+with 1 to k values are withheld (``"—"``); so is that row's overall column (it would
+give the small group's mean from the other group's), its p-value and SMD. The p-value
+and SMD of a yes/no or categorical variable with a suppressed count are withheld too
+(the test statistic with known margins would give the hidden cell back). Every
+withheld item is named in the notes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pandas as pd
+
+from analysis.data.schema import VARIABLES
+from analysis.disclosure.cells import protect
+from analysis.disclosure.rule import REDACTED, WITHHELD, DisclosureRule, Shown
+from analysis.stats import hypothesis_tests as st
+from analysis.stats.table_one import (
+    _INDENT,
+    OVERALL,
+    SUMMARY_TEXT,
+    TableOneResult,
+    _digits,
+    _level_label,
+)
+
+_SUMMARIES = ("mean", "sd", "median", "q1", "q3")
+
+
+def _cells(tidy: pd.DataFrame, scopes: list[str], group_n: dict[str, int]):
+    """(values, lines, hidden, header of each level row) of Table 1; keys are
+    (kind, row position, scope)."""
+    values: dict = {("group", s): int(group_n[s]) for s in scopes}
+    lines: list = [(("group", OVERALL), [("group", s) for s in scopes[1:]])]
+    hidden: set = set()
+    header_of: dict[int, int] = {}
+    header = -1
+    for i, row in enumerate(tidy.itertuples(index=False)):
+        binary = row.row == "variable" and row.summary == "n_pct"
+        if row.row == "header":
+            header = i
+        if row.row == "level":
+            header_of[i] = header
+            kinds: tuple[str, ...] = ("count",)
+        else:
+            kinds = ("n", "missing", "count") if binary else ("n", "missing")
+        for s in scopes:
+            for kind in kinds:
+                values[(kind, i, s)] = int(getattr(row, f"{s}_{kind}"))
+            if row.row != "level":
+                lines.append((("group", s), [("n", i, s), ("missing", i, s)]))
+            if binary:
+                values[("no", i, s)] = values[("n", i, s)] - values[("count", i, s)]
+                hidden.add(("no", i, s))
+                lines.append((("n", i, s), [("count", i, s), ("no", i, s)]))
+        for kind in (*kinds, "no") if binary else kinds:
+            lines.append(((kind, i, OVERALL), [(kind, i, s) for s in scopes[1:]]))
+    for h in set(header_of.values()):
+        rows = [j for j, hh in header_of.items() if hh == h]
+        lines += [(("n", h, s), [("count", j, s) for j in rows]) for s in scopes]
+    return values, lines, hidden, header_of
+
+
+def _pct(count: Shown, n: Shown) -> float:
+    if isinstance(count, str) or isinstance(n, str) or not n:
+        return math.nan
+    return 100.0 * count / n
+
+
+def redact_table_one(res: TableOneResult, rule: DisclosureRule) -> TableOneResult:
+    """Table 1 with the rule applied to ``tidy``, ``formatted``, ``group_n`` and notes.
+
+    Counts in ``tidy`` become objects: a rounded whole number or a marker (``"≤7"``,
+    ``"redacted"``); withheld statistics are NaN. ``group_n`` holds the shown sizes.
+    """
+    if not rule.active:
+        return res
+    tidy = res.tidy.reset_index(drop=True)
+    scopes = [OVERALL, *res.levels]
+    group_n = {OVERALL: int(res.n_overall), **{lv: int(n) for lv, n in res.group_n.items()}}
+    values, lines, hidden, header_of = _cells(tidy, scopes, group_n)
+    shown = protect(values, lines, rule, hidden)
+    out = tidy.copy()
+    for col in [c for c in out.columns if c.endswith(("_n", "_count", "_missing"))
+                or c == "n_missing"]:
+        out[col] = out[col].astype(object)
+    withheld_rows: list[str] = []
+    for i, row in enumerate(tidy.itertuples(index=False)):
+        src = header_of.get(i, i)
+        for s in scopes:
+            out.at[i, f"{s}_n"] = shown[("n", src, s)]
+            out.at[i, f"{s}_missing"] = shown[("missing", src, s)]
+            if ("count", i, s) in shown:
+                out.at[i, f"{s}_count"] = shown[("count", i, s)]
+                out.at[i, f"{s}_pct"] = _pct(shown[("count", i, s)], shown[("n", src, s)])
+        out.at[i, "n_missing"] = shown[("missing", src, OVERALL)]
+        if row.summary != "n_pct":
+            small = {s for s in scopes if rule.withholds(int(getattr(row, f"{s}_n")))}
+            if small:
+                for s in small | {OVERALL}:
+                    for stat in _SUMMARIES:
+                        out.at[i, f"{s}_{stat}"] = math.nan
+                out.at[i, "p"] = math.nan
+                out.at[i, "smd"] = math.nan
+                out.at[i, "note"] = rule.withheld_note()
+                withheld_rows.append(str(row.label))
+        elif row.row != "level":
+            block = [i, *(j for j, h in header_of.items() if h == i)]
+            if any(isinstance(shown[("count", j, s)], str)
+                   for j in block for s in scopes if ("count", j, s) in shown):
+                out.at[i, "p"] = math.nan
+                out.at[i, "smd"] = math.nan
+                out.at[i, "note"] = rule.withheld_note()
+                for j in block[1:]:
+                    out.at[j, "smd"] = math.nan
+                    out.at[j, "note"] = rule.withheld_note()
+                withheld_rows.append(str(row.label))
+    shown_groups = {s: shown[("group", s)] for s in scopes}
+    notes = list(res.notes) + [rule.caption()]
+    if withheld_rows:
+        notes.append(f"Withheld ({WITHHELD}) because a column holds at most {rule.k} "
+                     f"values or a count is suppressed: {', '.join(withheld_rows)} "
+                     "(summaries, p-value and SMD).")
+    return dataclasses.replace(
+        res, tidy=out, formatted=format_table(out, scopes, res.group, shown_groups),
+        group_n={lv: shown_groups[lv] for lv in res.levels}, notes=tuple(notes))
+
+
+def _n_text(n: Shown) -> str:
+    if n == REDACTED:
+        return "n redacted"
+    if isinstance(n, str):
+        return f"n {n.replace('≤', '≤ ')}"
+    return f"n={n}"
+
+
+def _cell(row: pd.Series, scope: str, digits: int, withheld: bool) -> str:
+    n = row[f"{scope}_n"]
+    if row["summary"] == "n_pct":
+        count = row[f"{scope}_count"]
+        if row["row"] == "header" or count is None or (not isinstance(count, str)
+                                                       and pd.isna(count)):
+            return ""
+        if isinstance(count, str):
+            return count
+        if isinstance(n, str):
+            return f"{count:,} ({WITHHELD})"
+        if not n:
+            return "0 (–)"
+        return f"{count:,} ({row[f'{scope}_pct']:.1f}%)"
+    if not np.isfinite(row[f"{scope}_mean"]):
+        return WITHHELD if withheld else "–"
+    if row["summary"] == "median_iqr":
+        return (f"{row[f'{scope}_median']:.{digits}f} [{row[f'{scope}_q1']:.{digits}f}, "
+                f"{row[f'{scope}_q3']:.{digits}f}]")
+    sd_text = "–" if np.isnan(row[f"{scope}_sd"]) else f"{row[f'{scope}_sd']:.{digits}f}"
+    return f"{row[f'{scope}_mean']:.{digits}f} ± {sd_text}"
+
+
+def format_table(tidy: pd.DataFrame, scopes: list[str], group: str,
+                 n_by_scope: dict[str, Shown]) -> pd.DataFrame:
+    """The display table of a redacted ``tidy`` (the columns of ``TableOneResult.formatted``;
+    group headers read ``"(n ≤ 7)"`` or ``"(n redacted)"`` when suppressed)."""
+    heads = {OVERALL: f"Overall ({_n_text(n_by_scope[OVERALL])})"}
+    heads |= {lv: f"{_level_label(group, lv)} ({_n_text(n_by_scope[lv])})"
+              for lv in scopes[1:]}
+    records = []
+    for _, row in tidy.iterrows():
+        var = VARIABLES[row["variable"]]
+        if row["row"] == "level":
+            name = f"{_INDENT}{row['level']}"
+        else:
+            name = f"{var.axis_label}, {SUMMARY_TEXT[row['summary']]}"
+        center = row[f"{OVERALL}_median"] if row["summary"] == "median_iqr" \
+            else row[f"{OVERALL}_mean"]
+        digits = _digits(row["summary"], center)
+        withheld = str(row["note"]).startswith("withheld: n ≤")
+        rec = {"Variable": name}
+        rec |= {heads[s]: _cell(row, s, digits, withheld) for s in scopes}
+        rec["p"] = WITHHELD if withheld and row["row"] != "level" else st.format_p(row["p"])
+        rec["Test"] = row["test"]
+        rec["SMD"] = WITHHELD if withheld else st.format_smd(row["smd"])
+        missing = row["n_missing"]
+        rec["Missing"] = "" if row["row"] == "level" else (
+            missing if isinstance(missing, str) else str(int(missing)))
+        records.append(rec)
+    columns = ["Variable", *heads.values(), "p", "Test", "SMD", "Missing"]
+    return pd.DataFrame.from_records(records, columns=columns).astype("str")
+
+
+__all__ = ["format_table", "redact_table_one"]
