@@ -1,0 +1,77 @@
+"""Disclosure control applied once, to every result the cached entry points return.
+
+:func:`disclose` is the last step of every entry of :mod:`analysis.service.api` (its
+``_guard``): the shared cache keeps the exact results, and every consumer (pages,
+summary downloads, the meeting kit, a notebook calling ``api``) gets the result with
+the rule of ``EXPLORER_SUPPRESS_K`` / ``EXPLORER_ROUND_BASE`` applied
+(:mod:`analysis.disclosure`). Row-level data (:func:`api.filtered_frame`) is not
+redacted: the role decides who may see it.
+
+An entry whose result this module does not know is refused while the rule is on
+(its ``.value`` is None and ``.error`` says so): a new entry cannot show unprotected
+counts by accident.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from analysis.disclosure import results as R
+from analysis.disclosure.rule import DisclosureRule
+from analysis.disclosure.rule import current as current_rule
+from analysis.disclosure.table_one import redact_table_one
+from analysis.service.results import Computed, Selection
+
+_DISTRIBUTIONS = ("histogram", "box", "kde", "ecdf", "paired")
+
+
+def _distribution(kind: str, value: Any, rule: DisclosureRule) -> Any:
+    return R.redact_distribution(value, kind, rule)
+
+
+#: Entry name -> how its value is redacted.
+REDACTORS: dict[str, Callable[[Any, DisclosureRule], Any]] = {
+    "table_one": redact_table_one,
+    "progression_summary": R.redact_progression,
+    "ancova": R.redact_ancova,
+    "subgroups": R.redact_subgroups,
+    "dose_response": R.redact_dose_response,
+    "interaction": R.redact_interaction,
+    "continuous_interaction": R.redact_n_used,
+    "sensitivity": R.redact_sensitivity,
+    "propensity": lambda v, rule: R.redact_n_used(v, rule, "n"),
+    "model_flow": lambda v, rule: R.redact_attrition(v, rule)[0],
+    **{kind: functools.partial(_distribution, kind) for kind in _DISTRIBUTIONS},
+}
+
+
+def redact_selection(sel: Selection, rule: DisclosureRule) -> Selection:
+    """The selection with its attrition, group sizes and total as the rule shows them."""
+    attrition, groups, total = R.redact_attrition(sel.attrition, rule, dict(sel.n_by_group))
+    return dataclasses.replace(sel, attrition=attrition, n_by_group=groups, n_shown=total,
+                               disclosure=rule.caption())
+
+
+def disclose(result: Computed, rule: DisclosureRule | None = None) -> Computed:
+    """``result`` with the disclosure rule applied (unchanged when the rule is off)."""
+    rule = rule or current_rule()
+    if not rule.active or not isinstance(result, Computed):
+        return result
+    sel = redact_selection(result.selection, rule) if result.selection is not None else None
+    value, error = result.value, result.error
+    if result.entry == "selection" and value is not None:
+        value = sel
+    elif value is not None:
+        redact = REDACTORS.get(result.entry)
+        if redact is None:
+            value, error = None, ("This result is withheld: disclosure control "
+                                  f"(EXPLORER_SUPPRESS_K={rule.k}) has no rule for it.")
+        else:
+            value = redact(value, rule)
+    return dataclasses.replace(result, selection=sel, value=value, error=error)
+
+
+__all__ = ["REDACTORS", "disclose", "redact_selection"]
