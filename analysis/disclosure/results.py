@@ -292,6 +292,8 @@ def redact_distribution(frame: pd.DataFrame, kind: str, rule: DisclosureRule) ->
     with n ≤ k is withheld. Histogram bins: per group, n = the sum of the bin counts
     (a suppressed bin draws no bar; density and % recomputed from the shown counts).
     Box plots show no single patients' values (the outliers) while the rule is on.
+    ECDF: the cumulative count behind each step is rounded and divided by the shown n;
+    a step with 1 to k patients at or below it, or above it, is withheld.
     """
     out = _objects(frame, ("n", "n_missing", "count", "n_outliers"))
     if not len(out):
@@ -302,12 +304,26 @@ def redact_distribution(frame: pd.DataFrame, kind: str, rule: DisclosureRule) ->
         out["n_missing"] = [shown_count(int(v), rule) for v in frame["n_missing"]]
     if kind == "histogram":
         out = _histogram(frame, out, rule)
+    if kind == "ecdf":
+        out = _ecdf(frame, out, rule)
     if kind == "box":
         out["n_outliers"] = [shown_count(int(v), rule) for v in frame["n_outliers"]]
         if rule.k > 0:
             out["outliers"] = [() for _ in range(len(out))]
     return _withhold(out, small, [c for c in out.columns if c not in (
         "left", "right", "bin", "level", "time", "variable", "bandwidth")])
+
+
+def _ecdf(frame: pd.DataFrame, out: pd.DataFrame, rule: DisclosureRule) -> pd.DataFrame:
+    n = frame["n"].to_numpy(float)
+    below = np.rint(frame["p"].to_numpy(float) * n)
+    shown_n = np.array([v if isinstance(v, int) else 0 for v in out["n"]], dtype=float)
+    p = np.array([rule.round(int(c)) for c in np.nan_to_num(below)], dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(shown_n > 0, p / shown_n, np.nan)
+    small = ((below > 0) & (below <= rule.k)) | ((n - below > 0) & (n - below <= rule.k))
+    out["p"] = np.where(small | np.isnan(below), np.nan, np.minimum(p, 1.0))
+    return out
 
 
 def _histogram(frame: pd.DataFrame, out: pd.DataFrame, rule: DisclosureRule) -> pd.DataFrame:

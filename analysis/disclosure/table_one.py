@@ -137,7 +137,8 @@ def redact_table_one(res: TableOneResult, rule: DisclosureRule) -> TableOneResul
                      f"values or a count is suppressed: {', '.join(withheld_rows)} "
                      "(summaries, p-value and SMD).")
     return dataclasses.replace(
-        res, tidy=out, formatted=format_table(out, scopes, res.group, shown_groups),
+        res, tidy=out, formatted=format_table(out, scopes, res.group, shown_groups,
+                                              digits_from=tidy),
         group_n={lv: shown_groups[lv] for lv in res.levels}, notes=tuple(notes))
 
 
@@ -173,21 +174,26 @@ def _cell(row: pd.Series, scope: str, digits: int, withheld: bool) -> str:
 
 
 def format_table(tidy: pd.DataFrame, scopes: list[str], group: str,
-                 n_by_scope: dict[str, Shown]) -> pd.DataFrame:
+                 n_by_scope: dict[str, Shown],
+                 digits_from: pd.DataFrame | None = None) -> pd.DataFrame:
     """The display table of a redacted ``tidy`` (the columns of ``TableOneResult.formatted``;
-    group headers read ``"(n ≤ 7)"`` or ``"(n redacted)"`` when suppressed)."""
+    group headers read ``"(n ≤ 7)"`` or ``"(n redacted)"`` when suppressed). Decimals
+    follow the overall centre of ``digits_from`` (the table before withholding, so a
+    withheld overall column does not change them)."""
+    source = tidy if digits_from is None else digits_from.reset_index(drop=True)
     heads = {OVERALL: f"Overall ({_n_text(n_by_scope[OVERALL])})"}
     heads |= {lv: f"{_level_label(group, lv)} ({_n_text(n_by_scope[lv])})"
               for lv in scopes[1:]}
     records = []
-    for _, row in tidy.iterrows():
+    for i, row in tidy.reset_index(drop=True).iterrows():
         var = VARIABLES[row["variable"]]
         if row["row"] == "level":
             name = f"{_INDENT}{row['level']}"
         else:
             name = f"{var.axis_label}, {SUMMARY_TEXT[row['summary']]}"
-        center = row[f"{OVERALL}_median"] if row["summary"] == "median_iqr" \
-            else row[f"{OVERALL}_mean"]
+        orig = source.iloc[i]
+        center = orig[f"{OVERALL}_median"] if row["summary"] == "median_iqr" \
+            else orig[f"{OVERALL}_mean"]
         digits = _digits(row["summary"], center)
         withheld = str(row["note"]).startswith("withheld: n ≤")
         rec = {"Variable": name}

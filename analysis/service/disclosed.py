@@ -9,17 +9,24 @@ redacted: the role decides who may see it.
 
 An entry whose result this module does not know is refused while the rule is on
 (its ``.value`` is None and ``.error`` says so): a new entry cannot show unprotected
-counts by accident.
+counts by accident. Messages of results that could not be computed ("The 'spotty' group
+has 5 patients ...") and the ``method`` and ``notes`` texts of results ("...; n = 68")
+get their counts of patients, rows and values, and every ``n = ...``, shown as the
+rule says.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 from collections.abc import Callable
 from typing import Any
 
+import pandas as pd
+
 from analysis.disclosure import results as R
+from analysis.disclosure.cells import shown_count
 from analysis.disclosure.rule import DisclosureRule
 from analysis.disclosure.rule import current as current_rule
 from analysis.disclosure.table_one import redact_table_one
@@ -48,6 +55,30 @@ REDACTORS: dict[str, Callable[[Any, DisclosureRule], Any]] = {
 }
 
 
+#: Counts inside messages: "5 patients", "12 rows", "3 values", "n = 5".
+_COUNT_TEXT = re.compile(r"\b(?P<n>\d[\d,]*)(?P<what> (?:patients?|rows?|values?)\b)"
+                         r"|(?P<lead>\bn ?= ?)(?P<m>\d[\d,]*)")
+
+
+def redact_message(text: str | None, rule: DisclosureRule) -> str | None:
+    """``text`` with the counts it states (see the module docstring) as the rule shows them."""
+    if not text or rule.k <= 0 and rule.base <= 1:
+        return text
+
+    def one(match: re.Match) -> str:
+        if match.group("n") is not None:
+            n = int(match.group("n").replace(",", ""))
+            return f"{_count(shown_count(n, rule))}{match.group('what')}"
+        n = int(match.group("m").replace(",", ""))
+        return f"{match.group('lead')}{_count(shown_count(n, rule))}"
+
+    return _COUNT_TEXT.sub(one, text)
+
+
+def _count(value) -> str:
+    return value if isinstance(value, str) else f"{value:,}"
+
+
 def redact_selection(sel: Selection, rule: DisclosureRule) -> Selection:
     """The selection with its attrition, group sizes and total as the rule shows them."""
     attrition, groups, total = R.redact_attrition(sel.attrition, rule, dict(sel.n_by_group))
@@ -61,7 +92,7 @@ def disclose(result: Computed, rule: DisclosureRule | None = None) -> Computed:
     if not rule.active or not isinstance(result, Computed):
         return result
     sel = redact_selection(result.selection, rule) if result.selection is not None else None
-    value, error = result.value, result.error
+    value, error = result.value, redact_message(result.error, rule)
     if result.entry == "selection" and value is not None:
         value = sel
     elif value is not None:
@@ -70,8 +101,28 @@ def disclose(result: Computed, rule: DisclosureRule | None = None) -> Computed:
             value, error = None, ("This result is withheld: disclosure control "
                                   f"(EXPLORER_SUPPRESS_K={rule.k}) has no rule for it.")
         else:
-            value = redact(value, rule)
+            value = _texts(redact(value, rule), rule)
     return dataclasses.replace(result, selection=sel, value=value, error=error)
 
 
-__all__ = ["REDACTORS", "disclose", "redact_selection"]
+def _texts(value: Any, rule: DisclosureRule) -> Any:
+    """``value`` with the counts in its ``method`` and ``notes`` (and a frame's ``note``
+    column) redacted by :func:`redact_message`."""
+    if isinstance(value, pd.DataFrame):
+        if "note" in value.columns:
+            value = value.assign(note=[redact_message(t, rule) if isinstance(t, str) else t
+                                       for t in value["note"]])
+        return value
+    if not dataclasses.is_dataclass(value):
+        return value
+    changes: dict[str, Any] = {}
+    names = {f.name for f in dataclasses.fields(value)}
+    if "method" in names and isinstance(value.method, str):
+        changes["method"] = redact_message(value.method, rule)
+    if "notes" in names and isinstance(value.notes, tuple):
+        changes["notes"] = tuple(redact_message(t, rule) if isinstance(t, str) else t
+                                 for t in value.notes)
+    return dataclasses.replace(value, **changes) if changes else value
+
+
+__all__ = ["REDACTORS", "disclose", "redact_message", "redact_selection"]
