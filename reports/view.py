@@ -181,6 +181,7 @@ def build_view(link: str, fingerprint: str | None = None) -> View:
     for level in GROUP_LEVELS:  # a suppressed count (disclosure control) is no number
         if not isinstance(n := sel.n_by_group.get(level, 0), str):
             view.numbers[f"n {level}"] = float(n)
+    view.add_method(sel.disclosure)  # disclosure control, when on: a methods line
     view_pages.add_common(view)
     view_pages.PAGES[path](view)
     return view
