@@ -61,8 +61,8 @@ def redact_attrition(attrition: pd.DataFrame, rule: DisclosureRule,
                      ) -> tuple[pd.DataFrame, dict[str, Shown], Shown]:
     """(attrition, shown group sizes, shown total) of one selection.
 
-    Lines: each step's n = n_none + n_spotty + others (hidden; shown for the last step
-    when ``n_by_group`` names other groups); the previous step's n = this n + n_excluded;
+    Lines: each step's n = n_none + n_spotty + others (hidden, unless none are left or
+    ``n_by_group`` names other groups at the last step); the previous step's n = this n + n_excluded;
     n_excluded = n_excluded_missing + excluded otherwise (hidden); per group, the
     previous step's count = this one + the group's patients removed by the step
     (hidden: a step removing 3 patients of a group is protected like a shown 3).
@@ -78,7 +78,8 @@ def redact_attrition(attrition: pd.DataFrame, rule: DisclosureRule,
                     "n_spotty"):
             values[(col, i)] = int(r[col])
         values[("other", i)] = int(r["n"]) - int(r["n_none"]) - int(r["n_spotty"])
-        if not (i == last and others):
+        # no "other" patients left is known (the group step says which groups are kept)
+        if values[("other", i)] > 0 and not (i == last and others):
             hidden.add(("other", i))
         lines.append((("n", i), [("n_none", i), ("n_spotty", i), ("other", i)]))
         values[("excl_other", i)] = int(r["n_excluded"]) - int(r["n_excluded_missing"])
@@ -193,29 +194,33 @@ def redact_dose_response(res, rule: DisclosureRule):
 
 def redact_interaction(res, rule: DisclosureRule):
     """Group x therapy cells: n each; lines: n_used = all cells, each group's and each
-    therapy level's total (hidden) = its cells. The LS means of a cell with n ≤ k, and
-    every simple effect that uses it, are withheld."""
+    therapy level's total = its cells (those totals are taken as known: the group sizes
+    are shown elsewhere, and a therapy filter's attrition step gives the other). The
+    LS means of a cell with n ≤ k, and every simple effect that uses it, are withheld."""
     cells = res.cells.reset_index(drop=True)
     values: dict = {i: int(v) for i, v in enumerate(cells["n"])}
     values["total"] = int(res.n_used)
     lines: list = [("total", list(range(len(cells))))]
-    hidden: set = set()
+    fixed: set = set()
     for col in ("group", "modifier_level"):
         for key, rows in cells.groupby(col, sort=False).groups.items():
             values[(col, key)] = sum(values[int(i)] for i in rows)
-            hidden.add((col, key))
+            fixed.add((col, key))
             lines.append(((col, key), [int(i) for i in rows]))
-    shown = protect(values, lines, rule, hidden)
+    shown = protect(values, lines, rule, fixed=fixed)
     out = _objects(cells, ("n",))
     for i in range(len(out)):
         out.at[i, "n"] = shown[i]
     small = [i for i in range(len(out)) if rule.withholds(values[i])]
     out = _withhold(out, small)
-    gone = {str(cells.at[i, "group"]) for i in small} | \
-        {str(cells.at[i, "modifier_level"]) for i in small}
+    groups = {str(cells.at[i, "group"]) for i in small}
+    mods = {str(cells.at[i, "modifier_level"]) for i in small}
     effects = res.simple_effects.reset_index(drop=True).copy()
+    # a therapy effect within a group uses that group's cells; a group effect within a
+    # therapy level uses that level's cells
     hit = [i for i, r in effects.iterrows()
-           if str(r["within"]) in gone or any(g in str(r["contrast"]) for g in gone)]
+           if str(r["within"]) in (groups if str(r["effect"]).startswith("therapy")
+                                   else mods)]
     effects = _withhold(effects, hit, ("estimate", "se", "ci_low", "ci_high", "t", "p"))
     labels = [f"{cells.at[i, 'group']} / {cells.at[i, 'modifier_level']}" for i in small]
     return dataclasses.replace(res, cells=out, simple_effects=effects,

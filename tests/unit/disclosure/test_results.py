@@ -150,3 +150,46 @@ def test_counts_in_messages(rule7):
     text = "The 'none' group has 5 patients; at least 10 are needed; n = 1,347."
     assert redact_message(text, rule7) == ("The 'none' group has ≤7 patients; at least 10 "
                                            "are needed; n = 1,345.")
+
+
+def test_interaction_cell_of_five_and_the_effects_that_use_it(rule7_exact):
+    from analysis.disclosure.results import redact_interaction
+    from analysis.stats.linear.interactions import InteractionResult
+
+    cells = pd.DataFrame({"group": ["none", "none", "spotty", "spotty"],
+                          "modifier_level": ["standard", "intensive"] * 2,
+                          "ls_mean": [0.4, -0.5, 0.6, 0.1], "se": [0.1] * 4,
+                          "ci_low": [0.2, -0.7, 0.4, -0.1], "ci_high": [0.6, -0.3, 0.8, 0.3],
+                          "n": [11, 5, 33, 19]})
+    effects = pd.DataFrame({
+        "effect": ["therapy within group"] * 2 + ["group within therapy"] * 2,
+        "within": ["none", "spotty", "standard", "intensive"],
+        "contrast": ["intensive - standard"] * 2 + ["spotty - none"] * 2,
+        "estimate": [-0.9, -0.5, 0.2, 0.6], "se": [0.2] * 4, "ci_low": [0.0] * 4,
+        "ci_high": [1.0] * 4, "t": [1.0] * 4, "df": [60.0] * 4, "p": [0.1] * 4,
+        "test": ["t"] * 4})
+    empty = pd.DataFrame()
+    res = InteractionResult(cells=cells, simple_effects=effects, p_interaction=0.2,
+                            interaction_test="t", formula="f", n_used=68, weights="p",
+                            method="m", notes=(), coefficients=empty, covariates=(),
+                            dropped=(), excluded=empty, modifier="ldl_intensive")
+    out = redact_interaction(res, rule7_exact)
+    # none/intensive = 5: suppressed; with the group sizes (16, 52) and the therapy
+    # levels' sizes (44, 24) known, a single small cell of a 2 x 2 table follows from any
+    # other cell: all four are hidden (by hand)
+    assert list(out.cells["n"]) == [REDACTED, "≤7", REDACTED, REDACTED]
+    assert math.isnan(out.cells["ls_mean"].iloc[1]) and out.cells["ls_mean"].iloc[0] == 0.4
+    e = out.simple_effects.set_index("within")["estimate"]
+    assert math.isnan(e["none"]) and math.isnan(e["intensive"])
+    assert e["spotty"] == -0.5 and e["standard"] == 0.2
+
+
+def test_attrition_small_group_and_the_total(rule7_exact):
+    # after the group step only none and spotty are left: n = none + spotty exactly, so
+    # a none count of 4 needs a second hidden cell in that row
+    frame = ATTRITION.assign(n=[200, 150, 146, 24], n_excluded=[0, 50, 4, 122],
+                             n_none=[60, 60, 57, 4], n_spotty=[90, 90, 89, 20])
+    out, groups, total = redact_attrition(frame, rule7_exact, {"none": 4, "spotty": 20})
+    last = out.iloc[-1]
+    assert last["n_none"] == "≤7" and groups["none"] == "≤7"
+    assert sum(isinstance(last[c], str) for c in ("n", "n_none", "n_spotty")) >= 2
