@@ -211,7 +211,7 @@ def _sensitivity_notes(table, prop) -> list:
     if prop is not None:
         ess = prop.weight_summary.set_index("statistic")["value"]["effective sample size"]
         items.append(html.Li(f"Propensity weighting: effective sample size {ess:,.0f} of "
-                             f"{prop.n:,} patients. {prop.method}."))
+                             f"{format_count(prop.n)} patients. {prop.method}."))
     return items
 
 

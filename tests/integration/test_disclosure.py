@@ -266,3 +266,30 @@ def test_rule_off_leaves_every_output_unchanged(caller, monkeypatch, output, dat
         counts = text_of(with_rule["response"]["ov-counts"]["children"])
         assert f"n = {_raw_groups(dataset, SMALL)['none']}" in counts
         assert CAPTION not in _text(with_rule)
+
+
+def test_sensitivity_section_is_redacted(caller, rule_on):
+    values = {**_values(MODEL), key("cmp-sens-run", "n_clicks"): 1}
+    status, data, _ = caller.call("cmp-sens-forest.figure", values,
+                                  changed=["cmp-sens-run.n_clicks"])
+    assert status == 200
+    text = _text(data)
+    assert [n for n in _counts(text) if n % 5] == []
+    assert all(CAPTION in n for n in _footnotes(data) if n)
+
+
+def test_navbar_dataset_line_is_rounded(client, rule_on):
+    layout = client.get("/_dash-layout")
+    assert layout.status_code == 200
+    # 1,847 patients in the bundled file -> 1,845 (nearest 5)
+    assert "1,845 patients" in layout.get_data(as_text=True)
+
+
+def test_kit_rows_provenance_says_they_are_not_redacted(rule_on, dash_app):
+    from reports.data_files import data_files
+    from reports.view import build_view
+
+    files = data_files(build_view(f"/data?{SMALL}"))
+    provenance = files["provenance.txt"].decode()
+    assert "not subject to disclosure control" in provenance
+    assert len(pd.read_csv(io.BytesIO(files["data.csv"]), encoding="utf-8-sig")) == 24
