@@ -56,6 +56,10 @@ def redact_counts(values: dict[Hashable, int], rule: DisclosureRule) -> dict[Has
 
 
 # --------------------------------------------------------------------------- attrition
+_ATTRITION_COUNTS = ("n", "n_excluded", "n_excluded_missing", "n_missing_kept", "n_none",
+                     "n_spotty")
+
+
 def redact_attrition(attrition: pd.DataFrame, rule: DisclosureRule,
                      n_by_group: dict[str, int] | None = None
                      ) -> tuple[pd.DataFrame, dict[str, Shown], Shown]:
@@ -73,9 +77,9 @@ def redact_attrition(attrition: pd.DataFrame, rule: DisclosureRule,
     hidden: set = set()
     last = len(frame) - 1
     others = [g for g in (n_by_group or {}) if g not in ("none", "spotty")]
-    for i, r in frame.iterrows():
-        for col in ("n", "n_excluded", "n_excluded_missing", "n_missing_kept", "n_none",
-                    "n_spotty"):
+    for i, r in enumerate(zip(*(frame[c].tolist() for c in _ATTRITION_COUNTS), strict=True)):
+        r = dict(zip(_ATTRITION_COUNTS, r, strict=True))
+        for col in _ATTRITION_COUNTS:
             values[(col, i)] = int(r[col])
         values[("other", i)] = int(r["n"]) - int(r["n_none"]) - int(r["n_spotty"])
         # no "other" patients left is known (the group step says which groups are kept)
@@ -92,11 +96,10 @@ def redact_attrition(attrition: pd.DataFrame, rule: DisclosureRule,
                 hidden.add((f"gone_{g}", i))
                 lines.append(((g, i - 1), [(g, i), (f"gone_{g}", i)]))
     shown = protect(values, lines, rule, hidden)
-    out = _objects(frame, ("n", "n_excluded", "n_excluded_missing", "n_missing_kept",
-                           "n_none", "n_spotty"))
-    for (col, i), v in shown.items():
-        if col in out.columns:
-            out.at[i, col] = v
+    out = frame.copy()
+    for col in _ATTRITION_COUNTS:
+        out[col] = pd.Series([shown[(col, i)] for i in range(len(frame))], dtype=object,
+                             index=out.index)
     groups: dict[str, Shown] = {}
     for g in n_by_group or {}:
         key = ("other", last) if g in others else (f"n_{g}", last)
@@ -332,19 +335,27 @@ def _ecdf(frame: pd.DataFrame, out: pd.DataFrame, rule: DisclosureRule) -> pd.Da
 
 
 def _histogram(frame: pd.DataFrame, out: pd.DataFrame, rule: DisclosureRule) -> pd.DataFrame:
-    for _level, rows in frame.groupby("level", sort=False).groups.items():
-        idx = [int(frame.index.get_loc(i)) for i in rows]
-        values = {i: int(frame["count"].iloc[i]) for i in idx}
-        values["n"] = int(frame["n"].iloc[idx[0]])
-        shown = protect(values, [("n", idx)], rule)
-        total = shown["n"]
+    counts = frame["count"].to_numpy(int)
+    ns = frame["n"].to_numpy(int)
+    widths = (frame["right"] - frame["left"]).to_numpy(float)
+    levels = frame["level"].astype(str).to_numpy()
+    shown: list = [None] * len(frame)
+    totals: list = [None] * len(frame)
+    for level in dict.fromkeys(levels):
+        idx = np.flatnonzero(levels == level).tolist()
+        values = {i: int(counts[i]) for i in idx}
+        values["n"] = int(ns[idx[0]])
+        cells = protect(values, [("n", idx)], rule)
         for i in idx:
-            c = shown[i]
-            out.at[i, "count"] = c
-            width = float(frame["right"].iloc[i] - frame["left"].iloc[i])
-            ok = not isinstance(c, str) and not isinstance(total, str) and total
-            out.at[i, "density"] = c / (total * width) if ok and width > 0 else math.nan
-            out.at[i, "pct"] = 100.0 * c / total if ok else math.nan
+            shown[i], totals[i] = cells[i], cells["n"]
+    ok = np.array([not isinstance(c, str) and not isinstance(t, str) and bool(t)
+                   for c, t in zip(shown, totals, strict=True)])
+    c = np.array([v if isinstance(v, int) else 0 for v in shown], dtype=float)
+    t = np.array([v if isinstance(v, int) and v else 1 for v in totals], dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["density"] = np.where(ok & (widths > 0), c / (t * widths), np.nan)
+        out["pct"] = np.where(ok, 100.0 * c / t, np.nan)
+    out["count"] = pd.Series(shown, dtype=object, index=out.index)
     return out
 
 

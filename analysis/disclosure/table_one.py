@@ -42,27 +42,28 @@ from analysis.stats.table_one import (
 _SUMMARIES = ("mean", "sd", "median", "q1", "q3")
 
 
-def _cells(tidy: pd.DataFrame, scopes: list[str], group_n: dict[str, int]):
-    """(values, lines, hidden, header of each level row) of Table 1; keys are
-    (kind, row position, scope)."""
+def _cells(tidy: pd.DataFrame | list[dict], scopes: list[str], group_n: dict[str, int]):
+    """(values, lines, hidden, header of each level row) of Table 1 (its tidy frame, or
+    that frame's records); keys are (kind, row position, scope)."""
+    records = _records(tidy) if isinstance(tidy, pd.DataFrame) else tidy
     values: dict = {("group", s): int(group_n[s]) for s in scopes}
     lines: list = [(("group", OVERALL), [("group", s) for s in scopes[1:]])]
     hidden: set = set()
     header_of: dict[int, int] = {}
     header = -1
-    for i, row in enumerate(tidy.itertuples(index=False)):
-        binary = row.row == "variable" and row.summary == "n_pct"
-        if row.row == "header":
+    for i, row in enumerate(records):
+        binary = row["row"] == "variable" and row["summary"] == "n_pct"
+        if row["row"] == "header":
             header = i
-        if row.row == "level":
+        if row["row"] == "level":
             header_of[i] = header
             kinds: tuple[str, ...] = ("count",)
         else:
             kinds = ("n", "missing", "count") if binary else ("n", "missing")
         for s in scopes:
             for kind in kinds:
-                values[(kind, i, s)] = int(getattr(row, f"{s}_{kind}"))
-            if row.row != "level":
+                values[(kind, i, s)] = int(row[f"{s}_{kind}"])
+            if row["row"] != "level":
                 lines.append((("group", s), [("n", i, s), ("missing", i, s)]))
             if binary:
                 values[("no", i, s)] = values[("n", i, s)] - values[("count", i, s)]
@@ -74,6 +75,27 @@ def _cells(tidy: pd.DataFrame, scopes: list[str], group_n: dict[str, int]):
         rows = [j for j, hh in header_of.items() if hh == h]
         lines += [(("n", h, s), [("count", j, s) for j in rows]) for s in scopes]
     return values, lines, hidden, header_of
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """The rows of ``frame`` as dicts (column by column: faster than ``to_dict``)."""
+    names = list(frame.columns)
+    columns = [frame[c].tolist() for c in names]
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+def _frame(rows: list[dict], like: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` as a frame with ``like``'s columns: counts as objects, the rest as there."""
+    data = {}
+    for col in like.columns:
+        values = [r[col] for r in rows]
+        if col.endswith(("_n", "_count", "_missing")) or col == "n_missing":
+            data[col] = pd.Series(values, dtype=object)
+        elif pd.api.types.is_float_dtype(like[col].dtype):
+            data[col] = pd.Series(np.asarray(values, dtype=float))
+        else:
+            data[col] = pd.Series(pd.array(values, dtype=like[col].dtype))
+    return pd.DataFrame(data)
 
 
 def _pct(count: Shown, n: Shown) -> float:
@@ -93,43 +115,37 @@ def redact_table_one(res: TableOneResult, rule: DisclosureRule) -> TableOneResul
     tidy = res.tidy.reset_index(drop=True)
     scopes = [OVERALL, *res.levels]
     group_n = {OVERALL: int(res.n_overall), **{lv: int(n) for lv, n in res.group_n.items()}}
-    values, lines, hidden, header_of = _cells(tidy, scopes, group_n)
+    raw = _records(tidy)
+    values, lines, hidden, header_of = _cells(raw, scopes, group_n)
     shown = protect(values, lines, rule, hidden)
-    out = tidy.copy()
-    for col in [c for c in out.columns if c.endswith(("_n", "_count", "_missing"))
-                or c == "n_missing"]:
-        out[col] = out[col].astype(object)
+    rows = [dict(r) for r in raw]
     withheld_rows: list[str] = []
-    for i, row in enumerate(tidy.itertuples(index=False)):
+    note = rule.withheld_note()
+    for i, (row, out) in enumerate(zip(raw, rows, strict=True)):
         src = header_of.get(i, i)
         for s in scopes:
-            out.at[i, f"{s}_n"] = shown[("n", src, s)]
-            out.at[i, f"{s}_missing"] = shown[("missing", src, s)]
+            out[f"{s}_n"] = shown[("n", src, s)]
+            out[f"{s}_missing"] = shown[("missing", src, s)]
             if ("count", i, s) in shown:
-                out.at[i, f"{s}_count"] = shown[("count", i, s)]
-                out.at[i, f"{s}_pct"] = _pct(shown[("count", i, s)], shown[("n", src, s)])
-        out.at[i, "n_missing"] = shown[("missing", src, OVERALL)]
-        if row.summary != "n_pct":
-            small = {s for s in scopes if rule.withholds(int(getattr(row, f"{s}_n")))}
+                out[f"{s}_count"] = shown[("count", i, s)]
+                out[f"{s}_pct"] = _pct(shown[("count", i, s)], shown[("n", src, s)])
+        out["n_missing"] = shown[("missing", src, OVERALL)]
+        if row["summary"] != "n_pct":
+            small = {s for s in scopes if rule.withholds(int(row[f"{s}_n"]))}
             if small:
                 for s in small | {OVERALL}:
-                    for stat in _SUMMARIES:
-                        out.at[i, f"{s}_{stat}"] = math.nan
-                out.at[i, "p"] = math.nan
-                out.at[i, "smd"] = math.nan
-                out.at[i, "note"] = rule.withheld_note()
-                withheld_rows.append(str(row.label))
-        elif row.row != "level":
+                    out |= {f"{s}_{stat}": math.nan for stat in _SUMMARIES}
+                out |= {"p": math.nan, "smd": math.nan, "note": note}
+                withheld_rows.append(str(row["label"]))
+        elif row["row"] != "level":
             block = [i, *(j for j, h in header_of.items() if h == i)]
             if any(isinstance(shown[("count", j, s)], str)
                    for j in block for s in scopes if ("count", j, s) in shown):
-                out.at[i, "p"] = math.nan
-                out.at[i, "smd"] = math.nan
-                out.at[i, "note"] = rule.withheld_note()
+                out |= {"p": math.nan, "smd": math.nan, "note": note}
                 for j in block[1:]:
-                    out.at[j, "smd"] = math.nan
-                    out.at[j, "note"] = rule.withheld_note()
-                withheld_rows.append(str(row.label))
+                    rows[j] |= {"smd": math.nan, "note": note}
+                withheld_rows.append(str(row["label"]))
+    out_frame = _frame(rows, tidy)
     shown_groups = {s: shown[("group", s)] for s in scopes}
     notes = list(res.notes) + [rule.caption()]
     if withheld_rows:
@@ -137,8 +153,8 @@ def redact_table_one(res: TableOneResult, rule: DisclosureRule) -> TableOneResul
                      f"values or a count is suppressed: {', '.join(withheld_rows)} "
                      "(summaries, p-value and SMD).")
     return dataclasses.replace(
-        res, tidy=out, formatted=format_table(out, scopes, res.group, shown_groups,
-                                              digits_from=tidy),
+        res, tidy=out_frame, formatted=format_table(rows, scopes, res.group, shown_groups,
+                                                    digits_from=raw),
         group_n={lv: shown_groups[lv] for lv in res.levels}, notes=tuple(notes))
 
 
@@ -150,7 +166,7 @@ def _n_text(n: Shown) -> str:
     return f"n={n}"
 
 
-def _cell(row: pd.Series, scope: str, digits: int, withheld: bool) -> str:
+def _cell(row: dict, scope: str, digits: int, withheld: bool) -> str:
     n = row[f"{scope}_n"]
     if row["summary"] == "n_pct":
         count = row[f"{scope}_count"]
@@ -173,25 +189,26 @@ def _cell(row: pd.Series, scope: str, digits: int, withheld: bool) -> str:
     return f"{row[f'{scope}_mean']:.{digits}f} ± {sd_text}"
 
 
-def format_table(tidy: pd.DataFrame, scopes: list[str], group: str,
+def format_table(tidy: pd.DataFrame | list[dict], scopes: list[str], group: str,
                  n_by_scope: dict[str, Shown],
-                 digits_from: pd.DataFrame | None = None) -> pd.DataFrame:
+                 digits_from: pd.DataFrame | list[dict] | None = None) -> pd.DataFrame:
     """The display table of a redacted ``tidy`` (the columns of ``TableOneResult.formatted``;
     group headers read ``"(n ≤ 7)"`` or ``"(n redacted)"`` when suppressed). Decimals
     follow the overall centre of ``digits_from`` (the table before withholding, so a
     withheld overall column does not change them)."""
-    source = tidy if digits_from is None else digits_from.reset_index(drop=True)
+    rows = _records(tidy) if isinstance(tidy, pd.DataFrame) else tidy
+    source = rows if digits_from is None else (
+        _records(digits_from) if isinstance(digits_from, pd.DataFrame) else digits_from)
     heads = {OVERALL: f"Overall ({_n_text(n_by_scope[OVERALL])})"}
     heads |= {lv: f"{_level_label(group, lv)} ({_n_text(n_by_scope[lv])})"
               for lv in scopes[1:]}
     records = []
-    for i, row in tidy.reset_index(drop=True).iterrows():
+    for row, orig in zip(rows, source, strict=True):
         var = VARIABLES[row["variable"]]
         if row["row"] == "level":
             name = f"{_INDENT}{row['level']}"
         else:
             name = f"{var.axis_label}, {SUMMARY_TEXT[row['summary']]}"
-        orig = source.iloc[i]
         center = orig[f"{OVERALL}_median"] if row["summary"] == "median_iqr" \
             else orig[f"{OVERALL}_mean"]
         digits = _digits(row["summary"], center)

@@ -50,7 +50,7 @@ from analysis.selection.apply import ATTRITION_COLUMNS, FilterResult, apply_filt
 from analysis.selection.domain import FilterDomain, domain_from_frame
 from analysis.selection.spec import FilterSpec
 from analysis.service import cache
-from analysis.service.disclosed import disclose
+from analysis.service import disclosed as _disclosed
 from analysis.service.model_options import (
     THERAPY_MODIFIERS,
     check_modifier,
@@ -123,15 +123,17 @@ def _compute(entry: str, fingerprint: str, query: str, options: dict[str, Any],
 def _guard(entry: str) -> Callable[[Callable[..., Computed]], Callable[..., Computed]]:
     """Project errors raised before the computation (bad query, unknown dataset, bad
     option) become a result with no selection; every result leaves through disclosure
-    control (:func:`analysis.service.disclosed.disclose`, after the cache)."""
+    control (:func:`analysis.service.disclosed.disclosed`, after the cache)."""
 
     def decorate(fn: Callable[..., Computed]) -> Callable[..., Computed]:
         @functools.wraps(fn)
         def wrapper(fingerprint: str, query: str | None = "", *args: Any,
                     **kwargs: Any) -> Computed:
             try:
-                return disclose(fn(str(fingerprint), canonical_query(query), *args,
-                                   **kwargs))
+                fp, q = str(fingerprint), canonical_query(query)
+                return _disclosed.disclosed(
+                    (entry, fp, q, args, tuple(sorted(kwargs.items()))),
+                    lambda: fn(fp, q, *args, **kwargs))
             except ExplorerError as err:
                 return Computed(entry, None, error=str(err))
 
@@ -141,8 +143,10 @@ def _guard(entry: str) -> Callable[[Callable[..., Computed]], Callable[..., Comp
 
 
 def clear() -> None:
-    """Empty the shared cache and this process's memos (filtered frames, queries)."""
+    """Empty the shared cache and this process's memos (filtered frames, queries,
+    disclosed results)."""
     cache.clear()
+    _disclosed.clear()
 
 
 # --------------------------------------------------------------------------- selection

@@ -44,7 +44,7 @@ from pptx import Presentation
 
 from analysis import settings as settings_mod
 from analysis.selection import FilterSpec, apply_filters
-from analysis.service import api
+from analysis.service import disclosed as disclosed_mod
 from components import ids
 
 SMALL = "age=78-90"
@@ -258,14 +258,18 @@ def test_scripts_print_no_suppressed_count(rule_on, dash_app):
 @pytest.mark.parametrize("output", PAGE_OUTPUTS)
 def test_rule_off_leaves_every_output_unchanged(caller, monkeypatch, output, dataset):
     assert settings_mod.current().suppress_k == 0
-    _s, with_rule, _ = caller.call(output, _values(SMALL))
-    monkeypatch.setattr(api, "disclose", lambda result: result)  # no disclosure step
-    _s, without, _ = caller.call(output, _values(SMALL))
-    assert with_rule == without
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("disclosure control ran with k = 0")
+
+    monkeypatch.setattr(disclosed_mod, "disclose", never)  # k = 0: results as computed
+    status, data, _ = caller.call(output, _values(SMALL))
+    assert status == 200
+    text = _text(data)
+    assert CAPTION not in text and "≤" not in text and "redacted" not in text
     if output == "ov-ls-means.figure":  # and the counts are the exact ones
-        counts = text_of(with_rule["response"]["ov-counts"]["children"])
+        counts = text_of(data["response"]["ov-counts"]["children"])
         assert f"n = {_raw_groups(dataset, SMALL)['none']}" in counts
-        assert CAPTION not in _text(with_rule)
 
 
 def test_sensitivity_section_is_redacted(caller, rule_on):
