@@ -143,7 +143,7 @@ def make_regression_figure(result, *, footnote: Footnote | None = None,
             customdata=np.column_stack([reg, ns]),
             hovertemplate=("%{y:.1f}%: %{customdata[0]" + fmt_r + "} of n = %{customdata[1]"
                            + fmt + "}<extra></extra>"),
-            text=[f"{v:.1f}%" if np.isfinite(v) else "withheld"
+            text=[f"{v:.1f}%" if np.isfinite(v) else "—"
                   for v in row["pct_regression"].to_numpy(float)], textposition="outside",
             cliponaxis=False,
         ))
