@@ -15,7 +15,6 @@ from analysis.disclosure.results import (
     redact_progression,
 )
 from analysis.disclosure.rule import REDACTED
-from analysis.service.disclosed import redact_message
 from analysis.stats.linear.ancova import AncovaResult
 from analysis.stats.linear.dose_response import DoseResponseResult
 from analysis.stats.progression import ProgressionSummary
@@ -144,12 +143,6 @@ def test_box_outliers_dropped_and_small_group_withheld(rule7):
     out = redact_distribution(frame, "box", rule7)
     assert list(out["n"]) == ["≤7", 30] and math.isnan(out["median"].iloc[0])
     assert out["median"].iloc[1] == 0.1 and list(out["outliers"]) == [(), ()]
-
-
-def test_counts_in_messages(rule7):
-    text = "The 'none' group has 5 patients; at least 10 are needed; n = 1,347."
-    assert redact_message(text, rule7) == ("The 'none' group has ≤7 patients; at least 10 "
-                                           "are needed; n = 1,345.")
 
 
 def test_interaction_cell_of_five_and_the_effects_that_use_it(rule7_exact):
