@@ -33,13 +33,21 @@ def _objects(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
     return out
 
 
+#: ``DataFrame.attrs`` key of the rows (positions) whose summaries are withheld, so a
+#: table shows "—" there rather than an empty cell.
+WITHHELD_ROWS = "disclosure_withheld_rows"
+
+
 def _withhold(frame: pd.DataFrame, rows: Sequence[int], columns: Iterable[str] = _MEANS,
               ) -> pd.DataFrame:
-    """NaN in the summary ``columns`` of ``rows`` (positions)."""
+    """NaN in the summary ``columns`` of ``rows`` (positions), which are recorded in
+    ``frame.attrs[WITHHELD_ROWS]``."""
     if len(rows):
         for col in columns:
             if col in frame.columns and pd.api.types.is_float_dtype(frame[col].dtype):
                 frame.loc[list(rows), col] = math.nan
+        frame.attrs[WITHHELD_ROWS] = tuple(sorted(
+            set(frame.attrs.get(WITHHELD_ROWS, ())) | {int(r) for r in rows}))
     return frame
 
 

@@ -297,3 +297,11 @@ def test_kit_rows_provenance_says_they_are_not_redacted(rule_on, dash_app):
     provenance = files["provenance.txt"].decode()
     assert "not subject to disclosure control" in provenance
     assert len(pd.read_csv(io.BytesIO(files["data.csv"]), encoding="utf-8-sig")) == 24
+
+
+def test_withheld_summaries_read_as_a_dash(caller, rule_on):
+    _s, data, _ = caller.call("pr-distribution.figure", _values(SMALL))
+    summary = data["response"]["pr-summary"]["children"]
+    rows = [r for r in _text(summary).split('"Tr"') if "No calcification" in r]
+    # the group of 4: its n reads ≤7 and its mean, SD and quartiles "—"
+    assert rows and "≤7" in rows[0] and rows[0].count("—") >= 5
