@@ -37,8 +37,8 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	touch $@
 
 # Debian packages the tests need: Chromium + driver (browser tests, static image
-# export), redis-server (the RedisCache test) and R with emmeans (the kit's R script
-# and tests/reference). Installed only when missing.
+# export), redis-server (the RedisCache test) and R with emmeans and sandwich (the kit's
+# R script, its sensitivity part, and tests/reference). Installed only when missing.
 sysdeps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
@@ -46,6 +46,7 @@ sysdeps:
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
 	command -v Rscript >/dev/null 2>&1 || missing="$$missing r-base-core"; \
 	Rscript -e 'library(emmeans)' >/dev/null 2>&1 || missing="$$missing r-cran-emmeans"; \
+	Rscript -e 'library(sandwich)' >/dev/null 2>&1 || missing="$$missing r-cran-sandwich"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \

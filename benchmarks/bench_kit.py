@@ -6,7 +6,12 @@ Side by side in one run:
   format, against the bare kaleido call on the same figure without the caption
   (``kaleido.calc_fig_sync``) and against ``fig.to_json()`` (what the browser gets);
 * kit: ``build_view`` (results cached after the first call: the page's own numbers) and
-  each format of :func:`reports.kit.build`, against the sum of its image renders.
+  each format of :func:`reports.kit.build`, against the sum of its image renders;
+* the Sensitivity section (:func:`sensitivity_rows`): what it adds to a cold
+  ``build_view`` against the bare analyses on the frame (``sensitivity_table`` and
+  ``propensity_weighted``), on the bundled cohort and on it with HDL-C missing for every
+  9th patient (so multiple imputation runs), and what it adds to the deck (two pictures,
+  two tables).
 
 The first image of a process starts Chromium (several seconds): it is timed apart.
 
@@ -70,11 +75,61 @@ def run() -> pd.DataFrame:
         for fmt in ("pptx", "html", "zip"):
             seconds = _time(partial(build, link, fmt, fingerprint=fp), repeat=1)
             rows.append((f"kit {fmt} {link} ({images} figures)", seconds, float("nan")))
+    rows += sensitivity_rows(fp)
     rows += _large_kits(build)
     static_images.stop()
     out = pd.DataFrame(rows, columns=["what", "seconds", "reference_s"])
     out["ratio"] = out["seconds"] / out["reference_s"]
     return out
+
+
+def _incomplete_dataset():
+    """The bundled cohort with HDL-C missing for every 9th patient (imputation runs)."""
+    import tempfile
+    from pathlib import Path
+
+    from analysis.data.loader import load_dataset
+    from analysis.settings import BUNDLED_COHORT
+
+    raw = pd.read_csv(BUNDLED_COHORT, dtype=str, keep_default_na=False)
+    raw.loc[raw.index % 9 == 0, "hdl_c"] = ""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "cohort_missing_hdl.csv"
+        raw.to_csv(path, index=False)
+        return load_dataset(path)
+
+
+def sensitivity_rows(fp: str) -> list[tuple[str, float, float]]:
+    """Cost of the Sensitivity section (module docstring), cold cache each time."""
+    import analysis
+    from analysis.data import registry
+    from analysis.service import api
+    from reports.kit import build
+    from reports.view import build_view
+
+    rows = []
+    for label, dataset_fp in (("bundled", fp),
+                              ("HDL-C missing 1 in 9", registry.register(_incomplete_dataset()))):
+        frame = registry.get(dataset_fp).frame
+
+        def bare(frame=frame):
+            analysis.sensitivity_table(frame, "delta_pav")
+            analysis.propensity_weighted(frame, "delta_pav")
+
+        def cold(flag, dataset_fp=dataset_fp):
+            api.clear()
+            t = time.perf_counter()
+            build_view("/comparison", dataset_fp, sensitivity=flag)
+            return time.perf_counter() - t
+
+        extra = min(cold(True) - cold(False) for _ in range(2))
+        rows.append((f"Sensitivity section in build_view ({label}), cold vs bare analyses",
+                     extra, _time(bare, repeat=2)))
+    with_s = _time(partial(build, "/comparison", "pptx", fingerprint=fp, sensitivity=True), 1)
+    without = _time(partial(build, "/comparison", "pptx", fingerprint=fp, sensitivity=False), 1)
+    rows.append(("kit pptx /comparison with vs without the Sensitivity section (warm)",
+                 with_s, without))
+    return rows
 
 
 def _large_kits(build) -> list[tuple[str, float, float]]:

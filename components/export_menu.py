@@ -4,7 +4,8 @@ One "Export" button in the navbar opens a dialog for the view in the address bar
 (URL pathname + search = the view's link):
 
 * **Meeting kit**: slide deck (.pptx), HTML report, Python script, R script or
-  everything (.zip). Built by a background callback (the app's one manager,
+  everything (.zip), with or without the Sensitivity section (a checkbox, ticked when
+  the dialog opens on /comparison). Built by a background callback (the app's one manager,
   :func:`shell.background.background_manager`) that shows its progress in the dialog,
   can be cancelled and never blocks other users.
 * **Figure image**: one figure of the page as PNG (300 dpi at slide size), SVG or PDF,
@@ -30,6 +31,7 @@ log = logging.getLogger("ivus_explorer")
 OPEN = "export-open"
 MODAL = "export-modal"
 KIT_FORMAT = "export-kit-format"
+KIT_SENSITIVITY = "export-kit-sensitivity"
 KIT_BUILD = "export-kit-build"
 KIT_CANCEL = "export-kit-cancel"
 KIT_PROGRESS = "export-kit-progress"
@@ -54,12 +56,19 @@ PAGE_FIGURES: dict[str, tuple[tuple[str, str], ...]] = {
                      ("pct_regression", "Patients with regression"),
                      ("dose_response_spotty_deposits", "By number of spotty deposits")),
     "/comparison": (("ls_means_by_group", "LS means by group"),
-                    ("subgroup_forest", "Subgroup forest plot")),
+                    ("subgroup_forest", "Subgroup forest plot"),
+                    ("sensitivity_forest", "Sensitivity analyses (forest)"),
+                    ("propensity_balance", "Propensity-score balance")),
     "/therapy": (("ldl_intensive_interaction", "Group × LDL-C therapy"),
                  ("ldl_c_continuous_interaction", "Across LDL-C"),
                  ("sbp_intensive_interaction", "Group × SBP therapy"),
                  ("sbp_continuous_interaction", "Across SBP")),
 }
+#: Pages whose kit holds the Sensitivity section by default (reports.view_sensitivity).
+SENSITIVITY_PAGES = ("/comparison",)
+SENSITIVITY_LABEL = ("Include the Sensitivity section (HC3, random trial intercept, "
+                     "propensity-score weighting and balance, multiple imputation, deposit "
+                     "trend; multiple imputation can take several seconds)")
 FAILED = "The file could not be made; the error was logged. Reload the page and try again."
 
 
@@ -76,6 +85,8 @@ def export_modal() -> dbc.Modal:
         html.H2("Meeting kit of this view", className="h5"),
         dbc.RadioItems(id=KIT_FORMAT, value="pptx",
                        options=[{"label": t, "value": v} for v, t in KIT_CHOICES]),
+        dbc.Checkbox(id=KIT_SENSITIVITY, value=False, label=SENSITIVITY_LABEL,
+                     className="mt-2 small"),
         html.Div([
             dbc.Button("Build and download", id=KIT_BUILD, color="primary", className="me-2"),
             dbc.Button("Cancel", id=KIT_CANCEL, color="secondary", outline=True,
@@ -110,11 +121,15 @@ def figure_options(pathname: str | None) -> list[dict]:
 
 
 @callback(Output(MODAL, "is_open"), Output(FIG_CHOICE, "options"), Output(FIG_CHOICE, "value"),
+          Output(KIT_SENSITIVITY, "value"),
           Input(OPEN, "n_clicks"), State(ids.URL, "pathname"), prevent_initial_call=True)
 def open_dialog(_clicks, pathname):
-    """Open the dialog with the page's figures listed."""
+    """Open the dialog with the page's figures listed (and the Sensitivity section
+    ticked on the pages that hold it by default)."""
     options = figure_options(pathname)
-    return True, options, options[0]["value"] if options else None
+    path = "/" + (pathname or "/").strip("/")
+    return (True, options, options[0]["value"] if options else None,
+            path in SENSITIVITY_PAGES)
 
 
 def link_of(pathname: str | None, search: str | None) -> str:
@@ -125,7 +140,7 @@ def link_of(pathname: str | None, search: str | None) -> str:
 @callback(
     Output(KIT_DOWNLOAD, "data"), Output(KIT_STATUS, "children"),
     Input(KIT_BUILD, "n_clicks"), State(KIT_FORMAT, "value"), State(ids.URL, "pathname"),
-    State(ids.URL, "search"),
+    State(ids.URL, "search"), State(KIT_SENSITIVITY, "value"),
     background=True, prevent_initial_call=True,
     running=[(Output(KIT_BUILD, "disabled"), True, False),
              (Output(KIT_CANCEL, "disabled"), False, True),
@@ -134,18 +149,24 @@ def link_of(pathname: str | None, search: str | None) -> str:
     progress=[Output(KIT_PROGRESS, "value"), Output(KIT_PROGRESS, "label")],
     cancel=[Input(KIT_CANCEL, "n_clicks")],
 )
-def build_kit(set_progress, _clicks, fmt, pathname, search):
-    """Build the kit file of the view (in a background job) and send it."""
+def build_kit(set_progress, _clicks, fmt, pathname, search, sensitivity=None):
+    """Build the kit file of the view (in a background job) and send it.
+
+    ``sensitivity``: the checkbox (None, as from an old page: the page's default).
+    """
     from reports.kit import build
 
     steps = {"n": 0}
 
     def progress(message: str) -> None:
+        # each step closes 12 % of what is left: the bar moves for every message
+        # (one per imputation too) and reaches 100 only when the file is ready
         steps["n"] += 1
-        set_progress((min(95, 10 * steps["n"]), message))
+        set_progress((int(95 * (1 - 0.88 ** steps["n"])), message))
 
     try:
-        name, data = build(link_of(pathname, search), fmt, progress=progress)
+        name, data = build(link_of(pathname, search), fmt, progress=progress,
+                           sensitivity=None if sensitivity is None else bool(sensitivity))
     except ExplorerError as err:
         return dash.no_update, dbc.Alert(str(err), color="warning", className="py-1")
     except Exception:  # noqa: BLE001 - logged; the browser gets a sentence only
@@ -163,16 +184,19 @@ def download_figure(_clicks, key, fmt, pathname, search):
     """One figure of the view as PNG, SVG or PDF with its caption band."""
     from components.figures import export_filename
     from components.static_images import render
+    from reports.kit import image_size
     from reports.view import build_view
+    from reports.view_sensitivity import FIGURE_KEYS
 
     if not key:
         return dash.no_update, "This page has no figure to export."
     try:
-        view = build_view(link_of(pathname, search))
+        view = build_view(link_of(pathname, search), sensitivity=key in FIGURE_KEYS)
         item = next((f for f in view.figures if f.key == key), None)
         if item is None:
             return dash.no_update, "That figure could not be computed for these filters."
-        data = render(item.figure, fmt, footnote=item.footnote)
+        width, height = image_size(item)
+        data = render(item.figure, fmt, footnote=item.footnote, width=width, height=height)
     except ExplorerError as err:
         return dash.no_update, str(err)
     except Exception:  # noqa: BLE001 - logged; the browser gets a sentence only
@@ -181,4 +205,4 @@ def download_figure(_clicks, key, fmt, pathname, search):
     return dcc.send_bytes(data, f"{export_filename(key)}.{fmt}"), ""
 
 
-__all__ = ["PAGE_FIGURES", "export_button", "export_modal", "figure_options", "link_of"]
+__all__ = ["PAGE_FIGURES", "SENSITIVITY_PAGES", "export_button", "export_modal", "figure_options", "link_of"]

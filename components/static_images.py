@@ -42,6 +42,13 @@ class ImageExportError(ExplorerError):
     """A figure could not be rendered as a static image (no Chromium, ...)."""
 
 
+def caption_band(footnote: Footnote, width: int) -> tuple[str, int]:
+    """The caption's plotly text wrapped for an image ``width`` px wide, and the height
+    (px) of the band it needs below the plot."""
+    text = footnote.text(max(40, int(width / _PX_PER_CHAR)))
+    return text, (text.count("<br>") + 1) * _LINE_PX + 16
+
+
 def with_caption(fig: go.Figure, footnote: Footnote | None, *, width: int,
                  height: int) -> go.Figure:
     """A copy of ``fig`` with a caption band below the plot.
@@ -66,10 +73,7 @@ def with_caption(fig: go.Figure, footnote: Footnote | None, *, width: int,
     out.update_layout(width=width, height=height)
     if footnote is None:
         return out
-    chars = max(40, int(width / _PX_PER_CHAR))
-    text = footnote.text(chars)
-    lines = text.count("<br>") + 1
-    band = lines * _LINE_PX + 16
+    text, band = caption_band(footnote, width)
     margin = out.layout.margin
     bottom = (margin.b if margin.b is not None else 80) + band
     left = margin.l if margin.l is not None else 80
@@ -158,5 +162,5 @@ def render(fig: go.Figure, fmt: str, *, footnote: Footnote | None = None,
             "(Debian: apt-get install chromium, or set BROWSER_PATH).") from err
 
 
-__all__ = ["FORMATS", "PNG_SCALE", "SLIDE_PX", "ImageExportError", "chromium_path",
-           "render", "start", "stop", "with_caption"]
+__all__ = ["FORMATS", "PNG_SCALE", "SLIDE_PX", "ImageExportError", "caption_band",
+           "chromium_path", "render", "start", "stop", "with_caption"]

@@ -3,7 +3,9 @@
 LINK is a view's link as in the address bar: path and query, e.g.
 ``"/comparison?age=50-70&outcome=delta_pav"``. The dataset is the one the app would
 open (``--data``/``--mapping`` or the EXPLORER_* settings; the bundled simulated
-cohort by default). Errors are one line on stderr and exit status 1.
+cohort by default). ``--sensitivity`` / ``--no-sensitivity`` add or leave out the
+Sensitivity section (default: in the kit of /comparison only). Progress goes to stderr.
+Errors are one line on stderr and exit status 1.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="file to write")
     parser.add_argument("--data", help="patient file (default: the bundled cohort)")
     parser.add_argument("--mapping", help="TOML column mapping of --data")
+    parser.add_argument("--sensitivity", action=argparse.BooleanOptionalAction, default=None,
+                        help="add the Sensitivity section (default: for /comparison only)")
     args = parser.parse_args(argv)
     settings_mod.configure(settings_mod.current().with_overrides(data=args.data,
                                                                  mapping=args.mapping))
@@ -34,7 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         name, data = build(args.link, args.format,
-                           progress=lambda msg: print(msg, file=sys.stderr))
+                           progress=lambda msg: print(msg, file=sys.stderr),
+                           sensitivity=args.sensitivity)
     except ExplorerError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -1,7 +1,9 @@
 """The HTML report of a view: one self-contained file that opens with no network.
 
 plotly.js is inlined once (``include_plotlyjs=True`` for the first figure, ``False``
-after); the figures stay interactive; the tables, methods and provenance follow. No
+after); the figures stay interactive; the tables, methods and provenance follow. A
+named section of the view (Sensitivity) is a ``<section>`` of its own after the page's
+figures and tables: each figure followed by its table, each with its caption. No
 stylesheet, font or script is fetched from anywhere: the file works on a hospital
 intranet and as an e-mail attachment. Every text from the data is HTML-escaped.
 """
@@ -13,7 +15,7 @@ import html
 import plotly.io as pio
 
 from analysis.display import format_count
-from reports.view import STUDY, TableItem, View
+from reports.view import STUDY, FigureItem, TableItem, View, sections
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
@@ -38,12 +40,12 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _table(item: TableItem) -> str:
+def _table(item: TableItem, level: int = 2) -> str:
     head = "".join(f"<th scope='col'>{_e(c)}</th>" for c in item.frame.columns)
     rows = "".join("<tr>" + "".join(f"<td>{_e('' if v is None else v)}</td>" for v in row)
                    + "</tr>" for row in item.frame.itertuples(index=False, name=None))
     note = f"<p class='note'>{_e(item.note)}</p>" if item.note else ""
-    return (f"<h2 id='{_e(item.key)}'>{_e(item.title)}</h2>"
+    return (f"<h{level} id='{_e(item.key)}'>{_e(item.title)}</h{level}>"
             f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>{note}")
 
 
@@ -63,19 +65,49 @@ def _provenance(view: View) -> str:
                                          for k, v in rows) + "</dl>"
 
 
+def _figure(item: FigureItem, first: bool, level: int = 2) -> str:
+    height = max(480, int(item.figure.layout.height or 0))
+    div = pio.to_html(item.figure, full_html=False, include_plotlyjs=first,
+                      config=PLOTLY_CONFIG, default_height=f"{height}px",
+                      div_id=f"figure-{item.key}")
+    return (f"<h{level}>{_e(item.title)}</h{level}>{div}"
+            f"<p class='caption'>{_caption(item.footnote.text(140))}</p>")
+
+
+def _body(view: View) -> list[str]:
+    """The figures and tables, section by section (plotly.js with the first figure)."""
+    parts: list[str] = []
+    shown = {"figures": 0}
+
+    def figure(item: FigureItem, level: int) -> str:
+        shown["figures"] += 1
+        return _figure(item, shown["figures"] == 1, level)
+
+    for section in sections(view):
+        figures = [f for f in view.figures if f.section == section]
+        tables = [t for t in view.tables if t.section == section]
+        if not section:
+            parts += [figure(f, 2) for f in figures] + [_table(t) for t in tables]
+            continue
+        inner: list[str] = []
+        for k in range(max(len(figures), len(tables))):  # each figure, then its table
+            if k < len(figures):
+                inner.append(figure(figures[k], 3))
+            if k < len(tables):
+                inner.append(_table(tables[k], level=3))
+        sid = "section-" + "-".join(section.lower().split())
+        parts.append(f"<section id='{_e(sid)}'><h2>{_e(section)}</h2>"
+                     + "".join(inner) + "</section>")
+    return parts
+
+
 def build_html(view: View) -> str:
     """The report as one HTML document (text)."""
     parts = [f"<h1>{_e(view.page)}</h1>", f"<p>{_e(STUDY)}</p>"]
     if view.simulated_label:
         parts.append(f"<p class='label' role='note'>{_e(view.simulated_label)}</p>")
     parts.append(_provenance(view))
-    for i, item in enumerate(view.figures):
-        div = pio.to_html(item.figure, full_html=False, include_plotlyjs=(i == 0),
-                          config=PLOTLY_CONFIG, default_height="480px",
-                          div_id=f"figure-{item.key}")
-        parts += [f"<h2>{_e(item.title)}</h2>", div,
-                  f"<p class='caption'>{_caption(item.footnote.text(140))}</p>"]
-    parts += [_table(t) for t in view.tables]
+    parts += _body(view)
     methods = [*view.methods,
                f"LS-mean weights: {view.model.weights}; means: {view.model.means}; outcome: "
                f"{view.model.outcome}; covariates: {', '.join(view.model.covariates) or 'none'}.",

@@ -4,6 +4,10 @@ Formats: ``pptx`` (the deck), ``html`` (the offline report), ``py`` and ``r`` (t
 scripts that reproduce the view from its data.csv) and ``zip``: data.csv with its
 provenance and dictionary, every figure as PNG (300 dpi at slide size) and SVG with
 its caption band, both scripts, the deck and the HTML report.
+
+``sensitivity`` adds the Sensitivity section (:mod:`reports.view_sensitivity`; by
+default for /comparison only) to every format: its figures and tables in the deck, the
+report and the zip, and the HC3 and propensity-weighted estimates in both scripts.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from reports.deck import build_deck, figure_png
 from reports.html_report import build_html
 from reports.script_py import python_script
 from reports.script_r import r_script
-from reports.view import View, build_view
+from reports.view import FigureItem, View, build_view
 
 FORMATS = ("pptx", "html", "py", "r", "zip")
 MEDIA_TYPES = {"pptx": "application/vnd.openxmlformats-officedocument.presentationml."
@@ -38,6 +42,18 @@ def _stem(view: View) -> str:
     return f"ivus_{page}_{_dt.date.today().isoformat()}"
 
 
+def image_size(item: FigureItem) -> tuple[int, int]:
+    """CSS px of a figure's image file with its caption band: the slide size, taller
+    when the figure sets a taller height of its own (a forest with many rows), so
+    its rows are never squeezed together."""
+    width, height = static_images.SLIDE_PX
+    own = item.figure.layout.height
+    if not own:
+        return width, height
+    _text, band = static_images.caption_band(item.footnote, width)
+    return width, max(height, int(own) + band)
+
+
 def _zip(view: View, progress: Progress) -> bytes:
     buf = io.BytesIO()
     plots: dict[str, bytes] = {}
@@ -46,9 +62,11 @@ def _zip(view: View, progress: Progress) -> bytes:
             zf.writestr(name, data)
         for i, item in enumerate(view.figures, start=1):
             progress(f"Figure {i} of {len(view.figures)}: PNG and SVG")
+            width, height = image_size(item)
             for fmt in ("png", "svg"):
                 zf.writestr(f"figures/{item.key}.{fmt}",
-                            static_images.render(item.figure, fmt, footnote=item.footnote))
+                            static_images.render(item.figure, fmt, footnote=item.footnote,
+                                                 width=width, height=height))
             plots[item.key] = figure_png(item)
         zf.writestr("view.py", python_script(view))
         zf.writestr("view.R", r_script(view))
@@ -69,13 +87,23 @@ def _readme(view: View) -> str:
              "figures/*.png, figures/*.svg             every figure with its caption",
              "view.py   python view.py  (pandas + statsmodels) reproduces every number",
              "view.R    Rscript view.R  (lm + emmeans) reproduces every number",
-             "deck.pptx, report.html                   slides and the offline report", ""]
-    return "\n".join(lines)
+             "deck.pptx, report.html                   slides and the offline report"]
+    if view.sensitivity:
+        lines += ["", "Sensitivity section: figures/sensitivity_forest.* and "
+                  "figures/propensity_balance.*;",
+                  "view.py (statsmodels) and view.R (sandwich) also reproduce the HC3 and "
+                  "propensity-weighted estimates."]
+    return "\n".join([*lines, ""])
 
 
 def build(link: str, fmt: str, *, fingerprint: str | None = None,
-          progress: Progress | None = None) -> tuple[str, bytes]:
+          progress: Progress | None = None,
+          sensitivity: bool | None = None) -> tuple[str, bytes]:
     """The kit file of ``link`` in ``fmt``: (file name, contents).
+
+    ``sensitivity``: hold the Sensitivity section (None: for /comparison only).
+    ``progress`` gets one message per step, and one per imputation while the multiple
+    imputation of the section runs.
 
     Raises
     ------
@@ -86,7 +114,7 @@ def build(link: str, fmt: str, *, fingerprint: str | None = None,
         raise KitError(f"unknown kit format {fmt!r}; choose one of {', '.join(FORMATS)}")
     say = progress or (lambda _msg: None)
     say("Computing the view")
-    view = build_view(link, fingerprint)
+    view = build_view(link, fingerprint, sensitivity=sensitivity, progress=say)
     stem = _stem(view)
     if fmt == "pptx":
         return f"{stem}.pptx", build_deck(view, progress=say)
@@ -99,4 +127,4 @@ def build(link: str, fmt: str, *, fingerprint: str | None = None,
     return f"{stem}.zip", _zip(view, say)
 
 
-__all__ = ["FORMATS", "MEDIA_TYPES", "KitError", "build"]
+__all__ = ["FORMATS", "MEDIA_TYPES", "KitError", "build", "image_size"]

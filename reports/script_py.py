@@ -4,7 +4,10 @@ The script uses pandas and statsmodels only (scipy, which statsmodels installs, 
 Table 1's tests), reads ``data.csv`` (the Data page's CSV for the same filters, as
 unpacked from the zip) from the folder it runs in, and prints every number of the view
 labelled, at full precision: ``label: value``. The labels are those of
-:attr:`reports.view.View.numbers`.
+:attr:`reports.view.View.numbers`. A kit with the Sensitivity section also gets the
+HC3 estimate (``OLS.fit(cov_type="HC3")``) and the propensity-score weighted one
+(logistic ``GLM``, stabilised ATE weights truncated at the kit's percentiles, ``WLS``
+with HC0 SE), computed from the rows with no code of the app.
 
 Column names come from the data dictionary only (checked before they are written into
 the script) and are quoted ``Q("...")`` in the formulas.
@@ -31,6 +34,7 @@ Prints "label: value" lines at full precision.
 
 import numpy as np
 import pandas as pd
+import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from scipy import stats
 
@@ -40,6 +44,7 @@ FACTORS = __FACTORS__              # covariates that are factors (categories and
 WEIGHTS = __WEIGHTS__              # LS-mean weights over factor covariates
 THERAPY = __THERAPY__              # (flag, measurement, cut-point) of the interactions
 TABLE1 = __TABLE1__                # (variable, test, kind) of Table 1's p-values
+SENSITIVITY = __SENSITIVITY__      # sensitivity analyses to reproduce; trim = percent cut
 GROUPS = ["none", "spotty"]        # the comparison; "other" calcification is left out
 SUPPRESS_K = __SUPPRESS_K__        # the app's disclosure control: counts 1..K are not printed
 ROUND_BASE = __ROUND_BASE__        # printed counts are rounded to this base (1 = as they are)
@@ -154,6 +159,41 @@ show("ancova spotty - none CI low", low)
 show("ancova spotty - none CI high", high)
 show("ancova spotty - none p", p)
 
+# ---------------------------------------------------------------- sensitivity analyses
+def show_difference(stem, res, d):
+    """The spotty - none LS-mean difference of ``res`` (fitted on ``d``) and its n."""
+    L = {g: grid_row(res, d, COVARIATES, calcification=g) for g in GROUPS}
+    est, se, low, high, p = estimate(res, L["spotty"] - L["none"])
+    for stat, value in (("estimate", est), ("SE", se), ("CI low", low), ("CI high", high),
+                        ("p", p), ("n", len(d))):
+        show(f"{stem} {stat}", value)
+
+
+if SENSITIVITY["hc3"]:
+    # the same OLS with HC3 heteroscedasticity-robust covariance (MacKinnon & White 1985)
+    res, d = fit(OUTCOME, COVARIATES)
+    show_difference("sensitivity HC3", res.model.fit(cov_type="HC3", use_t=True), d)
+
+if SENSITIVITY["ps"]:
+    # propensity score P(spotty | covariates) by logistic regression; stabilised ATE
+    # weights; truncated at the trim-th and (100 - trim)-th percentiles; weighted least
+    # squares of the same outcome model with HC0 (White) robust covariance
+    res, d = fit(OUTCOME, COVARIATES)
+    d["spotty_"] = (d["calcification"] == "spotty").astype(float)
+    ps = smf.glm("spotty_ ~ " + " + ".join(term(c) for c in COVARIATES), data=d,
+                 family=sm.families.Binomial()).fit().fittedvalues.to_numpy()
+    treated = d["spotty_"].to_numpy()
+    share = treated.mean()
+    w = np.where(treated == 1, share / ps, (1 - share) / (1 - ps))
+    trim = SENSITIVITY["trim"]
+    low, high = np.percentile(w, [trim, 100 - trim]) if trim else (w.min(), w.max())
+    w = np.clip(w, low, high)
+    show("sensitivity PS weight lower bound", low)
+    show("sensitivity PS weight upper bound", high)
+    show("sensitivity PS effective sample size", w.sum() ** 2 / (w * w).sum())
+    wls = smf.wls(res.model.formula, data=d, weights=w).fit(cov_type="HC0", use_t=True)
+    show_difference("sensitivity PS-weighted", wls, d)
+
 # ---------------------------------------------------------------- therapy interactions
 LEVELS = {0: "standard", 1: "intensive"}
 for flag, measure, cut in THERAPY:
@@ -230,6 +270,14 @@ def script_inputs(view: View) -> dict[str, object]:
     return {"covariates": covs, "factors": factors, "therapy": therapy, "table1": table1}
 
 
+def sensitivity_inputs(view: View) -> dict[str, object]:
+    """Which sensitivity estimates the scripts reproduce (those the kit holds) and the
+    propensity-weight truncation in percent."""
+    return {"hc3": "sensitivity HC3 estimate" in view.numbers,
+            "ps": "sensitivity PS-weighted estimate" in view.numbers,
+            "trim": float(view.sensitivity_options.get("trim", 0.0))}
+
+
 def disclosure_inputs() -> dict[str, str]:
     """``__SUPPRESS_K__`` and ``__ROUND_BASE__``: the disclosure rule in force, which the
     scripts apply to the counts they print (see the README, "Disclosure control")."""
@@ -251,6 +299,7 @@ def python_script(view: View) -> str:
         "__WEIGHTS__": json.dumps(view.model.weights),
         "__THERAPY__": repr([tuple(t) for t in inputs["therapy"]]),
         "__TABLE1__": repr(table1),
+        "__SENSITIVITY__": repr(sensitivity_inputs(view)),
         **disclosure_inputs(),
     }
     text = TEMPLATE
@@ -259,4 +308,4 @@ def python_script(view: View) -> str:
     return text
 
 
-__all__ = ["disclosure_inputs", "python_script", "script_inputs"]
+__all__ = ["disclosure_inputs", "python_script", "script_inputs", "sensitivity_inputs"]

@@ -5,13 +5,17 @@ their mean: ``cov.keep = character(0)``; ``weights`` "proportional" or "equal" a
 view chose); ``t.test``, ``wilcox.test``, ``chisq.test`` and ``fisher.test`` for
 Table 1. It reads ``data.csv`` from the folder it runs in and prints ``label: value``
 lines at full precision (17 significant digits), with the labels of
-:attr:`reports.view.View.numbers`.
+:attr:`reports.view.View.numbers`. A kit with the Sensitivity section also gets the
+HC3 estimate (``sandwich::vcovHC(type = "HC3")`` of the ``lm``) and the propensity-score
+weighted one (``glm(family = binomial)``, stabilised ATE weights truncated at the kit's
+percentiles by ``quantile`` type 7, ``lm(weights = )`` with ``sandwich::vcovHC(type =
+"HC0")``); t tests on the residual df, as the app reports them.
 """
 
 from __future__ import annotations
 
 from analysis.data.schema import VARIABLES
-from reports.script_py import disclosure_inputs, script_inputs
+from reports.script_py import disclosure_inputs, script_inputs, sensitivity_inputs
 from reports.view import View, ViewError
 
 TEMPLATE = r'''# Reproduces the numbers of a view of the IVUS study explorer.
@@ -22,7 +26,8 @@ TEMPLATE = r'''# Reproduces the numbers of a view of the IVUS study explorer.
 # __LABEL__
 # Run with no arguments from the folder that holds data.csv (the Data page's CSV of
 # the same filters):  Rscript view.R
-# Needs R and the emmeans package. Prints "label: value" lines at full precision.
+# Needs R and the emmeans package (and sandwich for the sensitivity analyses).
+# Prints "label: value" lines at full precision.
 
 suppressPackageStartupMessages(library(emmeans))
 
@@ -32,6 +37,9 @@ FACTORS <- __FACTORS__         # covariates that are factors (categories and yes
 WEIGHTS <- __WEIGHTS__         # LS-mean weights over factor covariates
 THERAPY <- __THERAPY__         # therapy flag -> its measurement (flags at the view's cuts)
 TABLE1 <- __TABLE1__           # Table 1 variable -> the test behind its p-value
+SENS_HC3 <- __SENS_HC3__         # reproduce the HC3 estimate of the Sensitivity section
+SENS_PS <- __SENS_PS__           # ... and the propensity-score weighted one
+TRIM <- __TRIM__                 # percent of the weights truncated at each end
 GROUPS <- c("none", "spotty")  # the comparison; "other" calcification is left out
 SUPPRESS_K <- __SUPPRESS_K__   # the app's disclosure control: counts 1..K are not printed
 ROUND_BASE <- __ROUND_BASE__   # printed counts are rounded to this base (1 = as they are)
@@ -96,6 +104,40 @@ k <- as.data.frame(summary(contrast(emm, list("spotty - none" = c(-1, 1))),
 show("ancova spotty - none estimate", k$estimate); show("ancova spotty - none SE", k$SE)
 show("ancova spotty - none CI low", k$lower.CL); show("ancova spotty - none CI high", k$upper.CL)
 show("ancova spotty - none p", k$p.value)
+
+# ---------------------------------------------------------------- sensitivity analyses
+# spotty - none of a main-effects model is the group coefficient; t on the residual df
+show_coef <- function(stem, fit, V, n) {
+  b <- unname(coef(fit)["calcificationspotty"])
+  se <- sqrt(V["calcificationspotty", "calcificationspotty"])
+  df <- df.residual(fit)
+  q <- qt(0.975, df)
+  show(paste(stem, "estimate"), b); show(paste(stem, "SE"), se)
+  show(paste(stem, "CI low"), b - q * se); show(paste(stem, "CI high"), b + q * se)
+  show(paste(stem, "p"), 2 * pt(-abs(b / se), df)); show(paste(stem, "n"), n)
+}
+if (SENS_HC3 || SENS_PS) suppressPackageStartupMessages(library(sandwich))
+if (SENS_HC3) {
+  m <- fit_lm("calcification", c(OUTCOME, "calcification", COVARIATES))
+  show_coef("sensitivity HC3", m$fit, vcovHC(m$fit, type = "HC3"), nrow(m$d))
+}
+if (SENS_PS) {
+  m <- fit_lm("calcification", c(OUTCOME, "calcification", COVARIATES))
+  d <- m$d
+  d$spotty_ <- as.numeric(d$calcification == "spotty")
+  ps_form <- as.formula(paste("spotty_ ~", paste(sprintf("`%s`", COVARIATES), collapse = " + ")))
+  e <- fitted(glm(ps_form, family = binomial, data = d))
+  share <- mean(d$spotty_)
+  w <- ifelse(d$spotty_ == 1, share / e, (1 - share) / (1 - e))
+  bounds <- if (TRIM > 0) quantile(w, c(TRIM, 100 - TRIM) / 100, type = 7, names = FALSE)
+            else range(w)
+  d$ps_weight_ <- pmin(pmax(w, bounds[1]), bounds[2])
+  show("sensitivity PS weight lower bound", bounds[1])
+  show("sensitivity PS weight upper bound", bounds[2])
+  show("sensitivity PS effective sample size", sum(d$ps_weight_)^2 / sum(d$ps_weight_^2))
+  fit_w <- lm(formula(m$fit), data = d, weights = ps_weight_)
+  show_coef("sensitivity PS-weighted", fit_w, vcovHC(fit_w, type = "HC0"), nrow(d))
+}
 
 # ---------------------------------------------------------------- therapy interactions
 for (flag in names(THERAPY)) {
@@ -174,6 +216,7 @@ def r_script(view: View) -> str:
     if outcome not in VARIABLES:
         raise ViewError(f"{outcome!r} is not a variable of the data dictionary")
     therapy = [(flag, measure) for flag, measure, _cut in inputs["therapy"]]
+    sens = sensitivity_inputs(view)
     repl = {
         "__LINK__": view.link, "__DATASET__": view.dataset, "__FINGERPRINT__": view.fingerprint,
         "__FILTERS__": "; ".join(view.filters) or "none (all patients)",
@@ -184,6 +227,9 @@ def r_script(view: View) -> str:
         "__WEIGHTS__": _r_string(view.model.weights),
         "__THERAPY__": _r_list(therapy),
         "__TABLE1__": _r_list((n, view.table1_tests[n]) for n in inputs["table1"]),
+        "__SENS_HC3__": "TRUE" if sens["hc3"] else "FALSE",
+        "__SENS_PS__": "TRUE" if sens["ps"] else "FALSE",
+        "__TRIM__": repr(float(sens["trim"])),
         **disclosure_inputs(),
     }
     text = TEMPLATE

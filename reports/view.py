@@ -15,6 +15,7 @@ shows exactly the numbers of the page.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -45,22 +46,28 @@ class ViewError(ExplorerError):
 
 @dataclass(frozen=True)
 class FigureItem:
-    """One figure of a view: key (file-name stem), title, the figure, its caption."""
+    """One figure of a view: key (file-name stem), title, the figure, its caption and
+    the section it belongs to (``""``: the page's own figures)."""
 
     key: str
     title: str
     figure: go.Figure
     footnote: Footnote
+    section: str = ""
 
 
 @dataclass(frozen=True)
 class TableItem:
-    """One table of a view: key (file-name stem), title, the display frame, a note."""
+    """One table of a view: key (file-name stem), title, the display frame, a note (its
+    caption), the section it belongs to (``""``: the page's own tables) and, optionally,
+    the relative widths of its columns on a slide."""
 
     key: str
     title: str
     frame: pd.DataFrame
     note: str = ""
+    section: str = ""
+    widths: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,11 @@ class ModelSpec:
     means: str
     ldl_cut: float
     sbp_cut: float
+
+    def api_options(self) -> dict[str, object]:
+        """The model options as the cached entry points take them (``api.ancova``,
+        ``api.sensitivity``, ...): covariates as requested, weights, means."""
+        return {"covariates": self.requested, "weights": self.weights, "means": self.means}
 
 
 @dataclass
@@ -104,11 +116,24 @@ class View:
     notes: list[str] = field(default_factory=list)
     #: Table 1 variable -> the test behind its p-value (for the scripts).
     table1_tests: dict[str, str] = field(default_factory=dict)
+    #: Whether the kit holds the Sensitivity section (:mod:`reports.view_sensitivity`).
+    sensitivity: bool = False
+    #: Settings of the sensitivity analyses as computed (imputations, seed, trim).
+    sensitivity_options: dict[str, float] = field(default_factory=dict)
 
     def add_method(self, text: str) -> None:
         """Add a methods line once."""
         if text and text not in self.methods:
             self.methods.append(text)
+
+
+def sections(view: View) -> list[str]:
+    """The view's sections in order: the page's own (``""``) first, then named ones."""
+    names = [""]
+    for item in [*view.figures, *view.tables]:
+        if item.section not in names:
+            names.append(item.section)
+    return names
 
 
 def _parse_link(link: str) -> tuple[str, str, dict[str, str]]:
@@ -151,9 +176,14 @@ def footnote(computed: Computed, n: int | None, method: str) -> Footnote:
                         disclosure=sel.disclosure if sel is not None else "")
 
 
-def build_view(link: str, fingerprint: str | None = None) -> View:
+def build_view(link: str, fingerprint: str | None = None, *, sensitivity: bool | None = None,
+               progress: Callable[[str], None] | None = None) -> View:
     """The contents of the view at ``link`` on the dataset ``fingerprint`` (the active
     dataset when None).
+
+    ``sensitivity`` adds the Sensitivity section (None: only for ``/comparison``, see
+    :func:`reports.view_sensitivity.wanted`); ``progress`` gets a message before each
+    slow step (the multiple imputation reports each imputation).
 
     Raises
     ------
@@ -162,7 +192,7 @@ def build_view(link: str, fingerprint: str | None = None) -> View:
     DataLoadError
         The active dataset could not be loaded.
     """
-    from reports import view_pages
+    from reports import view_pages, view_sensitivity
 
     path, filter_query, options = _parse_link(link)
     fp = fingerprint or registry.active().provenance.fingerprint
@@ -184,8 +214,10 @@ def build_view(link: str, fingerprint: str | None = None) -> View:
     view.add_method(sel.disclosure)  # disclosure control, when on: a methods line
     view_pages.add_common(view)
     view_pages.PAGES[path](view)
+    if view_sensitivity.wanted(path, sensitivity):
+        view_sensitivity.add_sensitivity(view, progress)
     return view
 
 
 __all__ = ["PAGE_TITLES", "STUDY", "FigureItem", "ModelSpec", "TableItem", "View",
-           "ViewError", "build_view", "footnote"]
+           "ViewError", "build_view", "footnote", "sections"]

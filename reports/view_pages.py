@@ -52,11 +52,6 @@ def display(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def _model_kwargs(view: View) -> dict:
-    return {"covariates": view.model.requested, "weights": view.model.weights,
-            "means": view.model.means}
-
-
 def _fail(view: View, what: str, computed) -> None:
     view.notes.append(f"{what}: {computed.error}")
 
@@ -78,7 +73,7 @@ def add_common(view: View) -> None:
     else:
         _fail(view, "Table 1", t1)
     res = api.ancova(view.fingerprint, view.filter_query, view.model.outcome,
-                     diagnostics=False, **_model_kwargs(view))
+                     diagnostics=False, **view.model.api_options())
     if not res.ok:
         _fail(view, "ANCOVA", res)
         return
@@ -114,7 +109,7 @@ def _contrast_text(fit, unit: str) -> str:
 
 def _ls_figure(view: View, stem: str) -> None:
     res = api.ancova(view.fingerprint, view.filter_query, view.model.outcome,
-                     diagnostics=False, **_model_kwargs(view))
+                     diagnostics=False, **view.model.api_options())
     if not res.ok:
         return
     fit = res.value
@@ -182,7 +177,7 @@ def comparison(view: View) -> None:
     """Comparison: LS means and the subgroup forest plot with its rows."""
     _ls_figure(view, "ls_means_by_group")
     sub = api.subgroups(view.fingerprint, view.filter_query, view.model.outcome,
-                        **_model_kwargs(view))
+                        **view.model.api_options())
     if not sub.ok:
         _fail(view, "Subgroups", sub)
         return
@@ -201,7 +196,7 @@ def comparison(view: View) -> None:
 def therapy(view: View) -> None:
     """Therapy: group x intensity LS means, simple effects, continuous modifiers."""
     fp, q, outcome = view.fingerprint, view.filter_query, view.model.outcome
-    kwargs = _model_kwargs(view) | {"covariates": None}
+    kwargs = view.model.api_options() | {"covariates": None}
     for flag, measure, cut_attr in MODIFIERS:
         var = get(measure)
         cut = getattr(view.model, cut_attr)

@@ -259,3 +259,19 @@ def test_sensitivity_runs_on_demand_with_empty_console(dash_duo, start_app):
     SHOTS.mkdir(exist_ok=True)
     dash_duo.driver.save_screenshot(str(SHOTS / "comparison_sensitivity.png"))
     assert dash_duo.get_logs() == []
+
+
+def test_export_dialog_ticks_the_sensitivity_section_on_the_comparison(dash_duo, start_app):
+    start_app()
+    for path, ticked in (("/comparison", True), ("/therapy", False)):
+        dash_duo.wait_for_page(url=dash_duo.server_url + path, timeout=30)
+        _wait_drawn(dash_duo, PAGES[path.strip("/")][1])
+        dash_duo.find_element("#export-open").click()
+        dash_duo.wait_for_element("#export-kit-sensitivity", timeout=15)
+        deadline = time.time() + 15        # the dialog's callback sets the box
+        box = dash_duo.find_element("#export-kit-sensitivity")
+        while box.is_selected() != ticked and time.time() < deadline:
+            time.sleep(0.2)
+        assert box.is_selected() is ticked, path
+        assert "Include the Sensitivity section" in dash_duo.find_element("#export-modal").text
+        assert dash_duo.get_logs() == [], path

@@ -305,3 +305,13 @@ def test_withheld_summaries_read_as_a_dash(caller, rule_on):
     rows = [r for r in _text(summary).split('"Tr"') if "No calcification" in r]
     # the group of 4: its n reads ≤7 and its mean, SD and quartiles "—"
     assert rows and "≤7" in rows[0] and rows[0].count("—") >= 5
+
+
+def test_kit_sensitivity_section_is_redacted(rule_on, dash_app):
+    from reports.html_report import build_html
+    from reports.view import build_view
+
+    view = build_view(f"/comparison?{MODEL}", sensitivity=True)
+    html_text = _without_library(build_html(view))
+    assert [n for n in _counts(html_text) if n % 5] == []
+    assert CAPTION in html_text

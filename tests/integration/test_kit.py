@@ -186,3 +186,32 @@ def test_formula_like_ids_round_trip_through_every_export(hostile_fingerprint):
     # Parquet is typed: the IDs are strings as they are
     parquet = pd.read_parquet(io.BytesIO(parquet_bytes(frame, rec)))
     assert list(parquet["patient_id"][:5]) == HOSTILE
+
+
+def test_dialog_ticks_the_sensitivity_section_on_the_comparison_only(caller):
+    for path, ticked in (("/comparison", True), ("/therapy", False), ("/", False)):
+        status, data, _ = caller.call("export-modal.is_open", {
+            key("export-open", "n_clicks"): 1, key("url", "pathname"): path},
+            changed=["export-open.n_clicks"])
+        assert status == 200
+        assert data["response"]["export-kit-sensitivity"]["value"] is ticked
+    # its figures are offered for download on the comparison page
+    options = caller.call("export-modal.is_open", {
+        key("export-open", "n_clicks"): 1, key("url", "pathname"): "/comparison"},
+        changed=["export-open.n_clicks"])[1]["response"]["export-fig-choice"]["options"]
+    assert {o["value"] for o in options} >= {"sensitivity_forest", "propensity_balance"}
+
+
+def test_ticked_sensitivity_puts_the_section_in_any_views_report(caller):
+    values = _kit_values("html", *FILTERED) | {key("export-kit-sensitivity", "value"): True}
+    _first, out = _background(caller, "export-kit-download.data", values,
+                              ["export-kit-build.n_clicks"])
+    report = base64.b64decode(out["export-kit-download"]["data"]["content"]).decode()
+    assert "<section id='section-sensitivity'>" in report
+    assert 'id="figure-sensitivity_forest"' in report
+    values[key("export-kit-sensitivity", "value")] = False
+    values[key("url", "pathname")] = "/comparison"
+    _first, out = _background(caller, "export-kit-download.data", values,
+                              ["export-kit-build.n_clicks"])
+    report = base64.b64decode(out["export-kit-download"]["data"]["content"]).decode()
+    assert "section-sensitivity" not in report

@@ -31,6 +31,7 @@ import pandas as pd
 from analysis import settings
 from analysis.data.schema import GROUP, GROUP_LEVELS, VARIABLES
 from analysis.errors import AnalysisError
+from analysis.progress import report
 from analysis.stats.sensitivity.chained import impute_chain
 from analysis.stats.sensitivity.common import (
     SensitivityResult,
@@ -188,6 +189,7 @@ def multiple_imputation(data: pd.DataFrame, dv: str, *,
     rng = np.random.default_rng(seed)
     rows = []
     for i in range(m):
+        report(f"Multiple imputation: imputation {i + 1} of {m}")
         completed = pd.DataFrame(impute_chain(matrix, cycles, rng), columns=enc.columns)
         res = ancova(_decode(data, positions, completed, info), dv, **kw)
         c = res.contrast.iloc[0]

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import AnalysisError
+from analysis.progress import report
 from analysis.stats.sensitivity import imputation, mixed, propensity, robust, trend
 from analysis.stats.sensitivity.common import CONTRAST, check_options
 from analysis.stats.sensitivity.imputation import multiple_imputation
@@ -83,7 +84,9 @@ def sensitivity_table(data: pd.DataFrame, dv: str, *,
     """
     check_options(weights, alpha)
     rows = [_main_row(data, dv, covar, weights, alpha, min_group_n)]
-    for fn in analyses:
+    for k, fn in enumerate(analyses, start=1):
+        report(f"Sensitivity analysis {k} of {len(analyses)}: "
+               f"{LABELS.get(fn, getattr(fn, '__name__', 'analysis'))}")
         try:
             r = fn(data, dv, covar=covar, weights=weights, alpha=alpha, min_group_n=min_group_n)
         except AnalysisError as err:

@@ -1,6 +1,6 @@
 """Fixtures of the meeting-kit tests: the bundled cohort registered once, the two views
 of the issue (the default comparison and a filtered therapy view with moved cut-points),
-Rscript with emmeans (or a skip) and a parser of the scripts' output. The kaleido
+Rscript with emmeans and sandwich (or a skip) and a parser of the scripts' output. The kaleido
 server fixture is in tests/unit/conftest.py."""
 
 from __future__ import annotations
@@ -37,18 +37,20 @@ def filtered_view(fingerprint):
     return build_view(FILTERED_LINK, fingerprint)
 
 
-def _has_emmeans() -> bool:
+def _has_r_packages() -> bool:
     if shutil.which("Rscript") is None:
         return False
-    run = subprocess.run(["Rscript", "-e", "library(emmeans)"], capture_output=True)
+    run = subprocess.run(["Rscript", "-e", "library(emmeans); library(sandwich)"],
+                         capture_output=True)
     return run.returncode == 0
 
 
 @pytest.fixture(scope="session")
 def rscript():
-    """Path of Rscript with emmeans, or skip (``make test`` installs both)."""
-    if not _has_emmeans():
-        pytest.skip("Rscript with the emmeans package is not installed")
+    """Path of Rscript with emmeans and sandwich (the Sensitivity section), or skip
+    (``make test`` installs them)."""
+    if not _has_r_packages():
+        pytest.skip("Rscript with the emmeans and sandwich packages is not installed")
     return shutil.which("Rscript")
 
 

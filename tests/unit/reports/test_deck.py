@@ -45,9 +45,22 @@ def test_title_slide_names_dataset_filters_and_the_simulated_label(deck):
         assert words in text
 
 
+def _figure_slide(prs, key):
+    """The one slide holding the picture of figure ``key``."""
+    found = [sl for sl in prs.slides for s in sl.shapes
+             if s.shape_type == MSO_SHAPE_TYPE.PICTURE and s.name == f"Figure {key}"]
+    assert len(found) == 1, key
+    return found[0]
+
+
 def test_each_figure_slide_has_its_picture_and_caption(deck):
     prs, view = deck
-    for slide, item in zip(list(prs.slides)[1:1 + len(view.figures)], view.figures, strict=True):
+    # the page's own figures follow the title slide, in order
+    own = [f for f in view.figures if not f.section]
+    for slide, item in zip(list(prs.slides)[1:1 + len(own)], own, strict=True):
+        assert slide == _figure_slide(prs, item.key)
+    for item in view.figures:
+        slide = _figure_slide(prs, item.key)
         pictures = [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
         assert len(pictures) == 1 and pictures[0].image.content_type == "image/png"
         # at least 300 dpi over the picture's width on the slide
@@ -79,3 +92,54 @@ def test_methods_name_every_model_weighting_and_n(deck):
     assert f"n = {view.n:,} patients" in text
     for method in view.methods:
         assert method in text
+
+
+def _slide_title(slide) -> str:
+    return next((s.text_frame.text for s in slide.shapes if s.name == "Title"), "")
+
+
+def test_sensitivity_section_follows_the_page_with_figures_tables_and_captions(deck,
+                                                                              fingerprint):
+    from analysis.display import format_num, format_p
+    from analysis.service import api
+
+    prs, view = deck
+    slides = list(prs.slides)
+    titles = [_slide_title(s) for s in slides]
+    if not view.sensitivity:                      # the therapy view: no such section
+        assert "Sensitivity" not in titles
+        return
+    start = titles.index("Sensitivity")
+    names = [[s.name for s in sl.shapes] for sl in slides[start + 1:start + 5]]
+    # each figure followed by its table: forest, estimates, balance plot, balance table
+    assert ["Figure sensitivity_forest" in n for n in names] == [True, False, False, False]
+    assert "Table sensitivity_estimates" in names[1]
+    assert "Figure propensity_balance" in names[2] and "Table propensity_balance" in names[3]
+    assert titles[start + 5].startswith("Methods")
+    table = api.sensitivity(fingerprint, "", "delta_pav").value
+    cells = next(s for s in slides[start + 2].shapes if s.name == "Table sensitivity_estimates")
+    grid = [[c.text for c in row.cells] for row in cells.table.rows]
+    assert grid[0][:4] == ["Analysis", "Estimate (%)", "95% CI", "p"]
+    for row, (_i, r) in zip(grid[1:], table.iterrows(), strict=True):
+        assert row[0] == r["analysis"] and row[1] == format_num(r["estimate"], 3)
+        assert row[3] == format_p(r["p"]) and row[4] == r["test"]
+        assert row[5] == f"{int(r['n']):,}"
+    captions = [" ".join(next(s for s in slides[start + k].shapes
+                              if s.name == "Caption").text_frame.text.split())
+                for k in (1, 2, 3, 4)]          # caption lines joined
+    assert "20 imputations, seed 20120501" in captions[0] and "n = 1,347" in captions[0]
+    assert "percentiles 1 and 99" in captions[1] and "HC3" in captions[1]
+    assert "effective sample size 1,023" in captions[2] and "Austin & Stuart" in captions[3]
+
+
+def test_pictures_keep_their_aspect_and_stay_on_the_slide_above_their_caption(deck):
+    prs, _view = deck
+    for slide in prs.slides:
+        for pic in [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]:
+            px_w, px_h = pic.image.size
+            assert abs((pic.width / pic.height) / (px_w / px_h) - 1) < 0.01   # not stretched
+            assert pic.left >= 0 and pic.top >= 0
+            assert pic.left + pic.width <= prs.slide_width
+            caption = next(s for s in slide.shapes if s.name == "Caption")
+            assert caption.top >= pic.top + pic.height
+            assert caption.top + caption.height <= prs.slide_height

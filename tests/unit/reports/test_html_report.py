@@ -66,3 +66,26 @@ def test_report_holds_tables_methods_provenance_and_label(report):
         assert f"id='{table.key}'" in text
     assert "Welch t-test" in text and "LS-mean weights" in text
     assert text.count("<table>") == len(view.tables)
+
+
+def test_sensitivity_section_holds_its_figures_tables_and_captions(report):
+    text, view = report
+    links = _Links()
+    links.feed(text)
+    if not view.sensitivity:
+        assert "id='section-sensitivity'" not in text
+        return
+    section = text[text.index("<section id='section-sensitivity'>"):]
+    section = section[:section.index("</section>")]
+    for key in ("sensitivity_forest", "propensity_balance"):
+        assert f'id="figure-{key}"' in section
+    for key in ("sensitivity_estimates", "propensity_balance"):
+        assert f"<h3 id='{key}'>" in section
+    # forest, its table, the balance plot, its table, in that order
+    order = [section.index(s) for s in ('id="figure-sensitivity_forest"',
+                                        "id='sensitivity_estimates'",
+                                        'id="figure-propensity_balance"',
+                                        "<h3 id='propensity_balance'>")]
+    assert order == sorted(order)
+    assert "20 imputations, seed 20120501" in section and "Austin &amp; Stuart" in section
+    assert section.count("<p class='caption'>") == 2 and section.count("<table>") == 2

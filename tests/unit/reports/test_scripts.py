@@ -4,8 +4,9 @@ folder that holds the view's data.csv. Their numbers are compared with the app's
 
 The scripts are independent computations: the Python one fits with statsmodels'
 formula API and builds the LS means from patsy's design rows; the R one uses lm and
-emmeans (the reference the app is checked against in tests/reference/). The app fits
-with its own NumPy QR code (analysis.stats.linear).
+emmeans (the reference the app is checked against in tests/reference/), and sandwich
+for the HC3 and propensity-weighted estimates of the Sensitivity section (default
+view). The app fits with its own NumPy QR code (analysis.stats.linear).
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ def test_python_script_reproduces_every_number(which, request, tmp_path, parse):
     got = _run(view, tmp_path, "view.py", python_script(view), [sys.executable], parse)
     _compare(got, view.numbers)
     assert len(got) >= 37                # counts, LS means, contrast, Table 1 p-values
+    if view.sensitivity:                 # the comparison's kit: HC3 and PS weighting too
+        assert {"sensitivity HC3 SE", "sensitivity PS-weighted estimate",
+                "sensitivity PS effective sample size"} <= set(got)
 
 
 @pytest.mark.parametrize("which", ["default_view", "filtered_view"])
@@ -74,3 +78,19 @@ def test_script_names_come_from_the_dictionary_only(default_view):
         python_script(bad)
     with pytest.raises(ViewError, match="not a variable of the data dictionary"):
         r_script(bad)
+
+
+def test_scripts_reproduce_the_section_on_any_view_and_without_covariates(fingerprint,
+                                                                        tmp_path, parse):
+    from reports.view import build_view
+
+    therapy = build_view("/therapy?sex=female&ldl_cut=90", fingerprint, sensitivity=True)
+    got = _run(therapy, tmp_path, "view.py", python_script(therapy), [sys.executable], parse)
+    _compare(got, therapy.numbers)
+    assert "sensitivity PS-weighted SE" in got
+    # raw means: no covariates, so no propensity model; HC3 of the group alone remains
+    raw = build_view("/comparison?means=raw", fingerprint)
+    assert "sensitivity HC3 SE" in raw.numbers
+    assert "sensitivity PS-weighted SE" not in raw.numbers
+    got = _run(raw, tmp_path, "view.py", python_script(raw), [sys.executable], parse)
+    _compare(got, raw.numbers)

@@ -12,7 +12,10 @@ from reports.view import ViewError, build_view
 def test_default_view_holds_the_comparison_figures_tables_and_numbers(default_view, fingerprint):
     v = default_view
     assert [f.key for f in v.figures] == [k for k, _ in PAGE_FIGURES["/comparison"]]
-    assert [t.key for t in v.tables] == ["table1", "ls_means", "forest"]
+    # the page's own tables, then those of the Sensitivity section (on by default here)
+    assert [t.key for t in v.tables] == ["table1", "ls_means", "forest",
+                                         "sensitivity_estimates", "propensity_balance"]
+    assert [t.section for t in v.tables] == ["", "", "", "Sensitivity", "Sensitivity"]
     assert v.filters == () and v.dataset == "simulated_cohort.csv"
     # published group sizes of Kataoka 2012: 922 spotty, 425 none
     assert v.numbers["n spotty"] == 922 and v.numbers["n none"] == 425
