@@ -51,6 +51,15 @@ def format_signed(x: object, digits: int = 2) -> str:
     return "" if v is None else f"{v:+.{digits}f}"
 
 
+def format_count(n: object) -> str:
+    """A count: ``"1,234"``; a suppressed count (a marker such as ``"≤7"`` or
+    ``"redacted"``, :mod:`analysis.disclosure`) as it is; ``""`` when missing."""
+    if isinstance(n, str):
+        return n
+    v = _finite(n)
+    return "" if v is None else f"{int(round(v)):,}"
+
+
 def format_ci(low: object, high: object, digits: int = 2) -> str:
     """``"95% CI 0.29 to 0.57"`` (the level is always 95% on screen)."""
     return f"95% CI {format_num(low, digits)} to {format_num(high, digits)}"
@@ -64,7 +73,7 @@ def format_exact(x: float) -> str:
     return text or "0"
 
 
-__all__ = ["P_FLOOR", "format_ci", "format_exact", "format_num", "format_p", "format_signed",
+__all__ = ["P_FLOOR", "format_ci", "format_count", "format_exact", "format_num", "format_p", "format_signed",
            "source_name"]
 
 

@@ -41,6 +41,9 @@ EXPLORER_HTTPS             served over HTTPS (Secure cookie, HSTS)      0
 EXPLORER_MAX_REQUEST_KB    largest request body accepted                1024
 EXPLORER_LOGIN_ATTEMPTS    failed logins per username+IP per window     5
 EXPLORER_LOGIN_WINDOW_S    that window, in seconds                      900
+EXPLORER_SUPPRESS_K        counts 1..k shown as "≤k", summaries of      0 (off; 7 is the
+                           groups of n ≤ k withheld (disclosure)        OpenSAFELY choice)
+EXPLORER_ROUND_BASE        shown counts rounded to this base            1 (none; 5 suggested)
 =========================  ===========================================  =====================
 """
 
@@ -103,6 +106,10 @@ class Settings:
     max_request_kb: int = 1024
     login_attempts: int = 5
     login_window_s: int = 900
+    #: Disclosure control (analysis.disclosure): counts 1..k suppressed; 0 = off.
+    suppress_k: int = 0
+    #: Shown counts rounded to the nearest multiple of this base; 1 = no rounding.
+    round_base: int = 1
 
     def auth_required(self) -> bool:
         """Whether a login is required: EXPLORER_AUTH, else any non-loopback host."""
@@ -153,7 +160,26 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         max_request_kb=_positive_int(env, "EXPLORER_MAX_REQUEST_KB", d.max_request_kb),
         login_attempts=_positive_int(env, "EXPLORER_LOGIN_ATTEMPTS", d.login_attempts),
         login_window_s=_positive_int(env, "EXPLORER_LOGIN_WINDOW_S", d.login_window_s),
+        suppress_k=_whole(env, "EXPLORER_SUPPRESS_K", d.suppress_k, 0,
+                          "0 turns suppression off; 7 is the OpenSAFELY choice"),
+        round_base=_whole(env, "EXPLORER_ROUND_BASE", d.round_base, 1,
+                          "1 leaves counts as they are; 5 is the usual base"),
     )
+
+
+def _whole(env, name: str, default: int, lowest: int, hint: str) -> int:
+    """A whole-number setting of at least ``lowest`` (ExplorerError saying so if not)."""
+    text = env.get(name)
+    if text is None or text.strip() == "":
+        return default
+    try:
+        value = int(text.strip())
+    except ValueError:
+        value = lowest - 1
+    if value < lowest:
+        raise ExplorerError(f"{name}={text!r} must be a whole number of at least {lowest} "
+                            f"({hint})")
+    return value
 
 
 def _auth(text: str) -> str:

@@ -61,7 +61,8 @@ def app_version() -> str:
         return "0.1.0"
 
 
-def provenance_record(*, source: str, fingerprint: str, n: int, filters: Sequence[str],
+def provenance_record(*, source: str, fingerprint: str, n: int | str,
+                      filters: Sequence[str],
                       query: str, simulated_label: str = "", extra: Mapping | None = None,
                       now: _dt.datetime | None = None) -> dict:
     """The provenance of an export, as an ordered dict of text fields."""
@@ -82,10 +83,14 @@ def provenance_record(*, source: str, fingerprint: str, n: int, filters: Sequenc
     return rec
 
 
-def view_provenance(selection: Selection, n: int, extra: Mapping | None = None) -> dict:
+def view_provenance(selection: Selection, n: int | str,
+                    extra: Mapping | None = None) -> dict:
     """The provenance of an export of ``selection``: the source file's name (never the
-    server path), its mapping, fingerprint, filters, rows and the data label."""
+    server path), its mapping, fingerprint, filters, rows and the data label; with
+    disclosure control on, its rule (``disclosure_control``)."""
     prov = api.provenance(selection.fingerprint)
+    if selection.disclosure:
+        extra = {"disclosure_control": selection.disclosure, **(extra or {})}
     return provenance_record(
         source=source_name(prov.source), fingerprint=selection.fingerprint, n=n,
         filters=selection.filters if not selection.spec.is_empty else (),
@@ -93,6 +98,17 @@ def view_provenance(selection: Selection, n: int, extra: Mapping | None = None) 
         extra={"mapping": source_name(prov.mapping) if prov.mapping else "none",
                "mapping_hash": _file_hash(prov.mapping),
                "conversions": "; ".join(CONVERSIONS), **(extra or {})})
+
+
+def row_level_note() -> dict[str, str]:
+    """The provenance line of a patient-row download while disclosure control is on
+    (empty when it is off): the rows are not redacted, the role grants them."""
+    k = settings_mod.current().suppress_k
+    if k <= 0:
+        return {}
+    return {"disclosure_control": (
+        f"row-level data: not subject to disclosure control (counts ≤ {k} are suppressed "
+        "in summaries only); patient rows are granted by the analyst role")}
 
 
 def _file_hash(path: str | None) -> str:

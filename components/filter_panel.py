@@ -23,6 +23,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from analysis.data.schema import GROUP_LABELS, VARIABLES
+from analysis.display import format_count
 from analysis.selection import FilterSpec
 from analysis.selection.canonical import (
     ALL_GROUPS,
@@ -223,11 +224,11 @@ def filter_panel(domain: FilterDomain, spec: FilterSpec | None = None) -> html.D
     ], className="explorer-filter-panel")
 
 
-def group_counts(n_by_group: Mapping[str, int]) -> list:
+def group_counts(n_by_group: Mapping[str, int | str]) -> list:
     """Badges 'No calcification n=…' per group (shown live above the filters)."""
     out = []
     for g, n in n_by_group.items():
-        out.append(html.Span([f"{GROUP_LABELS.get(g, g)}: ", html.B(f"n = {n:,}")],
+        out.append(html.Span([f"{GROUP_LABELS.get(g, g)}: ", html.B(f"n = {format_count(n)}")],
                              className=f"badge badge-{g} me-1 mb-1",
                              style={} if g in ("none", "spotty") else
                              {"background": "#999", "color": "#fff"}))

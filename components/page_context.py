@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from dash import html
 
 from analysis import settings as settings_mod
+from analysis.display import format_count
 from analysis.errors import DataLoadError, ExplorerError
 from analysis.service.results import Computed
 from components import session
@@ -36,7 +37,8 @@ class PageContext:
         sel = computed.selection
         filters = tuple(sel.filters) if sel is not None and not sel.spec.is_empty else ()
         return Footnote(n=n, filters=filters, method=method,
-                        simulated_label=sel.data_label if sel is not None else "")
+                        simulated_label=sel.data_label if sel is not None else "",
+                        disclosure=sel.disclosure if sel is not None else "")
 
 
 def active_fingerprint() -> str:
@@ -67,10 +69,12 @@ def page_context(store_query: str | None, presentation: bool | None = False) -> 
 def small_n_warning(n_by_group: dict[str, int]):
     """A warning when any compared group is below ``settings.small_n_warning`` (else None)."""
     limit = settings_mod.current().small_n_warning
-    small = {g: n for g, n in n_by_group.items() if g in ("none", "spotty") and n < limit}
+    # a suppressed count (a marker, under disclosure control) is small by definition
+    small = {g: n for g, n in n_by_group.items()
+             if g in ("none", "spotty") and (isinstance(n, str) or n < limit)}
     if not small:
         return None
-    text = ", ".join(f"{g}: n = {n}" for g, n in small.items())
+    text = ", ".join(f"{g}: n = {format_count(n)}" for g, n in small.items())
     return dbc.Alert(f"Small groups ({text}; below {limit}): estimates are imprecise and "
                      "may be unstable. Widen the filters.", color="warning", className="py-2")
 

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analysis.data.schema import VARIABLES, get
-from analysis.display import format_ci, format_num, format_p
+from analysis.display import format_ci, format_count, format_num, format_p
 from analysis.stats.sensitivity.common import CONTRAST
 from analysis.stats.sensitivity.table import MAIN
 from analysis.stats.sensitivity.trend import ANALYSIS as TREND
@@ -47,7 +47,7 @@ def _detail_lines(row: pd.Series) -> list[str]:
     """The test and n of a row (or why it has none), wrapped at :data:`DETAIL_WIDTH`."""
     if pd.isna(row.get("estimate")):
         return ["not estimated (see the notes)"]
-    words = [*str(row["test"]).split(" "), f"· n = {int(row['n']):,}"]  # n kept whole
+    words = [*str(row["test"]).split(" "), f"· n = {format_count(row['n'])}"]  # n kept whole
     lines, cur = [], ""
     for w in words:
         if cur and len(cur) + 1 + len(w) > DETAIL_WIDTH:
@@ -73,7 +73,7 @@ def _hover(row: pd.Series) -> str:
         return f"{row['analysis']}: not estimated"
     return (f"{row['analysis']}<br>{format_num(row['estimate'])} "
             f"({format_ci(row['ci_low'], row['ci_high'])}), {format_p(row['p'], prefix=True)}"
-            f"<br>{row['test']}<br>n = {int(row['n']):,}")
+            f"<br>{row['test']}<br>n = {format_count(row['n'])}")
 
 
 def _vline(x: float, panel: int, dash: str, colour: str, width: float = 1.5) -> dict:

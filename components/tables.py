@@ -6,6 +6,8 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
 
+from analysis.disclosure.results import WITHHELD_ROWS
+from analysis.disclosure.rule import WITHHELD
 from analysis.display import format_num, format_p
 
 
@@ -35,9 +37,18 @@ def frame_table(frame: pd.DataFrame, *, table_id: str | None = None,
     def key(row, c: str) -> str:
         return str(row["statistic"]) if c == "value" and "statistic" in frame.columns else c
 
+    # rows whose summaries disclosure control withheld: their empty numbers read "—"
+    withheld = set(frame.attrs.get(WITHHELD_ROWS, ()))
+
+    def text(i: int, row, c: str) -> str:
+        value = row[c]
+        if i in withheld and isinstance(value, float) and pd.isna(value):
+            return WITHHELD
+        return _cell(value, key(row, c))
+
     body = html.Tbody([
-        html.Tr([html.Td(_cell(row[c], key(row, c))) for c in cols])
-        for _, row in frame.head(max_rows).iterrows()
+        html.Tr([html.Td(text(i, row, c)) for c in cols])
+        for i, (_, row) in enumerate(frame.head(max_rows).iterrows())
     ])
     kwargs = {"id": table_id} if table_id else {}
     return dbc.Table([head, body], striped=True, bordered=False, hover=True, size="sm",

@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
 from analysis.data.schema import GROUP, GROUP_LABELS, PATIENT_VARIABLES, get, outcomes
-from analysis.display import format_ci, format_num, format_p
+from analysis.display import format_ci, format_count, format_num, format_p
 from analysis.errors import ExplorerError
 from analysis.service import api
 from analysis.service.model_options import picked_covariates
@@ -101,7 +101,7 @@ def _formula(fit) -> list:
     notes = f" {' '.join(fit.notes)}" if fit.notes else ""
     kind = "adjusted" if fit.covariates else "raw means: no covariates"
     return [html.Span("Model: ", className="fw-semibold"), html.Code(fit.formula),
-            html.Span(f" ({kind}; {fit.weights} weights; n = {fit.n_used:,}).{dropped}{notes}")]
+            html.Span(f" ({kind}; {fit.weights} weights; n = {format_count(fit.n_used)}).{dropped}{notes}")]
 
 
 @callback(
@@ -211,7 +211,7 @@ def _sensitivity_notes(table, prop) -> list:
     if prop is not None:
         ess = prop.weight_summary.set_index("statistic")["value"]["effective sample size"]
         items.append(html.Li(f"Propensity weighting: effective sample size {ess:,.0f} of "
-                             f"{prop.n:,} patients. {prop.method}."))
+                             f"{format_count(prop.n)} patients. {prop.method}."))
     return items
 
 
@@ -248,7 +248,7 @@ def run_sensitivity(n_clicks, store, outcome, covar, means, present, weights):
                   f"{view['weights']} weights); multiple imputation: {opts['imputations']} "
                   f"imputations, seed {opts['seed']}; propensity weights truncated at "
                   f"percentiles {opts['trim']:g} and {100 - opts['trim']:g}")
-        sens_note = c.footnote(sens, int(table["n"].iloc[0]), method)
+        sens_note = c.footnote(sens, table["n"].iloc[0], method)
         forest = make_sensitivity_forest_figure(table, outcome=outcome, presentation=present,
                                                 footnote=sens_note)
         unit = get(outcome).unit

@@ -8,6 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
 from analysis.data.schema import PATIENT_VARIABLES, dictionary_frame
+from analysis.display import format_count
 from analysis.errors import ExplorerError
 from analysis.service import api
 from components import ids
@@ -17,6 +18,7 @@ from components.downloads import (
     export_dictionary,
     file_stem,
     parquet_bytes,
+    row_level_note,
     view_provenance,
 )
 from components.grid import BLOCK_SIZE, column_defs, rows_block
@@ -122,12 +124,13 @@ def rebuild_grid(store, columns):
         id=GRID, rowModelType="infinite", columnDefs=column_defs(cols),
         defaultColDef={"resizable": True, "minWidth": 110},
         dashGridOptions={"cacheBlockSize": BLOCK_SIZE, "maxBlocksInCache": 20,
-                         "infiniteInitialRowCount": min(sel.n, BLOCK_SIZE),
+                         "infiniteInitialRowCount": (min(sel.n, BLOCK_SIZE)
+                                                     if isinstance(sel.n, int) else BLOCK_SIZE),
                          "rowBuffer": 0, "tooltipShowDelay": 300},
         style={"height": "560px"},
     )
-    counts = ", ".join(f"{g}: {n:,}" for g, n in sel.n_by_group.items())
-    return grid, f"{sel.n:,} patients after the filters ({counts})."
+    counts = ", ".join(f"{g}: {format_count(n)}" for g, n in sel.n_by_group.items())
+    return grid, f"{format_count(sel.n)} patients after the filters ({counts})."
 
 
 @callback(Output(GRID, "getRowsResponse"), Input(GRID, "getRowsRequest"),
@@ -160,7 +163,7 @@ def download(_csv, _xlsx, _parquet, store):
     cols = [x for x in ALL_COLUMNS if x in frame.columns]
     frame = frame[cols]
     link = "/data" + (f"?{c.query}" if c.query else "")
-    record = view_provenance(sel, len(frame), extra={"view": link})
+    record = view_provenance(sel, len(frame), extra={"view": link, **row_level_note()})
     stem = file_stem("patients")
     trig = dash.ctx.triggered_id
     dictionary = export_dictionary(cols)

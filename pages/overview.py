@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
+import pandas as pd
 from dash import Input, Output, callback, dcc, html
 
 from analysis.data.schema import GROUP_LABELS, get
-from analysis.display import format_ci, format_p, format_signed, source_name
+from analysis.display import format_ci, format_count, format_p, format_signed, source_name
 from analysis.errors import ExplorerError
 from analysis.service import api
 from components import ids
@@ -61,7 +62,7 @@ def _provenance(prov) -> html.Div:
             html.Dt("Dataset", className="col-sm-2"),
             html.Dd(source_name(prov.source), className="col-sm-10"),
             html.Dt("Rows", className="col-sm-2"),
-            html.Dd(f"{prov.rows:,}", className="col-sm-10"),
+            html.Dd(format_count(prov.rows), className="col-sm-10"),
             html.Dt("Fingerprint", className="col-sm-2"),
             html.Dd(prov.fingerprint, className="col-sm-10 fingerprint"),
         ], className="row provenance mb-1"),
@@ -78,8 +79,8 @@ def _headline(fit):
         if level in ls.index:
             r = ls.loc[level]
             cards.append(dbc.Col(stat_card(
-                f"{GROUP_LABELS[level]} (n = {int(r['n']):,})",
-                f"{format_signed(r['ls_mean'])} {unit}",
+                f"{GROUP_LABELS[level]} (n = {format_count(r['n'])})",
+                f"{format_signed(r['ls_mean'])} {unit}" if pd.notna(r["ls_mean"]) else "—",
                 f"{kind}, {format_ci(r['ci_low'], r['ci_high'])}"), md=4))
     cards.append(dbc.Col(stat_card(
         "Difference, spotty - none",
@@ -92,7 +93,7 @@ def _headline(fit):
 
 def _counts(n_by_group) -> html.Div:
     return html.Div([
-        html.Span(f"{GROUP_LABELS.get(g, g)}: n = {n:,}", className=f"badge badge-{g} me-2 fs-6",
+        html.Span(f"{GROUP_LABELS.get(g, g)}: n = {format_count(n)}", className=f"badge badge-{g} me-2 fs-6",
                   style=None if g in ("none", "spotty") else {"background": "#999"})
         for g, n in n_by_group.items()
     ], className="group-n")
@@ -130,7 +131,9 @@ def update(store, present, means, weights):
         return (prov, _counts(sel.n_by_group), warning, dbc.Alert(res.error, color="warning"),
                 attr, error_figure(ExplorerError(res.error), present), None)
     fit = res.value
-    attr = frame_table(api.model_attrition(sel.attrition, fit, OUTCOME),
+    flow = api.model_flow(c.fingerprint, c.query, OUTCOME, weights=weights or "proportional",
+                          means=means or "adjusted")
+    attr = frame_table(flow.value if flow.ok else sel.attrition,
                        columns=_ATTRITION_COLUMNS, table_id="ov-attrition-table")
     note = c.footnote(res, fit.n_used, fit.method)
     fig = make_ls_means_figure(fit, outcome=OUTCOME, footnote=note, presentation=present,

@@ -11,7 +11,7 @@ import pandas as pd
 
 from analysis.data.schema import PATIENT_VARIABLES
 from analysis.service import api
-from components.downloads import csv_text, export_dictionary, view_provenance
+from components.downloads import csv_text, export_dictionary, row_level_note, view_provenance
 from reports.view import View
 
 
@@ -26,7 +26,9 @@ def data_files(view: View) -> dict[str, bytes]:
     """``data.csv``, ``provenance.txt`` and ``dictionary.csv`` of the view."""
     frame = view_frame(view)
     sel = api.selection(view.fingerprint, view.filter_query).unwrap()
-    record = view_provenance(sel, len(frame), extra={"view": view.link})
+    # the rows are not redacted (the role grants them): the provenance says so when
+    # disclosure control is on
+    record = view_provenance(sel, len(frame), extra={"view": view.link, **row_level_note()})
     text = "\n".join(f"{k}: {v}" for k, v in record.items()) + "\n"
     return {"data.csv": csv_text(frame).encode("utf-8"),
             "provenance.txt": text.encode("utf-8"),

@@ -23,6 +23,7 @@ from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.util import Inches, Pt
 
+from analysis.display import format_count
 from components import static_images
 from reports.view import STUDY, FigureItem, TableItem, View, sections
 
@@ -77,7 +78,7 @@ def _title_slide(prs, view: View) -> None:
           name="Title")
     slide.shapes[-1].text_frame.paragraphs[1].font.size = Pt(14)
     lines = [f"Dataset: {view.dataset} (fingerprint {view.fingerprint[:16]}…)",
-             f"Patients: {view.n:,} (" + ", ".join(f"{g}: {n:,}" for g, n in
+             f"Patients: {format_count(view.n)} (" + ", ".join(f"{g}: {format_count(n)}" for g, n in
                                                   view.n_by_group.items()) + ")",
              "Filters: " + ("; ".join(view.filters) or "none (all patients)"),
              f"View: {view.link}", f"Made: {view.created[:10]} (UTC {view.created[11:16]})"]
@@ -208,8 +209,8 @@ def _methods_slides(prs, view: View) -> None:
     lines.append(f"LS-mean weights: {view.model.weights}; means: {view.model.means}; "
                  f"outcome: {view.model.outcome}; covariates: "
                  f"{', '.join(view.model.covariates) or 'none'}.")
-    lines.append(f"n = {view.n:,} patients after the filters (" + ", ".join(
-        f"{g}: {n:,}" for g, n in view.n_by_group.items()) + ").")
+    lines.append(f"n = {format_count(view.n)} patients after the filters (" + ", ".join(
+        f"{g}: {format_count(n)}" for g, n in view.n_by_group.items()) + ").")
     lines += [f"Not computed: {n}" for n in view.notes]
     pages, cur, size = [], [], 0
     for line in lines:  # about 1,600 characters fit one slide at 10 pt

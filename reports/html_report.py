@@ -14,6 +14,7 @@ import html
 
 import plotly.io as pio
 
+from analysis.display import format_count
 from reports.view import STUDY, FigureItem, TableItem, View, sections
 
 CSS = """
@@ -56,7 +57,7 @@ def _caption(text: str) -> str:
 
 def _provenance(view: View) -> str:
     rows = [("Study", STUDY), ("Dataset", view.dataset), ("Fingerprint", view.fingerprint),
-            ("Patients", f"{view.n:,} (" + ", ".join(f"{g}: {n:,}" for g, n in
+            ("Patients", f"{format_count(view.n)} (" + ", ".join(f"{g}: {format_count(n)}" for g, n in
                                                     view.n_by_group.items()) + ")"),
             ("Filters", "; ".join(view.filters) or "none (all patients)"),
             ("View (link)", view.link), ("Made", view.created)]
@@ -110,7 +111,7 @@ def build_html(view: View) -> str:
     methods = [*view.methods,
                f"LS-mean weights: {view.model.weights}; means: {view.model.means}; outcome: "
                f"{view.model.outcome}; covariates: {', '.join(view.model.covariates) or 'none'}.",
-               f"n = {view.n:,} patients after the filters.",
+               f"n = {format_count(view.n)} patients after the filters.",
                *(f"Not computed: {n}" for n in view.notes)]
     parts.append("<h2>Methods</h2><ul>" + "".join(f"<li>{_e(m)}</li>" for m in methods)
                  + "</ul>")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 
 from analysis.data.schema import VARIABLES
+from analysis.disclosure.rule import current as disclosure_rule
 from reports.view import View, ViewError
 
 TEMPLATE = r'''"""Reproduces the numbers of a view of the IVUS study explorer.
@@ -45,6 +46,8 @@ THERAPY = __THERAPY__              # (flag, measurement, cut-point) of the inter
 TABLE1 = __TABLE1__                # (variable, test, kind) of Table 1's p-values
 SENSITIVITY = __SENSITIVITY__      # sensitivity analyses to reproduce; trim = percent cut
 GROUPS = ["none", "spotty"]        # the comparison; "other" calcification is left out
+SUPPRESS_K = __SUPPRESS_K__        # the app's disclosure control: counts 1..K are not printed
+ROUND_BASE = __ROUND_BASE__        # printed counts are rounded to this base (1 = as they are)
 
 data = pd.read_csv("data.csv", encoding="utf-8-sig", keep_default_na=False,
                    na_values=[""], dtype={"patient_id": str})
@@ -52,6 +55,22 @@ data = pd.read_csv("data.csv", encoding="utf-8-sig", keep_default_na=False,
 
 def show(label, value):
     print(f"{label}: {float(value):.17g}")
+
+
+def shown_counts(counts):
+    """The counts as the app shows them: None for all of them when one is from 1 to
+    SUPPRESS_K (it would follow from the others), else each rounded to ROUND_BASE."""
+    if any(0 < n <= SUPPRESS_K for n in counts.values()):
+        return dict.fromkeys(counts)
+    return {k: ROUND_BASE * ((2 * n + ROUND_BASE) // (2 * ROUND_BASE))
+            for k, n in counts.items()}
+
+
+def show_count(label, counts):
+    if counts[label] is None:
+        print(f"{label}: suppressed (a count <= {SUPPRESS_K})")
+    else:
+        show(label, counts[label])
 
 
 def q(name):
@@ -118,12 +137,14 @@ def product_p(res, name):
 
 
 # ---------------------------------------------------------------- counts
+res, d = fit(OUTCOME, COVARIATES)
+COUNTS = shown_counts({**{f"n {g}": int((data["calcification"] == g).sum()) for g in GROUPS},
+                       "ancova n used": len(d)})
 for g in GROUPS:
-    show(f"n {g}", (data["calcification"] == g).sum())
+    show_count(f"n {g}", COUNTS)
 
 # ---------------------------------------------------------------- ANCOVA
-res, d = fit(OUTCOME, COVARIATES)
-show("ancova n used", len(d))
+show_count("ancova n used", COUNTS)
 L = {g: grid_row(res, d, COVARIATES, calcification=g) for g in GROUPS}
 for g in GROUPS:
     est, se, low, high, _p = estimate(res, L[g])
@@ -257,6 +278,13 @@ def sensitivity_inputs(view: View) -> dict[str, object]:
             "trim": float(view.sensitivity_options.get("trim", 0.0))}
 
 
+def disclosure_inputs() -> dict[str, str]:
+    """``__SUPPRESS_K__`` and ``__ROUND_BASE__``: the disclosure rule in force, which the
+    scripts apply to the counts they print (see the README, "Disclosure control")."""
+    rule = disclosure_rule()
+    return {"__SUPPRESS_K__": str(int(rule.k)), "__ROUND_BASE__": str(int(rule.base))}
+
+
 def python_script(view: View) -> str:
     """The Python script of ``view`` (see the module docstring)."""
     inputs = script_inputs(view)
@@ -272,6 +300,7 @@ def python_script(view: View) -> str:
         "__THERAPY__": repr([tuple(t) for t in inputs["therapy"]]),
         "__TABLE1__": repr(table1),
         "__SENSITIVITY__": repr(sensitivity_inputs(view)),
+        **disclosure_inputs(),
     }
     text = TEMPLATE
     for key, value in repl.items():
@@ -279,4 +308,4 @@ def python_script(view: View) -> str:
     return text
 
 
-__all__ = ["python_script", "script_inputs", "sensitivity_inputs"]
+__all__ = ["disclosure_inputs", "python_script", "script_inputs", "sensitivity_inputs"]

@@ -15,7 +15,7 @@ percentiles by ``quantile`` type 7, ``lm(weights = )`` with ``sandwich::vcovHC(t
 from __future__ import annotations
 
 from analysis.data.schema import VARIABLES
-from reports.script_py import script_inputs, sensitivity_inputs
+from reports.script_py import disclosure_inputs, script_inputs, sensitivity_inputs
 from reports.view import View, ViewError
 
 TEMPLATE = r'''# Reproduces the numbers of a view of the IVUS study explorer.
@@ -41,6 +41,8 @@ SENS_HC3 <- __SENS_HC3__         # reproduce the HC3 estimate of the Sensitivity
 SENS_PS <- __SENS_PS__           # ... and the propensity-score weighted one
 TRIM <- __TRIM__                 # percent of the weights truncated at each end
 GROUPS <- c("none", "spotty")  # the comparison; "other" calcification is left out
+SUPPRESS_K <- __SUPPRESS_K__   # the app's disclosure control: counts 1..K are not printed
+ROUND_BASE <- __ROUND_BASE__   # printed counts are rounded to this base (1 = as they are)
 
 data <- read.csv("data.csv", fileEncoding = "UTF-8-BOM", na.strings = "",
                  stringsAsFactors = FALSE, check.names = FALSE)
@@ -48,6 +50,16 @@ data <- data[!is.na(data$calcification) & data$calcification %in% GROUPS, ]
 data$calcification <- factor(data$calcification, levels = GROUPS)
 
 show <- function(label, value) cat(label, ": ", sprintf("%.17g", value), "\n", sep = "")
+# the counts as the app shows them: NA for all when one is 1..SUPPRESS_K, else rounded
+shown_counts <- function(counts) {
+  if (any(counts > 0 & counts <= SUPPRESS_K)) return(counts * NA)
+  ROUND_BASE * ((2 * counts + ROUND_BASE) %/% (2 * ROUND_BASE))
+}
+show_count <- function(label, counts) {
+  if (is.na(counts[[label]])) {
+    cat(label, ": suppressed (a count <= ", SUPPRESS_K, ")\n", sep = "")
+  } else show(label, counts[[label]])
+}
 
 model_frame <- function(vars) {
   d <- data[complete.cases(data[, vars, drop = FALSE]), vars, drop = FALSE]
@@ -70,11 +82,14 @@ fit_lm <- function(rhs, vars, drop = NULL) {
 est_row <- function(s, i) c(s$emmean[i], s$SE[i], s$lower.CL[i], s$upper.CL[i])
 
 # ---------------------------------------------------------------- counts
-for (g in GROUPS) show(paste("n", g), sum(data$calcification == g))
+m <- fit_lm("calcification", c(OUTCOME, "calcification", COVARIATES))
+COUNTS <- c(sapply(GROUPS, function(g) sum(data$calcification == g)), nrow(m$d))
+names(COUNTS) <- c(paste("n", GROUPS), "ancova n used")
+COUNTS <- shown_counts(COUNTS)
+for (g in GROUPS) show_count(paste("n", g), COUNTS)
 
 # ---------------------------------------------------------------- ANCOVA
-m <- fit_lm("calcification", c(OUTCOME, "calcification", COVARIATES))
-show("ancova n used", nrow(m$d))
+show_count("ancova n used", COUNTS)
 emm <- emmeans(m$fit, "calcification", weights = WEIGHTS, cov.keep = character(0),
                data = m$d)
 s <- as.data.frame(summary(emm, infer = c(TRUE, TRUE)))
@@ -215,6 +230,7 @@ def r_script(view: View) -> str:
         "__SENS_HC3__": "TRUE" if sens["hc3"] else "FALSE",
         "__SENS_PS__": "TRUE" if sens["ps"] else "FALSE",
         "__TRIM__": repr(float(sens["trim"])),
+        **disclosure_inputs(),
     }
     text = TEMPLATE
     for key, value in repl.items():

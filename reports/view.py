@@ -103,8 +103,8 @@ class View:
     dataset: str
     fingerprint: str
     simulated_label: str
-    n: int
-    n_by_group: dict[str, int]
+    n: int | str
+    n_by_group: dict[str, int | str]
     model: ModelSpec
     created: str
     figures: list[FigureItem] = field(default_factory=list)
@@ -172,7 +172,8 @@ def footnote(computed: Computed, n: int | None, method: str) -> Footnote:
     sel = computed.selection
     filters = tuple(sel.filters) if sel is not None and not sel.spec.is_empty else ()
     return Footnote(n=n, filters=filters, method=method,
-                    simulated_label=sel.data_label if sel is not None else "")
+                    simulated_label=sel.data_label if sel is not None else "",
+                        disclosure=sel.disclosure if sel is not None else "")
 
 
 def build_view(link: str, fingerprint: str | None = None, *, sensitivity: bool | None = None,
@@ -207,8 +208,10 @@ def build_view(link: str, fingerprint: str | None = None, *, sensitivity: bool |
         dataset=source_name(prov.source), fingerprint=fp, simulated_label=sel.data_label,
         n=sel.n, n_by_group=dict(sel.n_by_group), model=_model_spec(options, path, sel.spec),
         created=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"))
-    for level in GROUP_LEVELS:
-        view.numbers[f"n {level}"] = float(sel.n_by_group.get(level, 0))
+    for level in GROUP_LEVELS:  # a suppressed count (disclosure control) is no number
+        if not isinstance(n := sel.n_by_group.get(level, 0), str):
+            view.numbers[f"n {level}"] = float(n)
+    view.add_method(sel.disclosure)  # disclosure control, when on: a methods line
     view_pages.add_common(view)
     view_pages.PAGES[path](view)
     if view_sensitivity.wanted(path, sensitivity):

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from analysis.data.schema import GROUP, GROUP_LABELS, PATIENT_VARIABLES, get
-from analysis.display import format_exact, format_num, format_p
+from analysis.display import format_count, format_exact, format_num, format_p
 from analysis.service import api
 from analysis.service.model_options import picked_covariates
 from components import figures as F
@@ -44,7 +44,7 @@ def display(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
         if col == "p" or col.startswith("p_"):
             out[title] = [format_p(v) for v in s]
         elif col == "n" or col.startswith("n_"):
-            out[title] = ["" if pd.isna(v) else f"{int(v):,}" for v in s]
+            out[title] = [format_count(v) for v in s]
         elif pd.api.types.is_numeric_dtype(s.dtype):
             out[title] = [format_num(v, 3) for v in s]
         else:
@@ -96,7 +96,8 @@ def add_common(view: View) -> None:
     for col, label in (("estimate", "estimate"), ("se", "SE"), ("ci_low", "CI low"),
                        ("ci_high", "CI high"), ("p", "p")):
         view.numbers[f"ancova spotty - none {label}"] = float(con[col])
-    view.numbers["ancova n used"] = float(fit.n_used)
+    if not isinstance(fit.n_used, str):  # a suppressed count is no number
+        view.numbers["ancova n used"] = float(fit.n_used)
 
 
 def _contrast_text(fit, unit: str) -> str:

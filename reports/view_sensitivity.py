@@ -29,7 +29,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from analysis.data.schema import get
-from analysis.display import format_num, format_p
+from analysis.display import format_count, format_num, format_p
 from analysis.progress import reporting
 from analysis.service import api
 from analysis.stats.sensitivity.common import CONTRAST
@@ -118,7 +118,7 @@ def estimates_frame(table: pd.DataFrame, unit: str) -> pd.DataFrame:
                        if done else ""),
             "p": format_p(r["p"]) if done else "",
             "Test": str(r["test"]) if done else str(r["note"]),
-            "n": f"{int(r['n']):,}" if done else "",
+            "n": format_count(r["n"]) if done else "",
             "Estimand": estimand if done else "",
         })
     return pd.DataFrame(out)
@@ -141,7 +141,8 @@ def weights_text(summary: pd.DataFrame, n: int) -> str:
             f"{s['weight min before truncation']:.3g} to {s['weight max before truncation']:.3g},"
             f" truncated to {s['truncation lower bound']:.3g} to "
             f"{s['truncation upper bound']:.3g} ({int(s['weights truncated'])} weights); "
-            f"effective sample size {s['effective sample size']:,.0f} of {n:,} patients.")
+            f"effective sample size {s['effective sample size']:,.0f} of {format_count(n)} "
+            "patients.")
 
 
 def _split_notes(text: str) -> list[str]:
@@ -181,7 +182,8 @@ def _add_numbers(view: View, table: pd.DataFrame, prop) -> None:
             continue
         for col, label in _STATS:
             view.numbers[f"{stem} {label}"] = float(row[col])
-        view.numbers[f"{stem} n"] = float(row["n"])
+        if not isinstance(row["n"], str):  # a suppressed count is no reference number
+            view.numbers[f"{stem} n"] = float(row["n"])
     if prop is not None and f"{SCRIPT_ROWS[PROPENSITY]} estimate" in view.numbers:
         s = prop.weight_summary.set_index("statistic")["value"]
         for stat, label in PS_SUMMARY.items():
@@ -193,7 +195,7 @@ def _add_estimates(view: View, sens) -> None:
     view.sensitivity_options = {k: float(options[k]) for k in ("imputations", "seed", "trim")
                                 if k in options}
     method = forest_method(table, view, options)
-    n = int(table["n"].iloc[0])
+    n = table["n"].iloc[0]  # as disclosure control shows it (a count or a marker)
     outcome = view.model.outcome
     view.figures.append(FigureItem(
         FOREST_KEY, "Sensitivity analyses: spotty - none difference",
@@ -208,7 +210,7 @@ def _add_estimates(view: View, sens) -> None:
     view.add_method(method)
     for _i, r in table.iterrows():
         if pd.notna(r["estimate"]):
-            view.add_method(f"{r['analysis']}: {r['test']}; n = {int(r['n']):,}.")
+            view.add_method(f"{r['analysis']}: {r['test']}; n = {format_count(r['n'])}.")
         else:
             view.notes.append(f"{r['analysis']}: {r['note']}")
 

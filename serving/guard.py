@@ -61,8 +61,9 @@ def _selection_size(query: str) -> int | None:
 
     fp = _study_fingerprint()
     try:
-        res = api.selection(fp, query) if fp else None
-        return res.value.n if res is not None and res.ok else None
+        # the exact count (the audit log is the server's): api.selection's n is the one
+        # disclosure control shows, rounded or suppressed
+        return len(api.filtered_frame(fp, query)) if fp else None
     except Exception:  # noqa: BLE001 - the count is informative, never blocking
         return None
 

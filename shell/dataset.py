@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analysis.display import source_name
+from analysis.display import format_count, source_name
 from analysis.errors import DataLoadError
 from analysis.selection.domain import FilterDomain, domain_from_dictionary
 from analysis.service import api
@@ -26,7 +26,7 @@ def status_lines(provenance) -> list[str]:
     """The navbar's study line: the source file name (never a server path) and n."""
     if provenance is None:
         return ["No dataset loaded"]
-    return [source_name(provenance.source), f"{provenance.rows:,} patients"]
+    return [source_name(provenance.source), f"{format_count(provenance.rows)} patients"]
 
 
 def is_default() -> bool:

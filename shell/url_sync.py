@@ -12,6 +12,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, html
 
+from analysis.display import format_count
 from analysis.errors import ExplorerError, FilterSpecError
 from analysis.selection import FilterSpec
 from analysis.service import api
@@ -152,5 +153,5 @@ def show_group_counts(query):
     definition = result.value.spec.definition
     note = [] if definition.is_published else [
         html.Div(definition.describe(), className="small text-muted mt-1 definition-note")]
-    return [html.Div(f"{result.value.n:,} patients selected", className="fw-semibold mb-1"),
+    return [html.Div(f"{format_count(result.value.n)} patients selected", className="fw-semibold mb-1"),
             *group_counts(result.value.n_by_group), *note]

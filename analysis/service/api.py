@@ -43,12 +43,15 @@ from analysis import settings
 from analysis.data import registry
 from analysis.data.loader import Provenance
 from analysis.data.schema import VARIABLES
+from analysis.disclosure.cells import shown_count
+from analysis.disclosure.rule import current as disclosure_rule
 from analysis.errors import AnalysisError, ExplorerError
 from analysis.selection.apply import ATTRITION_COLUMNS, FilterResult, apply_filters
 from analysis.selection.definition import SpottyDefinition, regroup
 from analysis.selection.domain import FilterDomain, domain_from_frame
 from analysis.selection.spec import FilterSpec
 from analysis.service import cache
+from analysis.service import disclosed as _disclosed
 from analysis.service.model_options import (
     THERAPY_MODIFIERS,
     check_modifier,
@@ -149,14 +152,18 @@ def _compute(entry: str, fingerprint: str, query: str, options: dict[str, Any],
 
 def _guard(entry: str) -> Callable[[Callable[..., Computed]], Callable[..., Computed]]:
     """Project errors raised before the computation (bad query, unknown dataset, bad
-    option) become a result with no selection."""
+    option) become a result with no selection; every result leaves through disclosure
+    control (:func:`analysis.service.disclosed.disclosed`, after the cache)."""
 
     def decorate(fn: Callable[..., Computed]) -> Callable[..., Computed]:
         @functools.wraps(fn)
         def wrapper(fingerprint: str, query: str | None = "", *args: Any,
                     **kwargs: Any) -> Computed:
             try:
-                return fn(str(fingerprint), canonical_query(query), *args, **kwargs)
+                fp, q = str(fingerprint), canonical_query(query)
+                return _disclosed.disclosed(
+                    (entry, fp, q, args, tuple(sorted(kwargs.items()))),
+                    lambda: fn(fp, q, *args, **kwargs))
             except ExplorerError as err:
                 return Computed(entry, None, error=str(err))
 
@@ -166,8 +173,10 @@ def _guard(entry: str) -> Callable[[Callable[..., Computed]], Callable[..., Comp
 
 
 def clear() -> None:
-    """Empty the shared cache and this process's memos (filtered frames, queries)."""
+    """Empty the shared cache and this process's memos (filtered frames, queries,
+    disclosed results)."""
     cache.clear()
+    _disclosed.clear()
 
 
 # --------------------------------------------------------------------------- selection
@@ -194,8 +203,16 @@ def selection(fingerprint: str, query: str) -> Computed[Selection]:
 
 
 def provenance(fingerprint: str) -> Provenance:
-    """Where the dataset came from (source file name, rows, mapping, label)."""
-    return registry.ensure(fingerprint).provenance
+    """Where the dataset came from (source file name, rows, mapping, label); with
+    disclosure control on, ``rows`` and ``lesion_rows`` as it shows them."""
+    prov = registry.ensure(fingerprint).provenance
+    rule = disclosure_rule()
+    if not rule.active:
+        return prov
+    lesions = prov.lesion_rows
+    return dataclasses.replace(
+        prov, rows=shown_count(int(prov.rows), rule),
+        lesion_rows=None if lesions is None else shown_count(int(lesions), rule))
 
 
 @cache.memoize("api.filter_domain")
@@ -473,10 +490,26 @@ def model_attrition(attrition: pd.DataFrame, fit: AncovaResult, outcome: str) ->
                      ignore_index=True)
 
 
+@_guard("model_flow")
+def model_flow(fingerprint: str, query: str, outcome: str = "delta_pav",
+               covariates: Any = None, weights: str = "proportional",
+               means: str = "adjusted") -> Computed[pd.DataFrame]:
+    """The attrition of the selection with the ANCOVA's complete-case step
+    (:func:`model_attrition`) as one table, so disclosure control protects every step
+    together. ``.error`` is the ANCOVA's message when it cannot be fitted."""
+    covs, w = model_options(means, covariates, weights)
+    outcome = check_outcome(outcome)
+    res = _ancova_cached(fingerprint, query, outcome, covs, w, False)
+    if not res.ok:
+        return dataclasses.replace(res, entry="model_flow", value=None)
+    flow = model_attrition(res.selection.attrition, res.value, outcome)
+    return Computed("model_flow", res.selection, res.options, value=flow)
+
+
 __all__ = [
     "DISTRIBUTIONS", "ancova", "canonical_query", "clear", "continuous_interaction",
     "distribution", "dose_response", "filter_domain", "filtered_frame", "interaction",
-    "model_attrition", "paired", "propensity", "provenance", "progression", "selection",
+    "model_attrition", "model_flow", "paired", "propensity", "provenance", "progression", "selection",
     "sensitivity", "subgroups", "table_one",
 ]
 

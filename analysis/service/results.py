@@ -40,7 +40,12 @@ class Selection:
     attrition : DataFrame
         :func:`analysis.selection.apply.apply_filters` attrition table.
     n_by_group : mapping
-        Patients left per included calcification group.
+        Patients left per included calcification group (with disclosure control on,
+        :mod:`analysis.service.disclosed`, as shown: a rounded count or ``"≤k"``).
+    n_shown : int, str or None
+        The total as disclosure control shows it (None: the rule is off).
+    disclosure : str
+        The disclosure-control line of captions (``""`` when the rule is off).
     """
 
     fingerprint: str
@@ -49,11 +54,15 @@ class Selection:
     filters: tuple[str, ...]
     data_label: str
     attrition: pd.DataFrame
-    n_by_group: Mapping[str, int] = field(default_factory=dict)
+    n_by_group: Mapping[str, int | str] = field(default_factory=dict)
+    n_shown: int | str | None = None
+    disclosure: str = ""
 
     @property
-    def n(self) -> int:
-        """Patients in the selection."""
+    def n(self) -> int | str:
+        """Patients in the selection (as shown, under disclosure control)."""
+        if self.n_shown is not None:
+            return self.n_shown
         return int(sum(self.n_by_group.values()))
 
 

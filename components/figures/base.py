@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from analysis.display import format_count
 from components import theme
 from components.figures.footnote import Footnote
 
@@ -26,6 +27,16 @@ def finish(fig: go.Figure, footnote: Footnote | None, presentation: bool) -> go.
     if footnote is not None:
         fig.update_layout(meta={"footnote": footnote.lines()})
     return fig
+
+
+def count_data(values, *, as_text: bool = False) -> tuple[np.ndarray, str]:
+    """(customdata column, its hover format) of counts: floats formatted ``:.0f``; when
+    one is a suppressed count (``"≤7"``, ``"redacted"``: disclosure control) or
+    ``as_text``, all as text (``"1,234"``) with no format."""
+    vals = list(values)
+    if as_text or any(isinstance(v, str) for v in vals):
+        return np.array([format_count(v) for v in vals], dtype=object), ""
+    return np.asarray(vals, dtype=float), ":.0f"
 
 
 def frame_of(result, attr: str) -> pd.DataFrame:

@@ -64,6 +64,8 @@ def caption(footnote: Footnote | None) -> list | None:
     children = [html.Div(footnote.selection_line(), className="caption-selection")]
     if footnote.method:
         children.append(html.Div(footnote.method, className="caption-method"))
+    if footnote.disclosure:
+        children.append(html.Div(footnote.disclosure, className="caption-disclosure"))
     if footnote.simulated_label:
         children.append(html.Div(html.Strong(footnote.simulated_label),
                                  className="caption-label"))

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from analysis.display import format_count
+
 
 @dataclass(frozen=True)
 class Footnote:
@@ -25,25 +27,31 @@ class Footnote:
         How the numbers were computed.
     simulated_label : str
         The simulated-data label (empty for a user's own data).
+    disclosure : str
+        The disclosure-control line ("Counts ≤ 7 suppressed, rounded to base 5."; empty
+        when it is off). ``n`` is then the count as shown (rounded, or ``"≤7"``).
     """
 
-    n: int | None = None
+    n: int | str | None = None
     filters: Sequence[str] = field(default_factory=tuple)
     method: str = ""
     simulated_label: str = ""
+    disclosure: str = ""
 
     def selection_line(self) -> str:
         """``"n = 1,347 · Filters: Sex: male"`` (``Filters: none`` without filters)."""
-        parts = [f"n = {self.n:,}"] if self.n is not None else []
+        parts = [f"n = {format_count(self.n)}"] if self.n is not None else []
         parts.append("Filters: " + ("; ".join(self.filters) if self.filters else "none"))
         return " · ".join(parts)
 
     def lines(self) -> list[str]:
-        """The footnote as plain-text lines: selection, method, simulated label.
+        """The footnote as plain-text lines: selection, method, disclosure control,
+        simulated label.
 
         Empty parts are left out; nothing is wrapped (the caller wraps to its width).
         """
-        return [x for x in (self.selection_line(), self.method, self.simulated_label) if x]
+        return [x for x in (self.selection_line(), self.method, self.disclosure,
+                            self.simulated_label) if x]
 
     def text(self, width: int = 72) -> str:
         """The footnote as plotly text: lines wrapped at ``width`` characters, joined with
@@ -51,6 +59,8 @@ class Footnote:
         lines = wrap(self.selection_line(), width)
         if self.method:
             lines += wrap(self.method, width)
+        if self.disclosure:
+            lines += wrap(self.disclosure, width)
         if self.simulated_label:
             lines += [f"<b>{line}</b>" for line in wrap(self.simulated_label, width)]
         return "<br>".join(lines)

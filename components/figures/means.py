@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import numpy as np
 import plotly.graph_objects as go
 
 from analysis.data.schema import get
+from analysis.display import format_count
 from components import theme
-from components.figures.base import axis_label, ci_arrays, finish, frame_of, levels
+from components.figures.base import (
+    axis_label,
+    ci_arrays,
+    count_data,
+    finish,
+    frame_of,
+    levels,
+)
 from components.figures.footnote import Footnote
 
 
@@ -29,17 +38,18 @@ def make_ls_means_figure(result, *, outcome: str, footnote: Footnote | None = No
     for level in levels(d):
         row = d[d["level"].astype(str) == level]
         hi, lo = ci_arrays(row, centre)
-        n = int(row["n"].iloc[0])
+        n = format_count(row["n"].iloc[0])
+        ns, fmt = count_data(row["n"])
         fig.add_trace(go.Scatter(
-            x=[f"{axis_label(level)}<br>n = {n:,}"], y=row[centre].to_numpy(float),
+            x=[f"{axis_label(level)}<br>n = {n}"], y=row[centre].to_numpy(float),
             mode="markers", name=theme.group_label(level),
             marker=dict(color=theme.group_color(level), size=14),
             error_y=dict(type="data", array=hi, arrayminus=lo, thickness=2.5, width=10,
                          color=theme.group_color(level)),
-            customdata=row[["n", "ci_low", "ci_high"]].to_numpy(float),
+            customdata=np.column_stack([ns, row[["ci_low", "ci_high"]].to_numpy(float)]),
             hovertemplate=(theme.group_label(level) + "<br>" + kind
                            + " %{y:.2f}<br>95% CI %{customdata[1]:.2f} to %{customdata[2]:.2f}"
-                           "<br>n = %{customdata[0]:.0f}<extra></extra>"),
+                           "<br>n = %{customdata[0]" + fmt + "}<extra></extra>"),
         ))
     fig.update_layout(yaxis_title=f"{kind} {var.axis_label} ± 95% CI", showlegend=False,
                       xaxis=dict(title=dict(text="Calcification group"), type="category"))

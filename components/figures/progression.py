@@ -7,12 +7,13 @@ import numpy as np
 import plotly.graph_objects as go
 
 from analysis.data.schema import get
-from analysis.display import format_p
+from analysis.display import format_count, format_p
 from components import theme
 from components.figures.base import (
     axis_label,
     category_axis,
     ci_arrays,
+    count_data,
     dodge_offsets,
     finish,
     frame_of,
@@ -33,11 +34,13 @@ def make_histogram_figure(result, *, outcome: str, footnote: Footnote | None = N
     for level in levels(d):
         row = d[d["level"].astype(str) == level]
         left, right = row["left"].to_numpy(float), row["right"].to_numpy(float)
+        counts, fmt = count_data(row["count"])
         fig.add_trace(go.Bar(
             x=(left + right) / 2, y=row["density"].to_numpy(float), width=(right - left),
             name=theme.group_label(level), marker_color=theme.group_color(level), opacity=0.6,
-            customdata=row[["left", "right", "count"]].to_numpy(float),
-            hovertemplate=("%{customdata[0]:.2f} to %{customdata[1]:.2f}<br>n = %{customdata[2]:.0f}"
+            customdata=np.column_stack([row[["left", "right"]].to_numpy(float), counts]),
+            hovertemplate=("%{customdata[0]:.2f} to %{customdata[1]:.2f}<br>n = %{customdata[2]"
+                           + fmt + "}"
                            "<br>density %{y:.3f}<extra>" + theme.group_label(level) + "</extra>"),
         ))
     fig.update_layout(barmode="overlay", bargap=0, xaxis_title=var.axis_label,
@@ -54,12 +57,12 @@ def make_box_figure(result, *, outcome: str, footnote: Footnote | None = None,
     for level in levels(d):
         r = d[d["level"].astype(str) == level].iloc[0]
         name = theme.group_label(level)
-        x = f"{axis_label(level)}<br>n = {int(r['n']):,}"
+        x = f"{axis_label(level)}<br>n = {format_count(r['n'])}"
         fig.add_trace(go.Box(
             x=[x], q1=[r["q1"]], median=[r["median"]], q3=[r["q3"]],
             lowerfence=[r["whisker_low"]], upperfence=[r["whisker_high"]], mean=[r["mean"]],
             name=name, marker_color=theme.group_color(level), boxpoints=False,
-            hovertemplate=f"{name}<br>n = {int(r['n']):,}<extra></extra>",
+            hovertemplate=f"{name}<br>n = {format_count(r['n'])}<extra></extra>",
         ))
         outliers = r.get("outliers")
         if outliers is not None and len(outliers):
@@ -67,7 +70,7 @@ def make_box_figure(result, *, outcome: str, footnote: Footnote | None = None,
                 x=[x] * len(outliers), y=list(outliers), mode="markers", showlegend=False,
                 marker=dict(color=theme.group_color(level), size=6, opacity=0.6),
                 name=f"{name} outliers",
-                hovertemplate="%{y:.2f}<extra>outlier (" + f"{int(r['n_outliers'])} in all)</extra>",
+                hovertemplate="%{y:.2f}<extra>outlier (" + f"{format_count(r['n_outliers'])} in all)</extra>",
             ))
     fig.update_layout(yaxis_title=var.axis_label, showlegend=False,
                       xaxis=dict(title=dict(text="Calcification group"), type="category"))
@@ -82,7 +85,7 @@ def make_ecdf_figure(result, *, outcome: str, footnote: Footnote | None = None,
     fig = go.Figure()
     for level in levels(d):
         row = d[d["level"].astype(str) == level]
-        n = f"<br>n = {int(row['n'].iloc[0]):,}" if "n" in row.columns and len(row) else ""
+        n = f"<br>n = {format_count(row['n'].iloc[0])}" if "n" in row.columns and len(row) else ""
         fig.add_trace(go.Scatter(
             x=row["x"].to_numpy(float), y=row["p"].to_numpy(float), mode="lines",
             line_shape="hv", name=theme.group_label(level),
@@ -109,15 +112,15 @@ def make_paired_figure(result, *, variable: str, footnote: Footnote | None = Non
     for level, offset in zip(groups, dodge_offsets(len(groups)), strict=True):
         row = d[d["level"].astype(str) == level]
         hi, lo = ci_arrays(row, "mean")
+        ns, fmt = count_data(row["n"])
         slot = [times.index(str(t)) + offset for t in row["time"].astype(str)]
         fig.add_trace(go.Scatter(
             x=slot, y=row["mean"].to_numpy(float),
             mode="lines+markers", name=theme.group_label(level),
             line_color=theme.group_color(level), marker_color=theme.group_color(level),
             error_y=dict(type="data", array=hi, arrayminus=lo, color=theme.group_color(level)),
-            customdata=np.column_stack([row["n"].to_numpy(float),
-                                        row["time"].astype(str).to_numpy(object)]),
-            hovertemplate="%{customdata[1]}: %{y:.2f}<br>n = %{customdata[0]:.0f}<extra>"
+            customdata=np.column_stack([ns, row["time"].astype(str).to_numpy(object)]),
+            hovertemplate="%{customdata[1]}: %{y:.2f}<br>n = %{customdata[0]" + fmt + "}<extra>"
             + theme.group_label(level) + "</extra>",
         ))
     fig.update_layout(yaxis_title=f"{label}{unit}, mean and 95% CI",
@@ -132,16 +135,20 @@ def make_regression_figure(result, *, footnote: Footnote | None = None,
     fig = go.Figure()
     for level in levels(d):
         row = d[d["level"].astype(str) == level]
-        n = int(row["n"].iloc[0])
+        n = format_count(row["n"].iloc[0])
+        (reg, fmt_r), (ns, fmt) = count_data(row["n_regression"]), count_data(row["n"])
         fig.add_trace(go.Bar(
-            x=[f"{axis_label(level)}<br>n = {n:,}"], y=row["pct_regression"].to_numpy(float),
+            x=[f"{axis_label(level)}<br>n = {n}"], y=row["pct_regression"].to_numpy(float),
             name=theme.group_label(level), marker_color=theme.group_color(level),
-            customdata=row[["n_regression", "n"]].to_numpy(float),
-            hovertemplate="%{y:.1f}%: %{customdata[0]:.0f} of n = %{customdata[1]:.0f}<extra></extra>",
-            text=[f"{v:.1f}%" for v in row["pct_regression"]], textposition="outside",
+            customdata=np.column_stack([reg, ns]),
+            hovertemplate=("%{y:.1f}%: %{customdata[0]" + fmt_r + "} of n = %{customdata[1]"
+                           + fmt + "}<extra></extra>"),
+            text=[f"{v:.1f}%" if np.isfinite(v) else "—"
+                  for v in row["pct_regression"].to_numpy(float)], textposition="outside",
             cliponaxis=False,
         ))
-    top = float(np.nanmax(d["pct_regression"].to_numpy(float))) if len(d) else 0.0
+    pct = d["pct_regression"].to_numpy(float)
+    top = float(np.nanmax(pct)) if np.isfinite(pct).any() else 0.0
     fig.update_layout(yaxis=dict(title=dict(text="Patients with regression (%)"),
                                  range=[0, max(10.0, top * 1.18)]),
                       showlegend=False,
@@ -174,7 +181,7 @@ def make_dose_response_figure(result, *, outcome: str, adjusted: bool = True,
     d = frame_of(result, "table").reset_index(drop=True)
     var = get(outcome)
     cats = d["category"].astype(str).tolist()
-    ticks = [f"{c}<br>n = {int(n):,}" for c, n in zip(cats, d["n"], strict=True)]
+    ticks = [f"{c}<br>n = {format_count(n)}" for c, n in zip(cats, d["n"], strict=True)]
     has_ls = adjusted and "ls_mean" in d.columns and bool(np.isfinite(
         d["ls_mean"].to_numpy(float)).any())
     p_trend = getattr(result, "p_trend", None)
@@ -187,6 +194,7 @@ def make_dose_response_figure(result, *, outcome: str, adjusted: bool = True,
         series.append(("LS mean ± 95% CI", "ls_mean", hi, lo, theme.group_color("spotty"),
                        "diamond"))
     fig = go.Figure()
+    ns, fmt = count_data(d["n"])
     for (name, col, hi, lo, colour, symbol), offset in zip(
             series, dodge_offsets(len(series)), strict=True):
         fig.add_trace(go.Scatter(
@@ -195,8 +203,9 @@ def make_dose_response_figure(result, *, outcome: str, adjusted: bool = True,
             marker=dict(color=colour, symbol=symbol, size=12 if presentation else 10,
                         line=dict(width=2, color=colour)),
             error_y=dict(type="data", array=hi, arrayminus=lo, color=colour, thickness=2),
-            customdata=np.column_stack([d["n"].to_numpy(float), np.array(cats, dtype=object)]),
-            hovertemplate=("%{customdata[1]} deposits (n = %{customdata[0]:.0f})<br>" + name
+            customdata=np.column_stack([ns, np.array(cats, dtype=object)]),
+            hovertemplate=("%{customdata[1]} deposits (n = %{customdata[0]" + fmt + "})<br>"
+                           + name
                            + ": %{y:.2f}<extra></extra>"),
         ))
     kind = "Mean / LS mean" if has_ls else "Mean"

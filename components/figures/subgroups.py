@@ -8,9 +8,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.data.schema import get
-from analysis.display import format_num, format_p
+from analysis.display import format_count, format_num, format_p
 from components import theme
-from components.figures.base import ci_arrays, finish, frame_of
+from components.figures.base import ci_arrays, count_data, finish, frame_of
 from components.figures.footnote import Footnote
 
 #: Average glyph width as a share of the font size (system sans-serif, digits and
@@ -38,7 +38,7 @@ def forest_columns(table: pd.DataFrame) -> list[tuple[str, str, str, str]]:
     """
     out = []
     for _, r in table.iterrows():
-        n = f"{int(r['n_none']):,} / {int(r['n_spotty']):,}"
+        n = f"{format_count(r['n_none'])} / {format_count(r['n_spotty'])}"
         est = ("not estimated" if not np.isfinite(float(r["estimate"])) else
                f"{format_num(r['estimate'])} ({format_num(r['ci_low'])} to "
                f"{format_num(r['ci_high'])})")
@@ -67,17 +67,20 @@ def make_forest_figure(result, *, outcome: str, footnote: Footnote | None = None
     char = GLYPH * font
     row_px = 38 if presentation else 28
     hi, lo = ci_arrays(d, "estimate")
+    text = any(isinstance(v, str) for v in [*d["n_none"], *d["n_spotty"]])
+    (n_none, fmt), (n_spotty, _fmt) = (count_data(d["n_none"], as_text=text),
+                                       count_data(d["n_spotty"], as_text=text))
     rows = list(range(len(labels)))
     fig = go.Figure(go.Scatter(
         x=d["estimate"].to_numpy(float), y=rows, mode="markers",
         marker=dict(symbol="square", size=12 if presentation else 10,
                     color=theme.group_color("spotty")),
         error_x=dict(type="data", array=hi, arrayminus=lo, color="#333", thickness=2),
-        customdata=np.column_stack([d[["n_none", "n_spotty"]].to_numpy(float),
+        customdata=np.column_stack([n_none, n_spotty,
                                     np.array(labels, dtype=object),
                                     np.array([c[1] for c in cols], dtype=object)]),
         hovertemplate=("%{customdata[2]}<br>difference %{customdata[3]}<br>n none = "
-                       "%{customdata[0]:.0f}, n spotty = %{customdata[1]:.0f}<extra></extra>"),
+                       "%{customdata[0]" + fmt + "}, n spotty = %{customdata[1]" + fmt + "}<extra></extra>"),
         name="spotty - none",
     ))
     fig.add_vline(x=0, line_dash="dash", line_color="#777", line_width=1.5)

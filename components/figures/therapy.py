@@ -7,11 +7,13 @@ import numpy as np
 import plotly.graph_objects as go
 
 from analysis.data.schema import get
+from analysis.display import format_count
 from components import theme
 from components.figures.base import (
     category_axis,
     ci_arrays,
     coloured,
+    count_data,
     dodge_offsets,
     finish,
     frame_of,
@@ -38,28 +40,29 @@ def make_interaction_figure(result, *, outcome: str, modifier_label: str,
     var = get(outcome)
     mods = _modifier_levels(d)
     groups = levels(d, "group")
-    n_cell = {(str(g), str(m)): int(n) for g, m, n in
+    n_cell = {(str(g), str(m)): format_count(n) for g, m, n in
               zip(d["group"], d["modifier_level"], d["n"], strict=True)}
     ticks = []
     for m in mods:
-        ns = " · ".join(coloured(f"n = {n_cell[(g, m)]:,}", theme.group_color(g))
+        ns = " · ".join(coloured(f"n = {n_cell[(g, m)]}", theme.group_color(g))
                         for g in groups if (g, m) in n_cell)
         ticks.append(f"{m.capitalize()}<br>{ns}")
     fig = go.Figure()
     for level, offset in zip(groups, dodge_offsets(len(groups)), strict=True):
         row = d[d["group"].astype(str) == level]
         hi, lo = ci_arrays(row, "ls_mean")
+        ns, fmt = count_data(row["n"])
         slot = [mods.index(str(m)) + offset for m in row["modifier_level"].astype(str)]
         fig.add_trace(go.Scatter(
             x=slot, y=row["ls_mean"].to_numpy(float),
             mode="lines+markers", name=theme.group_label(level),
             line_color=theme.group_color(level), marker_color=theme.group_color(level),
             error_y=dict(type="data", array=hi, arrayminus=lo, color=theme.group_color(level)),
-            customdata=np.column_stack([row["n"].to_numpy(float),
+            customdata=np.column_stack([ns,
                                         row["modifier_level"].astype(str).to_numpy(object),
                                         row[["ci_low", "ci_high"]].to_numpy(float)]),
             hovertemplate=("%{customdata[1]}: LS mean %{y:.2f} (95% CI %{customdata[2]:.2f} "
-                           "to %{customdata[3]:.2f})<br>n = %{customdata[0]:.0f}<extra>"
+                           "to %{customdata[3]:.2f})<br>n = %{customdata[0]" + fmt + "}<extra>"
                            + theme.group_label(level) + "</extra>"),
         ))
     fig.update_layout(xaxis=category_axis(ticks, modifier_label),
@@ -79,7 +82,7 @@ def make_continuous_interaction_figure(result, *, outcome: str, modifier: str,
     d = frame_of(result, "curve")
     var, mod = get(outcome), get(modifier)
     n_used = getattr(result, "n_used", None)
-    n_text = f"<br>model n = {int(n_used):,}" if n_used is not None else ""
+    n_text = f"<br>model n = {format_count(n_used)}" if n_used is not None else ""
     fig = go.Figure()
     for level in levels(d, "group"):
         row = d[d["group"].astype(str) == level].sort_values("x")

@@ -63,3 +63,11 @@ def no_lesions_fp(bundled_fp) -> str:
         provenance=dataclasses.replace(ds.provenance, fingerprint="test-no-lesions-"
                                        + bundled_fp[:8])))
 
+
+@pytest.fixture
+def suppress_seven():
+    """EXPLORER_SUPPRESS_K=7 and EXPLORER_ROUND_BASE=5 for one test; restored after."""
+    previous = settings_mod.current()
+    settings_mod.configure(dataclasses.replace(previous, suppress_k=7, round_base=5))
+    yield settings_mod.current()
+    settings_mod.configure(previous)
