@@ -18,7 +18,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html
 
-from analysis.display import format_ci, format_p, format_signed
+from analysis.display import format_ci, format_count, format_p, format_signed
 from analysis.errors import ExplorerError, FilterSpecError
 from analysis.selection import FilterSpec
 from analysis.selection.definition import SpottyDefinition
@@ -29,6 +29,7 @@ from components.figures.definition import (
     make_definition_curve_figure,
     make_definition_difference_figure,
     make_definition_flow_figure,
+    total_shown,
 )
 from components.page_context import error_alert, error_figure, page_context
 from components.tables import frame_table, stat_card
@@ -183,14 +184,15 @@ def _headline(chosen, published, flow) -> dbc.Row:
         cards.append(dbc.Col(stat_card(
             label, f"{format_signed(con['estimate'])} %",
             f"{format_ci(con['ci_low'], con['ci_high'])}; {format_p(con['p'], prefix=True)}; "
-            f"n = {res.value.n_used:,}"), md=4))
+            f"n = {format_count(res.value.n_used)}"), md=4))
     if flow.ok:
         t = flow.value.table
-        to_other = int(t["other"].sum() - t.loc["other", "other"])
-        from_other = int(t.loc["other"].sum() - t.loc["other", "other"])
-        note = (f"{from_other:,} leave 'other', {to_other:,} join it; "
-                f"{group_label('spotty')}: {int(t['spotty'].sum()):,}")
-        cards.append(dbc.Col(stat_card("Patients changing group", f"{flow.value.n_moved:,}",
+        to_other = total_shown(t.at[g, "other"] for g in t.index if g != "other")
+        from_other = total_shown(t.at["other", g] for g in t.columns if g != "other")
+        note = (f"{format_count(from_other)} leave 'other', {format_count(to_other)} join it; "
+                f"{group_label('spotty')}: {format_count(total_shown(t['spotty']))}")
+        cards.append(dbc.Col(stat_card("Patients changing group",
+                                       format_count(flow.value.n_moved),
                                        note), md=4))
     return dbc.Row(cards, className="g-2")
 
@@ -268,7 +270,7 @@ def _results(c, means: str, weights: str) -> tuple:
     for axis in CURVES:
         if curve.ok:
             point = curve.value.curve[curve.value.curve["chosen"]]
-            n = int(point["n"].iloc[0]) if len(point) else None
+            n = point["n"].iloc[0] if len(point) else None
             cnote = c.footnote(curve, n, curve.value.method + ". Dashed line and black "
                                "diamond: the published definition; large dot: the chosen one")
             reference = (float(published.value.contrast["estimate"].iloc[0])

@@ -29,6 +29,7 @@ import pandas as pd
 
 from analysis.disclosure import results as R
 from analysis.disclosure.cells import shown_count
+from analysis.disclosure.definition import redact_definition_curve, redact_definition_flow
 from analysis.disclosure.rule import DisclosureRule
 from analysis.disclosure.rule import current as current_rule
 from analysis.disclosure.table_one import redact_table_one
@@ -53,6 +54,8 @@ REDACTORS: dict[str, Callable[[Any, DisclosureRule], Any]] = {
     "sensitivity": R.redact_sensitivity,
     "propensity": lambda v, rule: R.redact_n_used(v, rule, "n"),
     "model_flow": lambda v, rule: R.redact_attrition(v, rule)[0],
+    "definition_flow": redact_definition_flow,
+    "definition_curve": redact_definition_curve,
     **{kind: functools.partial(_distribution, kind) for kind in _DISTRIBUTIONS},
 }
 

@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from analysis.data.schema import get
-from analysis.display import format_ci, format_num
+from analysis.display import format_ci, format_count, format_num
 from components import theme
 from components.figures.base import finish, rgba
 from components.figures.footnote import Footnote
@@ -32,36 +32,49 @@ def make_definition_flow_figure(flow, *, footnote: Footnote | None = None,
     """Sankey of the patients from their published group (left) to their group under the
     chosen definition (right); ``flow`` is a ``DefinitionFlow`` (uses ``.table``)."""
     table = flow.table
-    pub = [int(table.loc[g].sum()) for g in _GROUPS]
-    cho = [int(table[g].sum()) for g in _GROUPS]
-    labels = ([f"{theme.group_label(g)}<br>published: n = {n:,}" for g, n in zip(_GROUPS, pub,
-                                                                                 strict=True)]
-              + [f"{theme.group_label(g)}<br>chosen: n = {n:,}" for g, n in zip(_GROUPS, cho,
-                                                                              strict=True)])
+    pub = [total_shown(table.loc[g]) for g in _GROUPS]
+    cho = [total_shown(table[g]) for g in _GROUPS]
+    labels = ([f"{theme.group_label(g)}<br>published: n = {format_count(n)}"
+               for g, n in zip(_GROUPS, pub, strict=True)]
+              + [f"{theme.group_label(g)}<br>chosen: n = {format_count(n)}"
+                 for g, n in zip(_GROUPS, cho, strict=True)])
     colours = [theme.group_color(g) for g in _GROUPS] * 2
     source, target, value, link_colours = [], [], [], []
     for i, a in enumerate(_GROUPS):
         for j, b in enumerate(_GROUPS):
-            n = int(table.loc[a, b])
-            if n:
+            n = table.loc[a, b]
+            if not isinstance(n, str) and n:  # a suppressed flow (disclosure) is not drawn
                 source.append(i)
                 target.append(3 + j)
-                value.append(n)
+                value.append(int(n))
                 link_colours.append(rgba(theme.group_color(a), 0.25 if a == b else 0.6))
     fig = go.Figure(go.Sankey(
         arrangement="fixed", valueformat=",d",
         node=dict(label=labels, color=colours, pad=24, thickness=22,
                   line=dict(color="#555", width=0.5),
-                  x=[0.001] * 3 + [0.999] * 3, y=_node_y(pub) + _node_y(cho),
+                  x=[0.001] * 3 + [0.999] * 3, y=_node_y(_drawn(table, 1)) + _node_y(_drawn(table, 0)),
                   hovertemplate="%{label}<extra></extra>"),
         link=dict(source=source, target=target, value=value, color=link_colours,
                   hovertemplate="%{source.label} → %{target.label}<br>n = %{value:,}"
                                 "<extra></extra>"),
     ))
-    moved = f"{flow.n_moved:,} of {flow.n:,} patients change group"
+    moved = f"{format_count(flow.n_moved)} of {format_count(flow.n)} patients change group"
     fig.update_layout(title=dict(text=moved),
                       margin=dict(l=24, r=24, t=64, b=24))
     return finish(fig, footnote, presentation)
+
+
+def total_shown(values) -> int | str:
+    """Sum of shown counts, or the first marker when one is suppressed (disclosure)."""
+    vals = list(values)
+    marks = [v for v in vals if isinstance(v, str)]
+    return marks[0] if marks else int(sum(vals))
+
+
+def _drawn(table, axis: int) -> list[int]:
+    """Per group, the sum of the flows the Sankey draws (suppressed ones count 0)."""
+    numeric = table.map(lambda v: 0 if isinstance(v, str) else int(v))
+    return [int(x) for x in numeric.sum(axis=axis).reindex(list(_GROUPS)).fillna(0)]
 
 
 def _node_y(counts: list[int]) -> list[float]:
@@ -99,7 +112,7 @@ def make_definition_difference_figure(published, chosen, *, outcome: str,
         n = res.ls_means.set_index("level")["n"]
         slots.append(f"{name}<br><b>{format_num(con['estimate'])}</b><br>"
                      f"({format_num(con['ci_low'])} to {format_num(con['ci_high'])})<br>"
-                     f"n = {int(n.get('spotty', 0)):,} / {int(n.get('none', 0)):,}")
+                     f"n = {format_count(n.get('spotty', 0))} / {format_count(n.get('none', 0))}")
         fig.add_trace(go.Scatter(
             x=[i], y=[con["estimate"]], mode="markers", name=name.replace("<br>", " "),
             marker=dict(color=colour, size=16 if presentation else 13, symbol="diamond"),

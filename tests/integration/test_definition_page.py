@@ -3,7 +3,6 @@
 Group counts are checked against a plain pandas reading of the definition on the lesion
 table (written here, never ``classify``); plotted numbers against the cached entries.
 """
-# ruff: noqa: F811  (pytest fixtures imported from dash_callback_client are parameters)
 
 from __future__ import annotations
 
@@ -13,17 +12,12 @@ import types
 
 import numpy as np
 import pytest
-from dash_callback_client import (  # noqa: F401
+from dash_callback_client import (
     MEANS,
     OUTCOME,
     PRESENT,
     STORE,
     WEIGHTS,
-    caller,
-    client,
-    dash_app,
-    dataset,
-    dependencies,
     footnote_of,
     key,
     text_of,

@@ -13,7 +13,6 @@ With the rule on, every count a page or file states ("n = ...", "(n=...)", a Tab
 cell "count (%)") must be a multiple of 5 or a marker; the small group's size (4) must
 appear nowhere as a count; every figure's footnote names the rule.
 """
-# ruff: noqa: F811  (pytest fixtures imported from dash_callback_client are parameters)
 
 from __future__ import annotations
 
@@ -26,17 +25,12 @@ import zipfile
 
 import pandas as pd
 import pytest
-from dash_callback_client import (  # noqa: F401
+from dash_callback_client import (
     MEANS,
     OUTCOME,
     PRESENT,
     STORE,
     WEIGHTS,
-    caller,
-    client,
-    dash_app,
-    dataset,
-    dependencies,
     key,
     text_of,
 )
@@ -315,3 +309,24 @@ def test_kit_sensitivity_section_is_redacted(rule_on, dash_app):
     html_text = _without_library(build_html(view))
     assert [n for n in _counts(html_text) if n % 5] == []
     assert CAPTION in html_text
+
+
+@pytest.mark.parametrize("query", [f"{SMALL}&spotty_arc=60", f"{MODEL}&spotty_arc=60"])
+def test_definition_page_shows_no_suppressed_count(caller, rule_on, dataset, query):
+    # The flow table, the headline and the curves of a moved definition on a small
+    # selection: every stated count is a multiple of 5 or a marker, every footnote
+    # names the rule, and a move of fewer than 8 patients is never shown as a number.
+    status, data, raw = caller.call("def-flow.figure", {
+        STORE: query, PRESENT: False, MEANS: "adjusted", WEIGHTS: "proportional"})
+    assert status == 200, raw[:300]
+    text = _text(data)
+    assert [n for n in _counts(text) if n % 5] == []
+    for note in _footnotes(data):
+        if note:
+            assert CAPTION in note
+    sankey = data["response"]["def-flow"]["figure"]["data"][0]
+    values = sankey["link"]["value"]
+    values = values if isinstance(values, list) else []
+    assert all(v > 7 and v % 5 == 0 for v in values)
+    table = text_of(data["response"]["def-flow-table"]["children"])
+    assert "≤7" in table or all(int(t) % 5 == 0 for t in re.findall(r"\b\d+\b", table))
