@@ -41,6 +41,13 @@ EXPLORER_HTTPS             served over HTTPS (Secure cookie, HSTS)      0
 EXPLORER_MAX_REQUEST_KB    largest request body accepted                1024
 EXPLORER_LOGIN_ATTEMPTS    failed logins per username+IP per window     5
 EXPLORER_LOGIN_WINDOW_S    that window, in seconds                      900
+EXPLORER_JOBS              background jobs: diskcache or celery         celery when
+                                                                        CELERY_BROKER_URL is
+                                                                        set, else diskcache
+CELERY_BROKER_URL          Celery broker and result store (Redis)       CACHE_REDIS_URL, db 1
+EXPLORER_BACKGROUND_ROWS   cohorts above this run page analyses as      100000
+                           background jobs
+EXPLORER_RATE_PER_MIN      callback requests per user per minute        600 (0 = no limit)
 =========================  ===========================================  =====================
 """
 
@@ -103,12 +110,32 @@ class Settings:
     max_request_kb: int = 1024
     login_attempts: int = 5
     login_window_s: int = 900
+    jobs: str = ""  # "" = celery when celery_broker_url is set, else diskcache
+    celery_broker_url: str = ""
+    background_rows: int = 100_000
+    rate_per_min: int = 600
 
     def auth_required(self) -> bool:
         """Whether a login is required: EXPLORER_AUTH, else any non-loopback host."""
         if self.auth:
             return self.auth == "required"
         return self.host not in LOOPBACK_HOSTS
+
+    def jobs_backend(self) -> str:
+        """Where background callbacks run: ``"celery"`` or ``"diskcache"``."""
+        if self.jobs:
+            return self.jobs
+        return "celery" if self.celery_broker_url else "diskcache"
+
+    def celery_url(self) -> str:
+        """The Celery broker (and result store): CELERY_BROKER_URL, else the cache's
+        Redis (same password) on a database of its own (1)."""
+        if self.celery_broker_url:
+            return self.celery_broker_url
+        head, sep, db = self.cache_redis_url.rpartition("/")
+        if sep and head.count("/") >= 2 and (db.isdigit() or db == ""):
+            return f"{head}/1"
+        return self.cache_redis_url.rstrip("/") + "/1"
 
     def with_overrides(self, **changes) -> Settings:
         """A copy with the non-None values of ``changes`` applied."""
@@ -153,6 +180,10 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         max_request_kb=_positive_int(env, "EXPLORER_MAX_REQUEST_KB", d.max_request_kb),
         login_attempts=_positive_int(env, "EXPLORER_LOGIN_ATTEMPTS", d.login_attempts),
         login_window_s=_positive_int(env, "EXPLORER_LOGIN_WINDOW_S", d.login_window_s),
+        jobs=_jobs(env.get("EXPLORER_JOBS", "")),
+        celery_broker_url=env.get("CELERY_BROKER_URL", ""),
+        background_rows=_positive_int(env, "EXPLORER_BACKGROUND_ROWS", d.background_rows),
+        rate_per_min=_count(env, "EXPLORER_RATE_PER_MIN", d.rate_per_min),
     )
 
 
@@ -162,6 +193,31 @@ def _auth(text: str) -> str:
         raise ExplorerError(f"EXPLORER_AUTH={text!r} is not understood; set it to "
                             f"{' or '.join(AUTH_CHOICES)} (or leave it unset: login is then "
                             "required whenever the host is not a loopback address)")
+    return value
+
+
+JOBS_CHOICES = ("diskcache", "celery")
+
+
+def _jobs(text: str) -> str:
+    value = text.strip().lower()
+    if value and value not in JOBS_CHOICES:
+        raise ExplorerError(f"EXPLORER_JOBS={text!r} is not understood; set it to "
+                            f"{' or '.join(JOBS_CHOICES)} (or leave it unset: celery when "
+                            "CELERY_BROKER_URL is set, else diskcache)")
+    return value
+
+
+def _count(env, name: str, default: int) -> int:
+    text = env.get(name)
+    if text is None or text == "":
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ExplorerError(f"{name}={text!r} must be a whole number, 0 or above")
     return value
 
 

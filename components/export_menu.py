@@ -125,7 +125,7 @@ def link_of(pathname: str | None, search: str | None) -> str:
 @callback(
     Output(KIT_DOWNLOAD, "data"), Output(KIT_STATUS, "children"),
     Input(KIT_BUILD, "n_clicks"), State(KIT_FORMAT, "value"), State(ids.URL, "pathname"),
-    State(ids.URL, "search"),
+    State(ids.URL, "search"), State(ids.JOB_TICKET, "data"),
     background=True, prevent_initial_call=True,
     running=[(Output(KIT_BUILD, "disabled"), True, False),
              (Output(KIT_CANCEL, "disabled"), False, True),
@@ -134,9 +134,11 @@ def link_of(pathname: str | None, search: str | None) -> str:
     progress=[Output(KIT_PROGRESS, "value"), Output(KIT_PROGRESS, "label")],
     cancel=[Input(KIT_CANCEL, "n_clicks")],
 )
-def build_kit(set_progress, _clicks, fmt, pathname, search):
-    """Build the kit file of the view (in a background job) and send it."""
+def build_kit(set_progress, _clicks, fmt, pathname, search, ticket=None):
+    """Build the kit file of the view (in a background job) and send it, on the study
+    of the session that asked (its job ticket, :mod:`shell.jobs`)."""
     from reports.kit import build
+    from shell import jobs
 
     steps = {"n": 0}
 
@@ -145,7 +147,9 @@ def build_kit(set_progress, _clicks, fmt, pathname, search):
         set_progress((min(95, 10 * steps["n"]), message))
 
     try:
-        name, data = build(link_of(pathname, search), fmt, progress=progress)
+        with jobs.run_as(ticket) as who:
+            name, data = build(link_of(pathname, search), fmt, progress=progress,
+                               fingerprint=who.fingerprint)
     except ExplorerError as err:
         return dash.no_update, dbc.Alert(str(err), color="warning", className="py-1")
     except Exception:  # noqa: BLE001 - logged; the browser gets a sentence only

@@ -20,6 +20,14 @@ ERROR_ALERT = "error-alert"            # unexpected callback errors (no tracebac
 SHELL_ROOT = "shell-root"
 PAGE_CONTENT = "page-content"          # the current page (routed on the URL path)
 PAGE_TITLE = "page-title"              # document title of the current page
+JOB_TICKET = "job-ticket"              # signed user/role/study of this session (shell/jobs.py)
+JOB_REQUEST = "job-request"            # a page's analyses to run as a background job
+JOB_PANEL = "job-panel"                # the job's progress bar and Cancel (shell/page_jobs.py)
+JOB_PROGRESS = "job-progress"
+JOB_CANCEL = "job-cancel"
+JOB_STATUS = "job-status"
+SHARE_STUDY = "share-study"            # admin: share / unshare the open study (navbar)
+SHARE_STATUS = "share-status"
 
 # --- filter panel (components/filter_panel.py) ------------------------------------------
 RANGE = "flt-range"                    # dict id {"type": RANGE, "name": var}

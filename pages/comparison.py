@@ -29,6 +29,7 @@ from components.sensitivity_figures import (
 )
 from components.tables import frame_table
 from components.url_state import option, option_list
+from shell.page_cache import cached_page
 
 dash.register_page(__name__, path="/comparison", name="Group comparison", nav="Comparison",
                    title="Group comparison · IVUS study explorer", order=3)
@@ -112,6 +113,7 @@ def _formula(fit) -> list:
     Input(ids.option_id("covar"), "value"), Input(ids.option_id("means"), "value"),
     Input(ids.option_id("present"), "value"), Input(ids.option_id("weights"), "value"),
 )
+@cached_page("comparison")
 def update(store, outcome, covar, means, present, weights):
     """ANCOVA and subgroup effects for the filters, outcome, covariates, raw/adjusted and
     the LS-mean weighting."""

@@ -4,7 +4,8 @@ Runs before Dash sees a ``POST /_dash-update-component``: the JSON is parsed and
 checked against the app's callback list (:mod:`serving.payload`), then the outputs
 the callback would send are checked against the user's role (:mod:`accounts.roles`).
 After a download answers 200 the audit log gets who, which view, the filter query
-and the number of patients; the first callback of a session on a study (the one it
+and the number of patients (a download written by a background job is logged by the
+job, :func:`shell.jobs.audit`, once, when the file is made); the first callback of a session on a study (the one it
 opened, ``session["study"]``, else the one in use) logs a ``study_load``. The audit log is kept when login is required (the team
 server); the one-user app on the loopback address keeps none.
 """
@@ -71,6 +72,7 @@ def install(server: Flask, callback_list: Callable[[], list],
             settings: Callable[[], settings_mod.Settings]) -> None:
     """Register the gate on ``server``; ``callback_list()`` is Dash's dependency list."""
     specs: dict = {}
+    background: set[str] = set()  # background callbacks: their jobs log their downloads
 
     def record(event: str, **fields) -> None:
         if not settings().auth_required():  # the one-user app keeps no audit log
@@ -90,6 +92,7 @@ def install(server: Flask, callback_list: Callable[[], list],
             return error_response(400, "The request body is not valid JSON.")
         if not specs:
             specs.update(callback_specs(callback_list()))
+            background.update(d["output"] for d in callback_list() if d.get("background"))
         try:
             outputs = validate(body, specs)
         except PayloadError as err:
@@ -102,14 +105,16 @@ def install(server: Flask, callback_list: Callable[[], list],
                 record("refused", role=account.role, view=",".join(refused))
                 return error_response(403, refusal_message(account.role))
         g.callback_body, g.callback_keys = body, keys
+        g.callback_background = body.get("output") in background
         return None
 
     @server.after_request
     def _audit(response: Response) -> Response:
         keys = g.get("callback_keys")
         if keys and response.status_code == 200:
+            by_job = g.get("callback_background") or g.get("download_by_job")
             for key in keys:
-                if key in DOWNLOAD_OUTPUTS:
+                if key in DOWNLOAD_OUTPUTS and not by_job:
                     query = _filter_query(g.callback_body)
                     record("download", view=key, kind=DOWNLOAD_OUTPUTS[key], query=query,
                            rows=_selection_size(query))
