@@ -27,7 +27,15 @@ from analysis.service import cache as analysis_cache
 from components import ids, theme
 from components.filter_panel import filter_panel
 from components.url_state import split_query
-from shell import clientside, navbar, page_jobs, studies, upload, url_sync  # noqa: F401 - callbacks
+from shell import (  # noqa: F401 - callbacks
+    clientside,
+    navbar,
+    page_jobs,
+    sharing,
+    studies,
+    upload,
+    url_sync,
+)
 from shell.background import background_manager
 from shell.cli import configure, parse_settings
 from shell.dataset import active_domain, is_default, status_lines

@@ -26,8 +26,6 @@ JOB_PANEL = "job-panel"                # the job's progress bar and Cancel (shel
 JOB_PROGRESS = "job-progress"
 JOB_CANCEL = "job-cancel"
 JOB_STATUS = "job-status"
-SHARE_STUDY = "share-study"            # admin: share / unshare the open study (navbar)
-SHARE_STATUS = "share-status"
 
 # --- filter panel (components/filter_panel.py) ------------------------------------------
 RANGE = "flt-range"                    # dict id {"type": RANGE, "name": var}
@@ -81,5 +79,7 @@ PATIENT_ROW_OUTPUTS = frozenset({"data-grid.getRowsResponse", "data-download.dat
 #: analyst's action too (a viewer sees aggregate results of the studies shared with them).
 OPEN_STUDY_OUTPUTS = frozenset({"open-wizard.children", "open-report.children",
                                 "open-go.href", "open-mapping-file.data"})
+#: Callback outputs of sharing studies with the team (shell/sharing.py): admins only.
+ADMIN_OUTPUTS = frozenset({"open-share-status.children", "open-share-list.children"})
 #: Download outputs and what they hold, for the audit log.
 DOWNLOAD_OUTPUTS = {"data-download.data": "patient rows", "bl-download.data": "Table 1"}

@@ -103,7 +103,7 @@ def install(server: Flask, callback_list: Callable[[], list],
             refused = refused_outputs(account.has_role, keys)
             if refused:
                 record("refused", role=account.role, view=",".join(refused))
-                return error_response(403, refusal_message(account.role))
+                return error_response(403, refusal_message(account.role, refused))
         g.callback_body, g.callback_keys = body, keys
         g.callback_background = body.get("output") in background
         return None
