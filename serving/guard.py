@@ -1,4 +1,4 @@
-"""The callback endpoint's gate: body shape (400), role (403), audit of downloads.
+"""The callback endpoint's gate: body shape (400), rate (429), role (403), audit of downloads.
 
 Runs before Dash sees a ``POST /_dash-update-component``: the JSON is parsed and
 checked against the app's callback list (:mod:`serving.payload`), then the outputs
@@ -99,6 +99,8 @@ def install(server: Flask, callback_list: Callable[[], list],
             return error_response(400, f"The request does not fit the app: {err}.")
         keys = [slot.key for slot in outputs]
         account = current_user()
+        if _over_rate(account, settings(), record):
+            return error_response(429, RATE_MESSAGE)
         if account is not None:
             refused = refused_outputs(account.has_role, keys)
             if refused:
@@ -121,6 +123,31 @@ def install(server: Flask, callback_list: Callable[[], list],
             if settings().auth_required():
                 _audit_study_load(record)
         return response
+
+
+RATE_MESSAGE = ("Too many requests from this browser session in the last minute; wait a "
+                "moment and try again.")
+
+
+def _over_rate(account, cur: settings_mod.Settings, record) -> bool:
+    """Whether this browser session has used up ``rate_per_min`` callbacks this minute.
+
+    Counted per user and browser session whenever login is required: in Redis under
+    ``make serve`` (every worker counts together), in the process when the cache is not
+    Redis (:mod:`accounts.counters`). The one-user app on the loopback address (login
+    off) is not limited.
+    """
+    from accounts import counters
+
+    limit = cur.rate_per_min
+    if not limit or not cur.auth_required():
+        return False
+    who = account.name if account is not None else "anonymous"
+    sid = session.get("sid") or session.get("anon") or (request.remote_addr or "")
+    n = counters.counter(cur).hit(f"rate:{who}:{sid}", 60)
+    if n == limit + 1:  # once per window in the audit log
+        record("rate_limited", limit=limit)
+    return n > limit
 
 
 def _audit_study_load(record) -> None:
