@@ -87,9 +87,9 @@ def page_key(name: str, fingerprint: str, role: str, args: tuple) -> str:
 
 def encode(value: Any) -> str:
     """A callback's return value as the JSON Dash would send."""
-    from dash._utils import to_json
+    from plotly.io.json import to_json_plotly  # what Dash serialises callback answers with
 
-    return to_json(list(value) if isinstance(value, tuple) else value)
+    return to_json_plotly(list(value) if isinstance(value, tuple) else value)
 
 
 def decode(text: str, multi: bool) -> Any:
