@@ -33,8 +33,9 @@ def _fresh_driver():
     return webdriver.Chrome(options=options)
 
 
-def first_page(port: int, user: str, password: str) -> tuple[float, int]:
-    """(seconds from the login submit to the drawn Overview, bytes transferred)."""
+def first_page(port: int, user: str, password: str) -> tuple[float, int, dict]:
+    """(seconds from the login submit to the drawn Overview, bytes transferred, the
+    page's navigation timings in s: document received, DOM ready, all bundles loaded)."""
     from selenium.webdriver.common.by import By
 
     _path, ready = ids.PAGE_READY["overview"]
@@ -57,7 +58,12 @@ def first_page(port: int, user: str, password: str) -> tuple[float, int]:
         sizes = driver.execute_script(
             "return performance.getEntriesByType('resource').map(e => e.transferSize)"
             ".concat([performance.getEntriesByType('navigation')[0].transferSize])")
-        return seconds, int(sum(x or 0 for x in sizes))
+        nav = driver.execute_script(
+            "const n = performance.getEntriesByType('navigation')[0];"
+            "return [n.responseEnd, n.domContentLoadedEventEnd, n.loadEventEnd]")
+        timings = dict(zip(("document", "dom_ready", "loaded"),
+                           (round(x / 1000, 2) for x in nav), strict=True))
+        return seconds, int(sum(x or 0 for x in sizes)), timings
     finally:
         driver.quit()
 
@@ -69,16 +75,16 @@ def main() -> str:
     rows = []
     with spawned_server(2) as (port, user, password, _web, _redis):
         for label in ROUNDS:
-            seconds, size = first_page(port, user, password)
-            rows.append((label, seconds, size))
-    lines = ["| fresh browser, login -> Overview drawn | s | transferred MB |",
-             "| --- | --- | --- |"]
-    lines += [f"| {label} | {s:.2f} | {b / 1e6:.2f} |" for label, s, b in rows]
+            rows.append((label, *first_page(port, user, password)))
+    lines = ["| fresh browser, login -> Overview drawn | s | transferred MB | document s | "
+             "DOM ready s | bundles loaded s |", "| --- | --- | --- | --- | --- | --- |"]
+    lines += [f"| {label} | {s:.2f} | {b / 1e6:.2f} | {t['document']:.2f} | "
+              f"{t['dom_ready']:.2f} | {t['loaded']:.2f} |" for label, s, b, t in rows]
     lines.append(f"\nmachine load average (1 min): {os.getloadavg()[0]:.1f} on "
                  f"{os.cpu_count()} cores")
     table = "\n".join(lines)
     print(table)
-    print(json.dumps([{"round": r, "s": s, "bytes": b} for r, s, b in rows]))
+    print(json.dumps([{"round": r, "s": s, "bytes": b, **t} for r, s, b, t in rows]))
     return table
 
 

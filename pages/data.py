@@ -228,7 +228,8 @@ def download_large(set_progress, request, ticket):
 
     if not isinstance(request, dict) or request.get("format") not in FORMATS.values():
         raise dash.exceptions.PreventUpdate
-    fmt, rows = request["format"], int(request.get("rows") or 0)
+    fmt, rows = request["format"], request.get("rows")
+    rows = rows if isinstance(rows, int) else 0
     try:
         with jobs.run_as(ticket):
             set_progress((10, f"Selecting {rows:,} patients"))

@@ -10,8 +10,12 @@ in the request when the cohort is small.
 
 from __future__ import annotations
 
+import base64
+import io
 import json
+import re
 import time
+import zipfile
 
 import pandas as pd
 import pytest
@@ -20,6 +24,7 @@ from dash_callback_client import (  # noqa: F401
     PRESENT,
     STORE,
     WEIGHTS,
+    CallbackCaller,
     caller,
     client,
     dash_app,
@@ -27,6 +32,8 @@ from dash_callback_client import (  # noqa: F401
     key,
 )
 
+from accounts.audit import read_events
+from accounts.store import AccountStore
 from analysis import settings as settings_mod
 from analysis.settings import BUNDLED_COHORT
 from components import ids
@@ -99,3 +106,55 @@ def test_the_redraw_waits_for_the_same_filters(caller):
     status, _moved, _ = caller.call(f"{ids.FILTER_STORE}.data@", {
         key("job-done", "data"): done, STORE: "age=50-60"}, changed=["job-done.data"])
     assert status == 204  # the user moved on: the store is left alone
+
+
+@pytest.fixture()
+def secured_jobs(dash_app, dependencies, tmp_path, monkeypatch):
+    """Login required (one analyst), a FileSystemCache the job shares, a small
+    direct-download limit (the bundled cohort's selections count as large)."""
+    import app as app_module
+    import pages.data as data_page
+
+    settings = settings_mod.Settings(
+        cache_type="FileSystemCache", cache_dir=str(tmp_path / "cache"), auth="required",
+        accounts_file=str(tmp_path / "accounts.json"), audit_log=str(tmp_path / "audit.log"),
+        secret_key="jobs-secret")
+    AccountStore(settings.accounts_file).add("anna", "a long test password", "analyst")
+    monkeypatch.setattr(data_page, "DIRECT_ROWS", 100)
+    app_module.configure(settings)
+    yield settings
+    app_module.configure(settings_mod.Settings(cache_type="SimpleCache"))
+
+
+def test_a_large_download_is_written_by_a_job_and_audited_once(dash_app, dependencies,
+                                                               secured_jobs):
+    c = dash_app.server.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"',
+                      c.get("/login").get_data(as_text=True)).group(1)
+    c.post("/login", data={"username": "anna", "password": "a long test password",
+                           "csrf_token": token})
+    layout = json.dumps(c.get("/_dash-layout").get_json())
+    ticket = re.search(r'"id": "job-ticket"[^}]*?"data": "([^"]+)"|"data": "([^"]+)", "id": '
+                       r'"job-ticket"', layout)
+    ticket = next(g for g in ticket.groups() if g)
+    caller = CallbackCaller(c, dependencies)
+    status, first, _ = caller.call("data-download.data", {
+        key("data-csv", "n_clicks"): 1, STORE: "age=50-70"}, changed=["data-csv.n_clicks"])
+    assert status == 200 and "data-download" not in first.get("response", {})  # no file yet
+    request = first["sideUpdate"]["data-dl-request"]["data"]
+    assert request["format"] == "csv" and request["store"] == "age=50-70"
+    assert [e for e in read_events(secured_jobs.audit_log) if e["event"] == "download"] == []
+
+    done = _poll(caller, "data-dl-status.children", {
+        key("data-dl-request", "data"): request, key(ids.JOB_TICKET, "data"): ticket},
+        ["data-dl-request.data"])
+    sent = done["data-download"]["data"]
+    with zipfile.ZipFile(io.BytesIO(base64.b64decode(sent["content"]))) as zf:
+        frame = pd.read_csv(zf.open("data.csv"))
+    # reference: the bundled file read by pandas, ages 50-70, in the two compared groups
+    raw = pd.read_csv(BUNDLED_COHORT)
+    expected = raw[raw["age"].between(50, 70) & raw["calcification"].isin(["none", "spotty"])]
+    assert len(frame) == len(expected) and request["rows"] == len(expected)
+    events = [e for e in read_events(secured_jobs.audit_log) if e["event"] == "download"]
+    assert len(events) == 1  # by the job, once; not by the answers that carried no file
+    assert events[0]["user"] == "anna" and events[0]["rows"] == len(expected)
