@@ -32,12 +32,19 @@ def celery_dash():
     """A small Dash app on the project's CeleryManager, and a worker consuming its queue."""
     import dash
     from celery.contrib.testing.worker import start_worker
-    from dash import Dash, Input, Output, html
+    from dash import Dash, Input, Output, _callback, html
 
     from shell.background import make_manager
 
     assert REDIS_URL, "CI must run this test: REDIS_TEST_URL is not set (see the Makefile)"
-    previous_app = dash._get_app.APP  # noqa: SLF001 - restored: the explorer's app
+    # a second Dash app takes over every callback registered with dash.callback at its
+    # first request: keep the explorer's (and the current app) away from it, and restore
+    previous_app = dash._get_app.APP  # noqa: SLF001
+    saved = (list(_callback.GLOBAL_CALLBACK_LIST), dict(_callback.GLOBAL_CALLBACK_MAP),
+             list(_callback.GLOBAL_INLINE_SCRIPTS))
+    _callback.GLOBAL_CALLBACK_LIST.clear()
+    _callback.GLOBAL_CALLBACK_MAP.clear()
+    _callback.GLOBAL_INLINE_SCRIPTS.clear()
     settings = Settings(jobs="celery", cache_redis_url=REDIS_URL)
     manager = make_manager(settings)
     app = Dash(__name__, background_callback_manager=manager)
@@ -56,6 +63,10 @@ def celery_dash():
             yield app, manager, settings
     finally:
         dash._get_app.APP = previous_app  # noqa: SLF001
+        _callback.GLOBAL_CALLBACK_LIST[:] = saved[0]
+        _callback.GLOBAL_CALLBACK_MAP.clear()
+        _callback.GLOBAL_CALLBACK_MAP.update(saved[1])
+        _callback.GLOBAL_INLINE_SCRIPTS[:] = saved[2]
 
 
 def test_a_background_callback_runs_in_the_celery_worker(celery_dash):
