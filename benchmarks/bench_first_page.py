@@ -55,6 +55,11 @@ def first_page(port: int, user: str, password: str) -> tuple[float, int, dict]:
                 break
             time.sleep(0.02)
         seconds = time.perf_counter() - t0
+        if seconds >= 60:  # not drawn: say what the browser saw
+            print("not drawn; browser log:", driver.get_log("browser")[:5])
+            print("answers:", driver.execute_script(
+                "return performance.getEntriesByType('resource').filter(e => "
+                "e.name.includes('_dash')).map(e => [e.name.slice(-30), e.responseStatus])"))
         sizes = driver.execute_script(
             "return performance.getEntriesByType('resource').map(e => e.transferSize)"
             ".concat([performance.getEntriesByType('navigation')[0].transferSize])")
