@@ -12,6 +12,8 @@ SERVE_REDIS_PORT ?= 6390
 REDIS_MAXMEMORY ?= 256mb
 CACHE_DEFAULT_TIMEOUT ?= 3600
 CACHE_REDIS_URL ?=
+# Celery worker processes of make serve (background jobs: kit, large exports, large cohorts)
+CELERY_CONCURRENCY ?= 2
 # make loadtest: simulated users and seconds (loopback only; stops by itself)
 USERS ?= 50
 DURATION ?= 60
@@ -21,7 +23,7 @@ DURATION ?= 60
 help:
 	@echo "make run    set up and open the app on the bundled simulated cohort (http://127.0.0.1:8050)"
 	@echo "make dev    the same with Dash's debugger and hot reload (developers only)"
-	@echo "make serve  the team server: gunicorn (WORKERS=2) on HOST:PORT, Redis, login required"
+	@echo "make serve  the team server: gunicorn (WORKERS=2) on HOST:PORT, Redis, Celery, login required"
 	@echo "make loadtest  USERS=50 logged-in users for DURATION=60 s against a loopback server"
 	@echo "make test   set up, lint (ruff) and run unit, integration and browser tests"
 	@echo "make bench  measure load, analysis and page-callback speed"
@@ -68,25 +70,33 @@ dev: $(VENV)/.runtime
 # The team server. Login is required: add accounts first (python -m accounts add NAME
 # --role analyst). Without CACHE_REDIS_URL a Redis is started here, bound to loopback,
 # with a password generated into .cache/redis_password, a memory cap (LRU eviction)
-# and entries expiring after CACHE_DEFAULT_TIMEOUT seconds; it stops with the server.
+# and entries expiring after CACHE_DEFAULT_TIMEOUT seconds. A Celery worker runs the
+# background jobs on the same Redis (its own database, 1). All stop with the server.
 serve: $(VENV)/.runtime redis-dep
 	@mkdir -p .cache && chmod 700 .cache
 	@EXPLORER_AUTH=required $(PY) -m accounts check
-	@set -e; url="$(CACHE_REDIS_URL)"; \
+	@set -e; url="$(CACHE_REDIS_URL)"; pw=""; celery_pid=""; \
+	stop() { [ -z "$$celery_pid" ] || kill -TERM $$celery_pid 2>/dev/null || true; \
+	  [ -z "$$celery_pid" ] || wait $$celery_pid 2>/dev/null || true; \
+	  [ -z "$$pw" ] || REDISCLI_AUTH="$$pw" redis-cli -p $(SERVE_REDIS_PORT) shutdown nosave >/dev/null 2>&1 || true; }; \
+	trap stop EXIT INT TERM; \
 	if [ -z "$$url" ]; then \
 	  [ -s .cache/redis_password ] || (umask 077; $(PY) -c "import secrets; print(secrets.token_hex(24))" > .cache/redis_password); \
 	  pw=$$(cat .cache/redis_password); \
 	  printf 'port %s\nbind 127.0.0.1\nrequirepass %s\nmaxmemory %s\nmaxmemory-policy allkeys-lru\nsave ""\nappendonly no\ndaemonize yes\npidfile %s/.cache/redis-serve.pid\nlogfile %s/.cache/redis-serve.log\n' \
 	    $(SERVE_REDIS_PORT) "$$pw" $(REDIS_MAXMEMORY) "$$PWD" "$$PWD" | redis-server -; \
 	  url="redis://:$$pw@127.0.0.1:$(SERVE_REDIS_PORT)/0"; \
-	  trap 'REDISCLI_AUTH="$$pw" redis-cli -p $(SERVE_REDIS_PORT) shutdown nosave >/dev/null 2>&1 || true' EXIT INT TERM; \
 	fi; \
-	EXPLORER_AUTH=required EXPLORER_HOST=$(HOST) EXPLORER_PORT=$(PORT) EXPLORER_WORKERS=$(WORKERS) \
-	CACHE_TYPE=RedisCache CACHE_REDIS_URL="$$url" CACHE_DEFAULT_TIMEOUT=$(CACHE_DEFAULT_TIMEOUT) \
+	export EXPLORER_AUTH=required EXPLORER_HOST=$(HOST) EXPLORER_PORT=$(PORT) EXPLORER_WORKERS=$(WORKERS) \
+	  CACHE_TYPE=RedisCache CACHE_REDIS_URL="$$url" CACHE_DEFAULT_TIMEOUT=$(CACHE_DEFAULT_TIMEOUT) \
+	  EXPLORER_JOBS=celery; \
+	$(VENV)/bin/celery -A shell.worker worker --loglevel=WARNING --concurrency=$(CELERY_CONCURRENCY) \
+	  --without-gossip --without-mingle & celery_pid=$$!; \
 	$(VENV)/bin/gunicorn -c serving/gunicorn_conf.py app:server
 
 # USERS logged-in users browse page callbacks with varied filters for DURATION seconds
-# against a server (2 workers + Redis) this target starts on the loopback and stops.
+# against a server (2 workers + Redis + a Celery worker) this target starts on the
+# loopback and stops.
 loadtest: $(VENV)/.dev redis-dep
 	$(PY) -m benchmarks.loadtest --spawn --users $(USERS) --duration $(DURATION) --workers $(WORKERS)
 

@@ -27,7 +27,15 @@ from analysis.service import cache as analysis_cache
 from components import ids, theme
 from components.filter_panel import filter_panel
 from components.url_state import split_query
-from shell import clientside, navbar, studies, upload, url_sync  # noqa: F401 - callbacks
+from shell import (  # noqa: F401 - callbacks
+    clientside,
+    navbar,
+    page_jobs,
+    sharing,
+    studies,
+    upload,
+    url_sync,
+)
 from shell.background import background_manager
 from shell.cli import configure, parse_settings
 from shell.dataset import active_domain, is_default, status_lines
@@ -67,6 +75,7 @@ def layout():
                                **{"aria-label": "Filters"}), xs=12, md=4, lg=3),
             dbc.Col(html.Main([html.Div(banner, id=ids.LOAD_REPORT),
                                html.Div(id=ids.STUDY_MESSAGE),
+                              page_jobs.job_panel(),
                                dbc.Alert(id=ids.ERROR_ALERT, color="danger", is_open=False,
                                          dismissable=True),
                                html.Div(id=ids.PAGE_CONTENT)],

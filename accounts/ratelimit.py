@@ -2,8 +2,11 @@
 
 After ``attempts`` failures within ``window_s`` seconds for one (name, address), that
 pair is refused until the oldest failure leaves the window; a success clears it.
-Counts live in the worker's memory (each gunicorn worker counts on its own, so with
-W workers at most W x attempts guesses pass per window).
+:class:`LoginLimiter` keeps its counts in the worker's memory (``make run``: one
+process). :class:`SharedLoginLimiter` keeps them in a shared counter
+(:mod:`accounts.counters`: Redis under ``make serve``), so every worker of the team
+server refuses the pair after the same ``attempts`` failures (counted in fixed windows
+of ``window_s``).
 """
 
 from __future__ import annotations
@@ -55,3 +58,28 @@ class LoginLimiter:
         """Forget the failures of this (name, address)."""
         with self._lock:
             self._failures.pop((name.lower(), address), None)
+
+
+class SharedLoginLimiter:
+    """Failed logins counted in a shared counter (the same interface as LoginLimiter)."""
+
+    def __init__(self, counter, attempts: int, window_s: float):
+        self.attempts = attempts
+        self.window_s = window_s
+        self._counter = counter
+
+    @staticmethod
+    def _key(name: str, address: str) -> str:
+        return f"login:{name.lower()}:{address}"
+
+    def blocked(self, name: str, address: str) -> bool:
+        """Whether this (name, address) has used up its attempts."""
+        return self._counter.count(self._key(name, address), self.window_s) >= self.attempts
+
+    def failed(self, name: str, address: str) -> None:
+        """Count one failure."""
+        self._counter.hit(self._key(name, address), self.window_s)
+
+    def succeeded(self, name: str, address: str) -> None:
+        """Forget the failures of this (name, address)."""
+        self._counter.reset(self._key(name, address))

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from flask import Flask, g, redirect, request, session
 from markupsafe import escape
 
-from accounts import audit
-from accounts.ratelimit import LoginLimiter
+from accounts import audit, counters
+from accounts.ratelimit import LoginLimiter, SharedLoginLimiter
 from accounts.store import Account, AccountError, AccountStore
 from analysis import settings as settings_mod
 from serving.errors import error_response
@@ -96,7 +96,7 @@ def install(server: Flask, settings: Callable[[], settings_mod.Settings]) -> Acc
                          PERMANENT_SESSION_LIFETIME=SESSION_HOURS * 3600,
                          SESSION_REFRESH_EACH_REQUEST=False)  # no Set-Cookie per callback
     stores: dict[str, AccountStore] = {}
-    limiters: dict[tuple[int, int], LoginLimiter] = {}
+    limiters: dict[tuple, LoginLimiter | SharedLoginLimiter] = {}
 
     def store() -> AccountStore:
         path = settings().accounts_file
@@ -104,11 +104,14 @@ def install(server: Flask, settings: Callable[[], settings_mod.Settings]) -> Acc
             stores[path] = AccountStore(path)
         return stores[path]
 
-    def limiter() -> LoginLimiter:
+    def limiter() -> LoginLimiter | SharedLoginLimiter:
+        """Per worker for make run; shared by every worker when the cache is Redis."""
         cur = settings()
-        key = (cur.login_attempts, cur.login_window_s)
+        shared = cur.cache_type == "RedisCache"
+        key = (cur.login_attempts, cur.login_window_s, shared, cur.cache_redis_url)
         if key not in limiters:
-            limiters[key] = LoginLimiter(*key)
+            limiters[key] = (SharedLoginLimiter(counters.counter(cur), *key[:2]) if shared
+                             else LoginLimiter(*key[:2]))
         return limiters[key]
 
     def record(event: str, **fields) -> None:  # only called when login is required
@@ -168,6 +171,7 @@ def install(server: Flask, settings: Callable[[], settings_mod.Settings]) -> Acc
         session["user"] = account.name
         session["hash"] = account.password_hash[-16:]  # a new password ends old sessions
         session["csrf"] = secrets.token_urlsafe(24)
+        session["sid"] = secrets.token_hex(8)  # this browser session (request rate limit)
         record("login", user=account.name, role=account.role)
         return redirect(next_path, code=303)
 

@@ -44,6 +44,13 @@ EXPLORER_LOGIN_WINDOW_S    that window, in seconds                      900
 EXPLORER_SUPPRESS_K        counts 1..k shown as "≤k", summaries of      0 (off; 7 is the
                            groups of n ≤ k withheld (disclosure)        OpenSAFELY choice)
 EXPLORER_ROUND_BASE        shown counts rounded to this base            1 (none; 5 suggested)
+EXPLORER_JOBS              background jobs: diskcache or celery         celery when
+                                                                        CELERY_BROKER_URL is
+                                                                        set, else diskcache
+CELERY_BROKER_URL          Celery broker and result store (Redis)       CACHE_REDIS_URL, db 1
+EXPLORER_BACKGROUND_ROWS   cohorts above this run page analyses as      100000
+                           background jobs
+EXPLORER_RATE_PER_MIN      callback requests per user per minute        600 (0 = no limit)
 =========================  ===========================================  =====================
 """
 
@@ -110,12 +117,32 @@ class Settings:
     suppress_k: int = 0
     #: Shown counts rounded to the nearest multiple of this base; 1 = no rounding.
     round_base: int = 1
+    jobs: str = ""  # "" = celery when celery_broker_url is set, else diskcache
+    celery_broker_url: str = ""
+    background_rows: int = 100_000
+    rate_per_min: int = 600
 
     def auth_required(self) -> bool:
         """Whether a login is required: EXPLORER_AUTH, else any non-loopback host."""
         if self.auth:
             return self.auth == "required"
         return self.host not in LOOPBACK_HOSTS
+
+    def jobs_backend(self) -> str:
+        """Where background callbacks run: ``"celery"`` or ``"diskcache"``."""
+        if self.jobs:
+            return self.jobs
+        return "celery" if self.celery_broker_url else "diskcache"
+
+    def celery_url(self) -> str:
+        """The Celery broker (and result store): CELERY_BROKER_URL, else the cache's
+        Redis (same password) on a database of its own (1)."""
+        if self.celery_broker_url:
+            return self.celery_broker_url
+        head, sep, db = self.cache_redis_url.rpartition("/")
+        if sep and head.count("/") >= 2 and (db.isdigit() or db == ""):
+            return f"{head}/1"
+        return self.cache_redis_url.rstrip("/") + "/1"
 
     def with_overrides(self, **changes) -> Settings:
         """A copy with the non-None values of ``changes`` applied."""
@@ -164,6 +191,10 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
                           "0 turns suppression off; 7 is the OpenSAFELY choice"),
         round_base=_whole(env, "EXPLORER_ROUND_BASE", d.round_base, 1,
                           "1 leaves counts as they are; 5 is the usual base"),
+        jobs=_jobs(env.get("EXPLORER_JOBS", "")),
+        celery_broker_url=env.get("CELERY_BROKER_URL", ""),
+        background_rows=_positive_int(env, "EXPLORER_BACKGROUND_ROWS", d.background_rows),
+        rate_per_min=_count(env, "EXPLORER_RATE_PER_MIN", d.rate_per_min),
     )
 
 
@@ -188,6 +219,31 @@ def _auth(text: str) -> str:
         raise ExplorerError(f"EXPLORER_AUTH={text!r} is not understood; set it to "
                             f"{' or '.join(AUTH_CHOICES)} (or leave it unset: login is then "
                             "required whenever the host is not a loopback address)")
+    return value
+
+
+JOBS_CHOICES = ("diskcache", "celery")
+
+
+def _jobs(text: str) -> str:
+    value = text.strip().lower()
+    if value and value not in JOBS_CHOICES:
+        raise ExplorerError(f"EXPLORER_JOBS={text!r} is not understood; set it to "
+                            f"{' or '.join(JOBS_CHOICES)} (or leave it unset: celery when "
+                            "CELERY_BROKER_URL is set, else diskcache)")
+    return value
+
+
+def _count(env, name: str, default: int) -> int:
+    text = env.get(name)
+    if text is None or text == "":
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ExplorerError(f"{name}={text!r} must be a whole number, 0 or above")
     return value
 
 

@@ -243,9 +243,10 @@ def _wait_up(port: int, timeout: float = 90.0) -> None:
 
 @contextlib.contextmanager
 def spawned_server(workers: int):
-    """gunicorn (login required, one throw-away account) + Redis with a password.
+    """gunicorn (login required, one throw-away account), a Celery worker for the
+    background jobs and Redis with a password, as ``make serve`` runs them.
 
-    Yields ``(port, user, password)``; both processes are stopped on exit.
+    Yields ``(port, user, password, web, redis)``; every process is stopped on exit.
     """
     from accounts.store import AccountStore
 
@@ -265,10 +266,14 @@ def spawned_server(workers: int):
            "EXPLORER_AUDIT_LOG": str(folder / "audit.log"),
            "EXPLORER_SECRET_KEY_FILE": str(folder / "secret_key"),
            "CACHE_TYPE": "RedisCache", "CACHE_DEFAULT_TIMEOUT": "3600",
-           "CACHE_REDIS_URL": f"redis://:{redis_pw}@127.0.0.1:{redis_port}/0"}
+           "CACHE_REDIS_URL": f"redis://:{redis_pw}@127.0.0.1:{redis_port}/0",
+           "EXPLORER_JOBS": "celery"}
     log = open(folder / "gunicorn.log", "w")  # noqa: SIM115 - closed below
     web = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "serving/gunicorn_conf.py",
                             "app:server"], cwd=ROOT, env=env, stdout=log, stderr=log)
+    jobs = subprocess.Popen([sys.executable, "-m", "celery", "-A", "shell.worker", "worker",
+                             "--loglevel=WARNING", "--concurrency=1", "--without-gossip",
+                             "--without-mingle"], cwd=ROOT, env=env, stdout=log, stderr=log)
     try:
         try:
             _wait_up(port)
@@ -278,10 +283,10 @@ def spawned_server(workers: int):
             raise
         yield port, "loadtest", password, web, redis
     finally:
-        for proc in (web, redis):
+        for proc in (web, jobs, redis):
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
-        for proc in (web, redis):
+        for proc in (web, jobs, redis):
             try:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:

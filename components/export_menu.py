@@ -140,7 +140,7 @@ def link_of(pathname: str | None, search: str | None) -> str:
 @callback(
     Output(KIT_DOWNLOAD, "data"), Output(KIT_STATUS, "children"),
     Input(KIT_BUILD, "n_clicks"), State(KIT_FORMAT, "value"), State(ids.URL, "pathname"),
-    State(ids.URL, "search"), State(KIT_SENSITIVITY, "value"),
+    State(ids.URL, "search"), State(KIT_SENSITIVITY, "value"), State(ids.JOB_TICKET, "data"),
     background=True, prevent_initial_call=True,
     running=[(Output(KIT_BUILD, "disabled"), True, False),
              (Output(KIT_CANCEL, "disabled"), False, True),
@@ -149,12 +149,14 @@ def link_of(pathname: str | None, search: str | None) -> str:
     progress=[Output(KIT_PROGRESS, "value"), Output(KIT_PROGRESS, "label")],
     cancel=[Input(KIT_CANCEL, "n_clicks")],
 )
-def build_kit(set_progress, _clicks, fmt, pathname, search, sensitivity=None):
-    """Build the kit file of the view (in a background job) and send it.
+def build_kit(set_progress, _clicks, fmt, pathname, search, sensitivity=None, ticket=None):
+    """Build the kit file of the view (in a background job) and send it, on the study
+    of the session that asked (its job ticket, :mod:`shell.jobs`).
 
     ``sensitivity``: the checkbox (None, as from an old page: the page's default).
     """
     from reports.kit import build
+    from shell import jobs
 
     steps = {"n": 0}
 
@@ -165,8 +167,10 @@ def build_kit(set_progress, _clicks, fmt, pathname, search, sensitivity=None):
         set_progress((int(95 * (1 - 0.88 ** steps["n"])), message))
 
     try:
-        name, data = build(link_of(pathname, search), fmt, progress=progress,
-                           sensitivity=None if sensitivity is None else bool(sensitivity))
+        with jobs.run_as(ticket) as who:
+            name, data = build(link_of(pathname, search), fmt, progress=progress,
+                               fingerprint=who.fingerprint,
+                               sensitivity=None if sensitivity is None else bool(sensitivity))
     except ExplorerError as err:
         return dash.no_update, dbc.Alert(str(err), color="warning", className="py-1")
     except Exception:  # noqa: BLE001 - logged; the browser gets a sentence only

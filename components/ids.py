@@ -20,6 +20,12 @@ ERROR_ALERT = "error-alert"            # unexpected callback errors (no tracebac
 SHELL_ROOT = "shell-root"
 PAGE_CONTENT = "page-content"          # the current page (routed on the URL path)
 PAGE_TITLE = "page-title"              # document title of the current page
+JOB_TICKET = "job-ticket"              # signed user/role/study of this session (shell/jobs.py)
+JOB_REQUEST = "job-request"            # a page's analyses to run as a background job
+JOB_PANEL = "job-panel"                # the job's progress bar and Cancel (shell/page_jobs.py)
+JOB_PROGRESS = "job-progress"
+JOB_CANCEL = "job-cancel"
+JOB_STATUS = "job-status"
 
 # --- filter panel (components/filter_panel.py) ------------------------------------------
 RANGE = "flt-range"                    # dict id {"type": RANGE, "name": var}
@@ -74,5 +80,7 @@ PATIENT_ROW_OUTPUTS = frozenset({"data-grid.getRowsResponse", "data-download.dat
 #: analyst's action too (a viewer sees aggregate results of the studies shared with them).
 OPEN_STUDY_OUTPUTS = frozenset({"open-wizard.children", "open-report.children",
                                 "open-go.href", "open-mapping-file.data"})
+#: Callback outputs of sharing studies with the team (shell/sharing.py): admins only.
+ADMIN_OUTPUTS = frozenset({"open-share-status.children", "open-share-list.children"})
 #: Download outputs and what they hold, for the audit log.
 DOWNLOAD_OUTPUTS = {"data-download.data": "patient rows", "bl-download.data": "Table 1"}

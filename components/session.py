@@ -8,11 +8,17 @@ to the dataset in use for everyone (the bundled cohort or the command line's fil
 
 The user is the logged-in account (``flask.session["user"]``) or, with login off, an
 anonymous id kept in the cookie: two browsers then still have their own studies.
+
+A background job has no request: it runs :func:`acting_as` the user and study of the
+session that started it (carried by a signed job ticket, :mod:`shell.jobs`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import secrets
+from collections.abc import Iterator
 
 from flask import has_request_context, session
 
@@ -20,10 +26,26 @@ from analysis.data import registry
 from analysis.errors import ExplorerError
 
 DEFAULT = "default"
+#: (user id, study fingerprint) of the session a background job runs for.
+_acting: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar(
+    "ivus_job_session", default=None)
+
+
+@contextlib.contextmanager
+def acting_as(user: str, fingerprint: str) -> Iterator[None]:
+    """Run the block as ``user`` with ``fingerprint`` open (a background job)."""
+    token = _acting.set((str(user), str(fingerprint)))
+    try:
+        yield
+    finally:
+        _acting.reset(token)
 
 
 def user_id() -> str:
     """The logged-in user, or this browser's anonymous id (created on first use)."""
+    acting = _acting.get()
+    if acting is not None:
+        return acting[0]
     if not has_request_context():
         return "local"
     user = session.get("user")
@@ -42,6 +64,13 @@ def default_fingerprint() -> str:
 
 def current_fingerprint() -> str:
     """The study this session has open, or the default dataset."""
+    acting = _acting.get()
+    if acting is not None:
+        user, chosen = acting
+        if registry.visible_to(chosen, user) or chosen == default_fingerprint():
+            registry.ensure(chosen)
+            return chosen
+        return default_fingerprint()
     chosen = session.get("study") if has_request_context() else None
     if chosen:
         try:

@@ -12,6 +12,7 @@ from components import ids
 from components.downloads import csv_zip_bytes, excel_bytes, file_stem, view_provenance
 from components.page_context import error_alert, page_context, small_n_warning
 from components.tables import frame_table
+from shell.page_cache import cached_page
 
 dash.register_page(__name__, path="/baseline", name="Baseline",
                    title="Baseline characteristics · IVUS study explorer", order=1)
@@ -50,6 +51,7 @@ def _table_one(store):
 
 @callback(Output(TABLE, "children"), Output(WARNING, "children"), Output(NOTE, "children"),
           Input(ids.FILTER_STORE, "data"))
+@cached_page("baseline")
 def update(store):
     """Table 1 of the filtered cohort."""
     if store is None:

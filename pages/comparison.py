@@ -29,6 +29,7 @@ from components.sensitivity_figures import (
 )
 from components.tables import frame_table
 from components.url_state import option, option_list
+from shell.page_cache import cached_page
 
 dash.register_page(__name__, path="/comparison", name="Group comparison", nav="Comparison",
                    title="Group comparison · IVUS study explorer", order=3)
@@ -112,6 +113,7 @@ def _formula(fit) -> list:
     Input(ids.option_id("covar"), "value"), Input(ids.option_id("means"), "value"),
     Input(ids.option_id("present"), "value"), Input(ids.option_id("weights"), "value"),
 )
+@cached_page("comparison")
 def update(store, outcome, covar, means, present, weights):
     """ANCOVA and subgroup effects for the filters, outcome, covariates, raw/adjusted and
     the LS-mean weighting."""
@@ -168,6 +170,10 @@ SENS_BALANCE_TABLE = "cmp-sens-balance-table"
 SENS_NOTES = "cmp-sens-notes"
 #: The view (filters and model options) the shown sensitivity results were computed for.
 SENS_FOR = "cmp-sens-for"
+SENS_CANCEL = "cmp-sens-cancel"
+SENS_PROGRESS = "cmp-sens-progress"
+_SHOWN = {"height": "1.4rem", "visibility": "visible"}
+_HIDDEN = {"height": "1.4rem", "visibility": "hidden"}
 SENS_PROMPT = "Press “Run the sensitivity analyses” to compute them for this view."
 
 
@@ -181,8 +187,15 @@ def sensitivity_section():
                "covariates, and the trend over the number of spotty deposits (a different "
                "estimand, in its own panel). Multiple imputation takes a few seconds.",
                className="method-note"),
-        html.Button("Run the sensitivity analyses", id=SENS_RUN, n_clicks=0,
-                    className="btn btn-primary mb-2"),
+        html.Div([
+            html.Button("Run the sensitivity analyses", id=SENS_RUN, n_clicks=0,
+                        className="btn btn-primary me-2"),
+            # a background job: its progress and Cancel while it runs
+            html.Button("Cancel", id=SENS_CANCEL, n_clicks=0, disabled=True,
+                        className="btn btn-outline-secondary btn-sm me-2"),
+            dbc.Progress(id=SENS_PROGRESS, value=0, label="", striped=True, animated=True,
+                         className="flex-grow-1", style=_HIDDEN),
+        ], className="d-flex align-items-center mb-2"),
         html.Div(id=SENS_STATUS, role="status"),
         dcc.Store(id=SENS_FOR),
         figure_block(SENS_FOREST, "sensitivity_forest", size="auto",
@@ -224,13 +237,36 @@ def _sensitivity_notes(table, prop) -> list:
     State(ids.FILTER_STORE, "data"), State(ids.option_id("outcome"), "value"),
     State(ids.option_id("covar"), "value"), State(ids.option_id("means"), "value"),
     State(ids.option_id("present"), "value"), State(ids.option_id("weights"), "value"),
-    prevent_initial_call=True,
+    State(ids.JOB_TICKET, "data"),
+    background=True, prevent_initial_call=True,
+    running=[(Output(SENS_RUN, "disabled"), True, False),
+             (Output(SENS_CANCEL, "disabled"), False, True),
+             (Output(SENS_PROGRESS, "style"), _SHOWN, _HIDDEN)],
+    progress=[Output(SENS_PROGRESS, "value"), Output(SENS_PROGRESS, "label")],
+    cancel=[Input(SENS_CANCEL, "n_clicks")],
 )
-def run_sensitivity(n_clicks, store, outcome, covar, means, present, weights):
-    """The sensitivity table (forest + table + notes) and the propensity balance, on demand."""
+def run_sensitivity(set_progress, n_clicks, store, outcome, covar, means, present, weights,
+                    ticket=None):
+    """The sensitivity table (forest + table + notes) and the propensity balance, on
+    demand, in a background job (progress and Cancel) for the session that asked."""
+    from shell import jobs
+
     if not n_clicks or outcome not in OUTCOMES:
         raise dash.exceptions.PreventUpdate
-    present = bool(present)
+    try:
+        with jobs.run_as(ticket):
+            set_progress((5, "Fitting the sensitivity analyses (multiple imputation takes "
+                             "a few seconds)"))
+            out = _sensitivity(store, outcome, covar, means, bool(present), weights)
+            set_progress((100, "Done"))
+            return out
+    except jobs.TicketError as err:
+        fig = error_figure(err, bool(present))
+        return fig, error_alert(err), fig, None, None, dash.no_update, None, None
+
+
+def _sensitivity(store, outcome, covar, means, present: bool, weights) -> tuple:
+    """The outputs of :func:`run_sensitivity` for the open study."""
     view = _view(store, outcome, covar, means, weights)
     model = {"covariates": tuple(view["covariates"]), "weights": view["weights"],
              "means": view["means"]}

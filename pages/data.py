@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
@@ -37,6 +39,15 @@ XLSX = "data-xlsx"
 PARQUET = "data-parquet"
 DOWNLOAD = "data-download"
 DICTIONARY = "data-dictionary"
+DL_REQUEST = "data-dl-request"   # a large selection's download, for the background job
+DL_PANEL = "data-dl-panel"
+DL_PROGRESS = "data-dl-progress"
+DL_CANCEL = "data-dl-cancel"
+DL_STATUS = "data-dl-status"
+#: Largest selection whose file is written in the request (Excel: ~5,000 rows a second).
+DIRECT_ROWS = 5_000
+EXPORT_FAILED = "The file could not be written; the error was logged. Try again or narrow the filters."
+log = logging.getLogger("ivus_explorer")
 
 ALL_COLUMNS = tuple(v.name for v in PATIENT_VARIABLES)
 DEFAULT_COLUMNS = DEFAULT_DATA_COLUMNS
@@ -61,6 +72,15 @@ def layout(**query):
             dcc.Loading(dcc.Download(id=DOWNLOAD), type="dot", delay_show=300,
                         style={"display": "inline-block", "marginLeft": "1rem"}),
         ], className="mb-2 d-flex align-items-center flex-wrap"),
+        # a large selection is written by a background job: its progress and Cancel
+        dcc.Store(id=DL_REQUEST),
+        html.Div([dbc.Progress(id=DL_PROGRESS, value=0, label="", striped=True, animated=True,
+                               className="flex-grow-1 me-2", style={"height": "1.4rem"}),
+                  dbc.Button("Cancel", id=DL_CANCEL, color="secondary", outline=True,
+                             size="sm", disabled=True)],
+                 id=DL_PANEL, className="align-items-center mb-2", style={"display": "none"},
+                 role="status"),
+        html.Div(id=DL_STATUS, className="small", **{"aria-live": "polite"}),
         html.P("CSV: a zip with data.csv (plain CSV, one header row; opens in Excel, R, SAS, "
                "Stata; UTF-8), provenance.txt and dictionary.csv. Formula-like text (starting with =, "
                "+, -, @) gets a leading apostrophe in CSV and is a text cell in Excel; yes/no "
@@ -149,27 +169,82 @@ def serve_rows(request, store, columns):
     return rows_block(frame, cols, request)
 
 
-@callback(Output(DOWNLOAD, "data"), Input(CSV, "n_clicks"), Input(XLSX, "n_clicks"),
-          Input(PARQUET, "n_clicks"), State(ids.FILTER_STORE, "data"),
-          prevent_initial_call=True)
-def download(_csv, _xlsx, _parquet, store):
-    """Exactly the filtered rows, with provenance, as CSV (zip), Excel or Parquet."""
-    try:
-        c = page_context(store)
-        frame = api.filtered_frame(c.fingerprint, c.query)
-        sel = api.selection(c.fingerprint, c.query).unwrap()
-    except ExplorerError:
-        raise dash.exceptions.PreventUpdate from None
+FORMATS = {CSV: "csv", XLSX: "xlsx", PARQUET: "parquet"}
+
+
+def _export_file(c, fmt: str) -> dict:
+    """The filtered rows of context ``c`` as a ``dcc.Download`` value, with provenance."""
+    frame = api.filtered_frame(c.fingerprint, c.query)
+    sel = api.selection(c.fingerprint, c.query).unwrap()
     cols = [x for x in ALL_COLUMNS if x in frame.columns]
     frame = frame[cols]
     link = "/data" + (f"?{c.query}" if c.query else "")
     record = view_provenance(sel, len(frame), extra={"view": link, **row_level_note()})
     stem = file_stem("patients")
-    trig = dash.ctx.triggered_id
     dictionary = export_dictionary(cols)
-    if trig == XLSX:
+    if fmt == "xlsx":
         return dcc.send_bytes(excel_bytes({"data": frame, "dictionary": dictionary}, record),
                               f"{stem}.xlsx")
-    if trig == PARQUET:
+    if fmt == "parquet":
         return dcc.send_bytes(parquet_bytes(frame, record), f"{stem}.parquet")
     return dcc.send_bytes(csv_zip_bytes(frame, record, dictionary), f"{stem}.zip")
+
+
+@callback(Output(DOWNLOAD, "data"), Input(CSV, "n_clicks"), Input(XLSX, "n_clicks"),
+          Input(PARQUET, "n_clicks"), State(ids.FILTER_STORE, "data"),
+          prevent_initial_call=True)
+def download(_csv, _xlsx, _parquet, store):
+    """Exactly the filtered rows, with provenance, as CSV (zip), Excel or Parquet.
+
+    Up to :data:`DIRECT_ROWS` rows the file is written here; a larger selection is
+    written by a background job (:func:`download_large`, with progress and Cancel).
+    """
+    fmt = FORMATS.get(dash.ctx.triggered_id, "csv")
+    try:
+        c = page_context(store)
+        n = api.selection(c.fingerprint, c.query).unwrap().n
+        if n > DIRECT_ROWS:
+            from shell import jobs
+
+            dash.set_props(DL_REQUEST, {"data": {"format": fmt, "store": c.query, "rows": n}})
+            jobs.audited_by_job()  # no file in this answer: the job logs the download
+            return dash.no_update
+        return _export_file(c, fmt)
+    except ExplorerError:
+        raise dash.exceptions.PreventUpdate from None
+
+
+@callback(
+    Output(DOWNLOAD, "data", allow_duplicate=True), Output(DL_STATUS, "children"),
+    Input(DL_REQUEST, "data"), State(ids.JOB_TICKET, "data"),
+    background=True, prevent_initial_call=True,
+    running=[(Output(DL_PANEL, "style"), {"display": "flex"}, {"display": "none"}),
+             (Output(DL_CANCEL, "disabled"), False, True),
+             (Output(CSV, "disabled"), True, False), (Output(XLSX, "disabled"), True, False),
+             (Output(PARQUET, "disabled"), True, False)],
+    progress=[Output(DL_PROGRESS, "value"), Output(DL_PROGRESS, "label")],
+    cancel=[Input(DL_CANCEL, "n_clicks")],
+)
+def download_large(set_progress, request, ticket):
+    """Write the file of a large selection in a background job (progress, Cancel)."""
+    from shell import jobs
+
+    if not isinstance(request, dict) or request.get("format") not in FORMATS.values():
+        raise dash.exceptions.PreventUpdate
+    fmt, rows = request["format"], request.get("rows")
+    rows = rows if isinstance(rows, int) else 0
+    try:
+        with jobs.run_as(ticket):
+            set_progress((10, f"Selecting {rows:,} patients"))
+            c = page_context(request.get("store"))
+            set_progress((30, f"Writing {rows:,} rows as {fmt.upper()}"))
+            sent = _export_file(c, fmt)
+            jobs.audit("download", view="data-download.data", kind="patient rows",
+                       query=c.query, rows=api.selection(c.fingerprint, c.query).unwrap().n)
+            set_progress((100, "Done"))
+    except ExplorerError as err:
+        return dash.no_update, dbc.Alert(str(err), color="warning", className="py-1")
+    except Exception:  # noqa: BLE001 - logged; the browser gets a sentence only
+        log.exception("large download failed")
+        return dash.no_update, dbc.Alert(EXPORT_FAILED, color="danger", className="py-1")
+    return sent, None

@@ -34,6 +34,7 @@ from analysis.service import opening
 from components import session
 from components.mapping_wizard import CODE, CODES_BOX, COL, UNIT, code_table, mapping_from, wizard
 from components.tables import frame_table
+from shell import sharing
 
 dash.register_page(__name__, path="/open", name="Open a study", nav=False,
                    title="Open a study · IVUS study explorer", order=9)
@@ -105,6 +106,7 @@ def layout(**_query):
             dbc.Button("Download mapping", id=SAVE, color="secondary", outline=True),
             dcc.Download(id=SAVE_FILE),
         ], className="my-3"),
+        *([sharing.admin_panel()] if sharing.is_admin() else []),
     ])
 
 

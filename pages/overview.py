@@ -15,6 +15,7 @@ from components import ids
 from components.figures import caption, caption_id, figure_block, make_ls_means_figure
 from components.page_context import error_alert, error_figure, page_context, small_n_warning
 from components.tables import frame_table, stat_card
+from shell.page_cache import cached_page
 
 dash.register_page(__name__, path="/", name="Overview", title="Overview · IVUS study explorer",
                    order=0)
@@ -108,6 +109,7 @@ def _counts(n_by_group) -> html.Div:
     Input(ids.option_id("means"), "value"),
     Input(ids.option_id("weights"), "value"),
 )
+@cached_page("overview")
 def update(store, present, means, weights):
     """Dataset line, counts, headline ANCOVA and attrition for the current filters."""
     if store is None:

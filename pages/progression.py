@@ -26,6 +26,7 @@ from components.page_context import error_alert, error_figure, page_context, sma
 from components.page_options import option_radio, outcome_radio
 from components.tables import frame_table
 from components.url_state import option
+from shell.page_cache import cached_page
 
 dash.register_page(__name__, path="/progression", name="Progression",
                    title="Progression · IVUS study explorer", order=2)
@@ -113,6 +114,7 @@ def _figure(res, build, footnote, present: bool):
     Input(ids.option_id("chart"), "value"), Input(ids.option_id("present"), "value"),
     Input(ids.option_id("means"), "value"), Input(ids.option_id("weights"), "value"),
 )
+@cached_page("progression")
 def update(store, outcome, chart, present, means, weights):
     """All progression figures for the filters, outcome and chart type."""
     if store is None or outcome not in OUTCOMES:

@@ -22,6 +22,7 @@ from components.page_context import error_alert, error_figure, page_context, sma
 from components.page_options import outcome_radio
 from components.tables import frame_table
 from components.url_state import option
+from shell.page_cache import cached_page
 
 dash.register_page(__name__, path="/therapy", name="Therapy",
                    title="Therapy interactions · IVUS study explorer", order=4)
@@ -74,6 +75,7 @@ for _flag, _m, _c in MODIFIERS:
     Input(ids.option_id("means"), "value"), Input(ids.option_id("present"), "value"),
     Input(ids.option_id("weights"), "value"),
 )
+@cached_page("therapy")
 def update(store, outcome, means, present, weights):
     """Interaction LS means and continuous-modifier curves for LDL-C and SBP."""
     if store is None or outcome not in OUTCOMES:

@@ -5,7 +5,9 @@ request would cost each worker tens of milliseconds, so compressed bundles (Dash
 component suites and assets) are kept in memory per worker, keyed by the path with
 Dash's fingerprint removed (every fingerprint of one file is the same bytes), at
 most :data:`MAX_ENTRIES` of them. Callback answers are compressed per request and
-never cached.
+never cached. :func:`precompress` fills that cache with the largest bundles ahead of
+the first visitor (gunicorn's master calls it before forking, so every worker, also
+one recycled after ``max_requests``, starts with them).
 """
 
 from __future__ import annotations
@@ -52,6 +54,54 @@ class StaticBundleCache:
         return len(self._data)
 
 
+#: Bundles at least this large are compressed ahead (plotly.js, the grid, the renderer).
+PRECOMPRESS_MIN_BYTES = 400_000
+
+
+def _bundles() -> list[tuple[str, str]]:
+    """(namespace, path in the package) of every component library's JavaScript."""
+    import sys
+
+    seen = []
+    for module in list(sys.modules.values()):
+        for dist in getattr(module, "_js_dist", None) or []:
+            if not isinstance(dist, dict) or "namespace" not in dist:
+                continue
+            rel = dist.get("relative_package_path")
+            for path in rel if isinstance(rel, list) else [rel]:
+                if isinstance(path, str) and path.endswith(".js") and \
+                        (dist["namespace"], path) not in seen:
+                    seen.append((dist["namespace"], path))
+    return seen
+
+
+def precompress(server: Flask, compress: Compress,
+                min_bytes: int = PRECOMPRESS_MIN_BYTES) -> int:
+    """Compress the large static bundles into the bundle cache now; returns how many.
+
+    Each goes through flask-compress itself (a request context per algorithm), so the
+    cache holds exactly what it would store on a first request.
+    """
+    import pkgutil
+
+    from flask import Response
+
+    done = 0
+    for namespace, path in _bundles():
+        try:
+            data = pkgutil.get_data(namespace, path)
+        except (OSError, ImportError, ValueError):
+            continue
+        if not data or len(data) < min_bytes:
+            continue
+        url = f"/_dash-component-suites/{namespace}/{path}"
+        for algorithm in ("br", "gzip"):
+            with server.test_request_context(url, headers={"Accept-Encoding": algorithm}):
+                compress.after_request(Response(data, mimetype="application/javascript"))
+        done += 1
+    return done
+
+
 def install(server: Flask) -> Compress:
     """Compress text responses of ``server`` (brotli if the browser takes it, else gzip)."""
     server.config.update(
@@ -63,4 +113,6 @@ def install(server: Flask) -> Compress:
         COMPRESS_CACHE_KEY=cache_key,
         COMPRESS_CACHE_BACKEND=StaticBundleCache,
     )
-    return Compress(server)
+    compress = Compress(server)
+    server.extensions["compress"] = compress  # for precompress (gunicorn_conf.when_ready)
+    return compress

@@ -39,3 +39,15 @@ def on_starting(server) -> None:
     except StartupRefused as err:
         server.log.error("%s", err)
         raise
+
+
+def when_ready(server) -> None:
+    """Before the workers fork, prepare what each would otherwise do on its first visitor
+    (:func:`serving.startup.prepare_workers`): a bundle request reaching a worker that has
+    not drawn the index yet answered 500."""
+    import app as explorer  # loaded already (preload_app)
+    from serving.startup import prepare_workers
+
+    bundles, seconds = prepare_workers(explorer.app)
+    server.log.info("bundle paths registered; %d static bundles compressed ahead in %.1f s",
+                    bundles, seconds)

@@ -1,4 +1,5 @@
-"""Refuse to serve without accounts when login is required; no dev-server banner.
+"""Refuse to serve without accounts when login is required; no dev-server banner;
+prepare the loaded app for its gunicorn workers.
 
 ``check_accounts`` is called by ``Flask.run`` (wrapped here: ``python app.py``), by
 the gunicorn config before workers start, and by ``make serve``: with login required
@@ -56,3 +57,25 @@ def guard_run(server) -> None:
         return run(*args, **kwargs)
 
     server.run = checked_run
+
+
+def prepare_workers(app) -> tuple[int, float]:
+    """Make the loaded app ready to serve from any worker forked after this call.
+
+    Dash registers the paths of its JavaScript bundles when it draws the index page, and
+    refuses (500) a bundle whose path it has not registered; each gunicorn worker would
+    register them only once it has drawn the index itself, so a browser's parallel bundle
+    requests reaching another worker failed. The index is drawn here once (in gunicorn's
+    master, before forking), and the large bundles are compressed ahead
+    (:func:`serving.compression.precompress`). Returns (bundles compressed, seconds).
+    """
+    import time
+
+    from serving import compression
+
+    t0 = time.perf_counter()
+    with app.server.test_request_context("/"):
+        app.index()
+    compress = app.server.extensions.get("compress")
+    n = compression.precompress(app.server, compress) if compress is not None else 0
+    return n, time.perf_counter() - t0

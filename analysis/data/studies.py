@@ -81,8 +81,11 @@ class StudyBook:
         if old is not None:
             owners = tuple(dict.fromkeys(old.owners + record.owners))
             record = replace(record, owners=owners, shared=old.shared or record.shared)
+        return self._write(path, record)
+
+    def _write(self, path: Path, record: StudyRecord) -> StudyRecord:
         self.root.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps(asdict(record)))
         os.replace(tmp, path)
         return record
@@ -102,6 +105,14 @@ class StudyBook:
         """Make a study visible to everyone (an admin's action)."""
         record = self.get(fingerprint)
         return None if record is None else self.add(replace(record, shared=True))
+
+    def unshare(self, fingerprint: str) -> StudyRecord | None:
+        """Make a shared study visible to its owners only again (an admin's action)."""
+        record = self.get(fingerprint)
+        path = self._path(fingerprint)
+        if record is None or path is None:
+            return None
+        return self._write(path, replace(record, shared=False))
 
     def visible_to(self, user: str | None) -> list[StudyRecord]:
         """The studies ``user`` may open, newest first."""

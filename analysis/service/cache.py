@@ -437,3 +437,44 @@ def memoize(namespace: str) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+# ------------------------------------------------------------------ finished outputs
+#: Marks a :func:`lookup` miss (a stored value may itself be None).
+MISS = object()
+
+
+def lookup(key: str) -> Any:
+    """A value kept by :func:`store` under ``key``, or :data:`MISS`.
+
+    For finished outputs of the layers above (a page's serialised figures and
+    tables), whose keys they build from primitives (:func:`output_key`). Signed like
+    every entry; a backend failure counts as a miss (logged once).
+    """
+    if time.monotonic() < _down_until:
+        return MISS
+    try:
+        hit = get_cache().get(key)
+    except Exception as err:  # noqa: BLE001 - backend down: a miss
+        _warn_once("get", err)
+        return MISS
+    return hit[0] if isinstance(hit, tuple) and len(hit) == 1 else MISS
+
+
+def store(key: str, value: Any) -> None:
+    """Keep ``value`` under ``key`` (the cache's lifetime; failures are logged once)."""
+    if time.monotonic() < _down_until:
+        return
+    try:
+        get_cache().set(key, (value,))
+    except Exception as err:  # noqa: BLE001
+        _warn_once("set", err)
+
+
+def output_key(namespace: str, *parts: Any, code: str = "") -> str:
+    """Key of a finished output: ``namespace``, the primitives ``parts`` (as
+    :func:`memoize` canonicalises them) and ``code``, a version of the code that made
+    it (beside :func:`code_version`)."""
+    text = "\n".join(_canonical(p, namespace) for p in parts)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    return f"{namespace}:{code_version()}{code}:{digest}"

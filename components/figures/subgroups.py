@@ -89,13 +89,14 @@ def make_forest_figure(result, *, outcome: str, footnote: Footnote | None = None
     widths = [max(len(h), *(len(c[i]) for c in cols)) * char for i, (h, _g) in
               enumerate(shown)]
     shift = 0.0
+    notes = []  # set at once: add_annotation per cell re-validates every earlier one
     for i, (header, gap) in enumerate(shown):
         shift += gap
-        fig.add_annotation(text=f"<b>{header}</b>", x=1, y=-1, xref="paper", yref="y",
-                           xanchor="left", xshift=shift, showarrow=False)
-        for row, texts in zip(rows, cols, strict=True):
-            fig.add_annotation(text=texts[i], x=1, y=row, xref="paper", yref="y",
-                               xanchor="left", xshift=shift, showarrow=False)
+        notes.append(dict(text=f"<b>{header}</b>", x=1, y=-1, xref="paper", yref="y",
+                          xanchor="left", xshift=shift, showarrow=False))
+        notes += [dict(text=texts[i], x=1, y=row, xref="paper", yref="y", xanchor="left",
+                       xshift=shift, showarrow=False)
+                  for row, texts in zip(rows, cols, strict=True)]
         shift += widths[i]
     left = int(24 + char * max(len(x) for x in labels))
     # the top margin keeps the column headers clear of the modebar
@@ -107,6 +108,7 @@ def make_forest_figure(result, *, outcome: str, footnote: Footnote | None = None
                    tickmode="array", tickvals=rows, ticktext=labels, zeroline=False,
                    showgrid=False, automargin=False),
         showlegend=False, margin=dict(l=left, r=int(shift + 12), t=top, b=bottom),
+        annotations=notes,
         height=top + bottom + row_px * (len(labels) + 1),
     )
     return finish(fig, footnote, presentation)

@@ -37,6 +37,9 @@ class CallbackCaller:
 
     def find(self, output_part: str) -> dict:
         matches = [d for d in self.deps if output_part in d["output"]]
+        if len(matches) > 1:  # an allow_duplicate output (id.prop@hash) of another callback
+            plain = [d for d in matches if f"{output_part}@" not in d["output"]]
+            matches = plain or matches
         if len(matches) != 1:
             raise LookupError(f"{len(matches)} callbacks have an output like {output_part!r}")
         return matches[0]

@@ -52,3 +52,35 @@ def test_secret_from_the_setting_wins(tmp_path):
     s = Settings(secret_key="given", secret_key_file=str(tmp_path / "unused"))
     assert secret_bytes(s) == b"given"
     assert not (tmp_path / "unused").exists()
+
+
+@pytest.mark.parametrize(("env", "backend"), [
+    ({}, "diskcache"),
+    ({"EXPLORER_JOBS": "celery"}, "celery"),
+    ({"CELERY_BROKER_URL": "redis://127.0.0.1:6390/1"}, "celery"),
+    ({"CELERY_BROKER_URL": "redis://127.0.0.1:6390/1", "EXPLORER_JOBS": "diskcache"},
+     "diskcache"),
+])
+def test_background_jobs_backend(env, backend):
+    assert from_env(env).jobs_backend() == backend
+
+
+@pytest.mark.parametrize(("cache_url", "celery_url"), [
+    ("redis://:pw@127.0.0.1:6390/0", "redis://:pw@127.0.0.1:6390/1"),  # same Redis, db 1
+    ("redis://:pw@127.0.0.1:6390", "redis://:pw@127.0.0.1:6390/1"),
+    ("redis://redis.example:6379/5", "redis://redis.example:6379/1"),
+])
+def test_celery_uses_the_cache_redis_on_its_own_database(cache_url, celery_url):
+    assert Settings(cache_redis_url=cache_url).celery_url() == celery_url
+    given = "redis://:other@10.0.0.2:6379/4"
+    assert Settings(cache_redis_url=cache_url, celery_broker_url=given).celery_url() == given
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"EXPLORER_JOBS": "threads"}, "set it to diskcache or celery"),
+    ({"EXPLORER_BACKGROUND_ROWS": "0"}, "EXPLORER_BACKGROUND_ROWS='0' must be a whole number"),
+    ({"EXPLORER_RATE_PER_MIN": "-5"}, "EXPLORER_RATE_PER_MIN='-5' must be a whole number, 0"),
+])
+def test_bad_job_settings_say_what_to_fix(env, message):
+    with pytest.raises(ExplorerError, match=message):
+        from_env(env)

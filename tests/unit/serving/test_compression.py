@@ -35,3 +35,27 @@ def test_cache_is_bounded():
         cache.set(f"br;/assets/f{i}.js", b"x")
     assert len(cache) == MAX_ENTRIES
     assert cache.get("br;/assets/f0.js") == b"x"
+
+
+def test_large_bundles_are_compressed_ahead_and_served_from_the_cache(monkeypatch):
+    import gzip
+    import pkgutil
+    import sys
+    import types
+
+    import brotli
+
+    from serving import compression
+
+    lib = types.ModuleType("fake_component_library")
+    lib._js_dist = [{"namespace": "plotly", "relative_package_path": "package_data/plotly.min.js"},
+                    {"namespace": "plotly", "relative_package_path": "package_data/none.js.map"}]
+    monkeypatch.setitem(sys.modules, "fake_component_library", lib)
+    server = Flask(__name__)
+    compress = compression.install(server)
+    plotly_js = pkgutil.get_data("plotly", "package_data/plotly.min.js")
+    # only plotly.js (4.8 MB) is this large; maps are never compressed ahead
+    assert compression.precompress(server, compress, min_bytes=len(plotly_js)) == 1
+    key = "/_dash-component-suites/plotly/package_data/plotly.min.js"
+    assert brotli.decompress(compress.cache.get(f"br;{key}")) == plotly_js
+    assert gzip.decompress(compress.cache.get(f"gzip;{key}")) == plotly_js

@@ -20,3 +20,21 @@ def test_starts_with_an_account_or_on_loopback(tmp_path):
     check_accounts(Settings(host="127.0.0.1", accounts_file=str(path)))  # login off
     AccountStore(path).add("ana", "a long password", "analyst")
     check_accounts(Settings(host="0.0.0.0", accounts_file=str(path)))
+
+
+def test_prepared_workers_serve_every_bundle_without_drawing_the_index():
+    """A fresh app (as a gunicorn worker forked from the master) serves a bundle at once."""
+    import logging
+
+    logging.disable(logging.WARNING)
+    try:
+        import app as explorer
+        from serving.startup import prepare_workers
+
+        bundles, _seconds = prepare_workers(explorer.app)
+        assert bundles >= 1  # plotly.js at least
+        paths = explorer.app.registered_paths
+        assert "package_data/plotly.min.js" in paths["plotly"]
+        assert any(p.endswith("react-dom@18.3.1.min.js") for p in paths["dash"]), paths["dash"]
+    finally:
+        logging.disable(logging.NOTSET)

@@ -1,0 +1,97 @@
+"""First page in a fresh browser on the team server: log in, then the Overview drawn.
+
+The server is the load test's (:func:`benchmarks.loadtest.spawned_server`: gunicorn
+with 2 workers, a Celery worker and Redis with a password, login required, on the
+loopback). Each round opens a new headless Chromium (empty profile: no cached bundles,
+no cookie), loads ``/login``, submits the form and times from the submit to the
+Overview drawn (its LS-means figure and the group counts present, no spinner). Round 1
+meets a cold server cache, round 2 a warm one (another user's view of the same page).
+Beside it, the bytes the browser fetched (``performance`` entries: transfer sizes).
+
+Run: ``python -m benchmarks.bench_first_page`` (needs Chromium and redis-server).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+from components import ids
+
+ROUNDS = ("cold server cache", "warm server cache")
+
+
+def _fresh_driver():
+    from selenium import webdriver
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1440,900",
+                "--incognito"):
+        options.add_argument(arg)
+    return webdriver.Chrome(options=options)
+
+
+def first_page(port: int, user: str, password: str) -> tuple[float, int, dict]:
+    """(seconds from the login submit to the drawn Overview, bytes transferred, the
+    page's navigation timings in s: document received, DOM ready, all bundles loaded)."""
+    from selenium.webdriver.common.by import By
+
+    _path, ready = ids.PAGE_READY["overview"]
+    driver = _fresh_driver()
+    try:
+        driver.get(f"http://127.0.0.1:{port}/login")
+        driver.find_element(By.ID, "username").send_keys(user)
+        driver.find_element(By.ID, "password").send_keys(password)
+        t0 = time.perf_counter()
+        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        deadline = t0 + 60
+        while time.perf_counter() < deadline:
+            done = driver.find_elements(By.CSS_SELECTOR, ready) and not \
+                driver.find_elements(By.CSS_SELECTOR, ".dash-spinner, ._dash-loading")
+            counts = driver.find_elements(By.CSS_SELECTOR, f"#{ids.GROUP_COUNTS}")
+            if done and counts and "patients selected" in counts[0].text:
+                break
+            time.sleep(0.02)
+        seconds = time.perf_counter() - t0
+        if seconds >= 60:  # not drawn: say what the browser saw
+            print("not drawn; browser log:", driver.get_log("browser")[:5])
+            print("answers:", driver.execute_script(
+                "return performance.getEntriesByType('resource').filter(e => "
+                "e.name.includes('_dash')).map(e => [e.name.slice(-30), e.responseStatus])"))
+        sizes = driver.execute_script(
+            "return performance.getEntriesByType('resource').map(e => e.transferSize)"
+            ".concat([performance.getEntriesByType('navigation')[0].transferSize])")
+        nav = driver.execute_script(
+            "const n = performance.getEntriesByType('navigation')[0];"
+            "return [n.responseEnd, n.domContentLoadedEventEnd, n.loadEventEnd]")
+        timings = dict(zip(("document", "dom_ready", "loaded"),
+                           (round(x / 1000, 2) for x in nav), strict=True))
+        return seconds, int(sum(x or 0 for x in sizes)), timings
+    finally:
+        driver.quit()
+
+
+def main() -> str:
+    """Both rounds; returns the markdown table."""
+    from benchmarks.loadtest import spawned_server
+
+    rows = []
+    with spawned_server(2) as (port, user, password, _web, _redis):
+        for label in ROUNDS:
+            rows.append((label, *first_page(port, user, password)))
+    lines = ["| fresh browser, login -> Overview drawn | s | transferred MB | document s | "
+             "DOM ready s | bundles loaded s |", "| --- | --- | --- | --- | --- | --- |"]
+    lines += [f"| {label} | {s:.2f} | {b / 1e6:.2f} | {t['document']:.2f} | "
+              f"{t['dom_ready']:.2f} | {t['loaded']:.2f} |" for label, s, b, t in rows]
+    lines.append(f"\nmachine load average (1 min): {os.getloadavg()[0]:.1f} on "
+                 f"{os.cpu_count()} cores")
+    table = "\n".join(lines)
+    print(table)
+    print(json.dumps([{"round": r, "s": s, "bytes": b, **t} for r, s, b, t in rows]))
+    return table
+
+
+if __name__ == "__main__":
+    main()

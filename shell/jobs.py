@@ -1,0 +1,123 @@
+"""The session a background job runs for: a signed job ticket.
+
+A background callback runs in another process (a Celery worker, or a diskcache
+child) with no request and no session cookie, so it cannot read which user asked
+and which study that session has open. The shell layout holds a *job ticket*
+(:data:`components.ids.JOB_TICKET`, a ``dcc.Store``): the user, the role and the
+study of the session that drew the page, signed with the server secret
+(itsdangerous, timestamped, :data:`MAX_AGE_S`). Background callbacks take it as a
+``State`` and run :func:`run_as` it; a forged, altered or stale ticket is refused,
+and the study is checked again against what the user may see.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from analysis import settings as settings_mod
+from analysis.errors import ExplorerError
+from components import session
+
+MAX_AGE_S = 12 * 3600
+_SALT = "ivus-explorer job ticket"
+
+
+class TicketError(ExplorerError):
+    """A job ticket is missing, forged or too old; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """Who a job runs for: user id, role and the study of their session."""
+
+    user: str
+    role: str
+    fingerprint: str
+    ip: str = "unknown"
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings_mod.secret_bytes(), salt=_SALT)
+
+
+def issue() -> str | None:
+    """A ticket for this request's session (None when the dataset does not load)."""
+    from flask import has_request_context
+
+    from accounts.web import current_user
+
+    if not has_request_context():  # Dash checking the layout at start-up
+        return None
+    try:
+        fingerprint = session.current_fingerprint()
+    except ExplorerError:
+        return None
+    account = current_user()
+    role = account.role if account is not None else "viewer"
+    from flask import request
+
+    return _serializer().dumps({"u": session.user_id(), "r": role, "fp": fingerprint,
+                                "ip": request.remote_addr or "unknown"})
+
+
+def read(token: str | None) -> Ticket:
+    """The ticket's contents (TicketError when it is not one this server signed).
+
+    With login off (the one-user app) a missing ticket stands for the local user on the
+    default dataset; with login required it is refused.
+    """
+    if token is None and not settings_mod.current().auth_required():
+        return Ticket("local", "admin", session.default_fingerprint())
+    if not isinstance(token, str) or not token:
+        raise TicketError("This page is too old to start a job; reload it and try again.")
+    try:
+        data = _serializer().loads(token, max_age=MAX_AGE_S)
+        return Ticket(str(data["u"]), str(data["r"]), str(data["fp"]),
+                      str(data.get("ip", "unknown")))
+    except (BadSignature, KeyError, TypeError):
+        raise TicketError("This page is too old to start a job (or its session ended); "
+                          "reload it and try again.") from None
+
+
+_running: contextvars.ContextVar[Ticket | None] = contextvars.ContextVar(
+    "ivus_job_ticket", default=None)
+
+
+@contextlib.contextmanager
+def run_as(token: str | None) -> Iterator[Ticket]:
+    """Run the block for the ticket's user and study (see the module docstring)."""
+    ticket = read(token)
+    mark = _running.set(ticket)
+    try:
+        with session.acting_as(ticket.user, ticket.fingerprint):
+            yield ticket
+    finally:
+        _running.reset(mark)
+
+
+def audit(event: str, **fields) -> None:
+    """Append ``event`` to the audit log for the job's user (as the callback gate does
+    for a request; only when login is required)."""
+    from accounts import audit as audit_log
+
+    ticket, settings = _running.get(), settings_mod.current()
+    if ticket is None or not settings.auth_required():
+        return
+    audit_log.write_event(settings.audit_log, event, user=ticket.user, ip=ticket.ip, **fields)
+
+
+def audited_by_job() -> None:
+    """Tell the callback gate that this answer carries no download: a job logs it."""
+    from flask import g, has_request_context
+
+    if has_request_context():
+        g.download_by_job = True
+
+
+__all__ = ["MAX_AGE_S", "Ticket", "TicketError", "audit", "audited_by_job", "issue", "read",
+           "run_as"]

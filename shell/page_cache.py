@@ -1,0 +1,195 @@
+"""Finished page outputs, kept in the shared cache; large cohorts computed as jobs.
+
+``@cached_page("overview")`` under a page's ``@callback`` keeps what the callback
+returns (its figures and tables, serialised as Dash sends them) in the analysis cache
+(:func:`analysis.service.cache.lookup` / ``store``: Redis under ``make serve``, signed
+like every entry), keyed by
+
+* the page and every input of the callback (the filter store's canonical query, the
+  page options, presentation mode),
+* the study's fingerprint and the user's role,
+* every setting that can change what a page shows (suppression, model limits,
+  the dataset's file, ...: all but the server-only ones, :data:`SERVER_ONLY`),
+* a version of the code of ``pages/``, ``components/``, ``shell/`` and ``analysis/``.
+
+A second user (or worker) asking for the same view then gets it in milliseconds,
+without building figures again.
+
+When the study has more than ``Settings.background_rows`` patients and the view is not
+cached yet, the callback does not compute in the request thread: it answers with
+"computing" placeholders and asks the shell for a background job
+(:mod:`shell.page_jobs`: progress bar and Cancel), which computes the same outputs for
+the same session (a signed job ticket), stores them and has the page ask again.
+
+Outside a request (a callback called as a plain function) nothing is cached.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flask import has_request_context
+
+from analysis import settings as settings_mod
+from analysis.errors import ExplorerError
+from analysis.service import cache
+
+log = logging.getLogger("ivus_explorer.page_cache")
+ROOT = Path(__file__).resolve().parent.parent
+#: Settings that never change what a page shows (where and how it is served).
+SERVER_ONLY = frozenset({
+    "host", "port", "debug", "secret_key", "secret_key_file", "accounts_file", "audit_log",
+    "https", "max_request_kb", "login_attempts", "login_window_s", "jobs",
+    "celery_broker_url", "rate_per_min", "cache_type", "cache_dir", "cache_redis_url",
+    "cache_timeout", "background_rows", "study_dir", "retention_days"})
+_BUILDERS: dict[str, Callable[..., Any]] = {}
+_code: list[str] = []
+
+
+def code_version() -> str:
+    """Short hash of the code that draws pages (read once per process)."""
+    if not _code:
+        digest = hashlib.sha256()
+        for folder in ("pages", "components", "shell", "analysis", "reports"):
+            for path in sorted((ROOT / folder).rglob("*.py")):
+                digest.update(str(path.relative_to(ROOT)).encode())
+                digest.update(path.read_bytes())
+        _code.append(digest.hexdigest()[:12])
+    return _code[0]
+
+
+def settings_digest(settings: settings_mod.Settings) -> str:
+    """Hash of the settings that can change a page (all but :data:`SERVER_ONLY`)."""
+    fields = {k: v for k, v in dataclasses.asdict(settings).items() if k not in SERVER_ONLY}
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _jsonable(value: Any) -> Any:
+    """A callback argument as a key part (JSON text for lists and dicts)."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def page_key(name: str, fingerprint: str, role: str, args: tuple) -> str:
+    """The cache key of one page view (see the module docstring)."""
+    parts = (name, fingerprint, role, settings_digest(settings_mod.current()),
+             *(_jsonable(a) for a in args))
+    return cache.output_key("page", *parts, code=code_version())
+
+
+def encode(value: Any) -> str:
+    """A callback's return value as the JSON Dash would send."""
+    from plotly.io.json import to_json_plotly  # what Dash serialises callback answers with
+
+    return to_json_plotly(list(value) if isinstance(value, tuple) else value)
+
+
+def decode(text: str, multi: bool) -> Any:
+    """What :func:`encode` kept, as a return value (a tuple for several outputs)."""
+    value = json.loads(text)
+    return tuple(value) if multi and isinstance(value, list) else value
+
+
+def current_role() -> str:
+    """The role of this request's user ("admin" for the one-user app)."""
+    from accounts.web import current_user
+
+    account = current_user()
+    return account.role if account is not None else "viewer"
+
+
+def compute(name: str, args: list, role: str) -> None:
+    """Compute the outputs of page ``name`` for ``args`` and keep them (in a job)."""
+    from components import session
+
+    fn = _BUILDERS[name]
+    key = page_key(name, session.current_fingerprint(), role, tuple(args))
+    if cache.lookup(key) is cache.MISS:
+        cache.store(key, encode(fn(*args)))
+
+
+def _large(fingerprint: str) -> int | None:
+    """The study's number of patients when above the background threshold, else None."""
+    from analysis.service import api
+
+    rows = api.provenance(fingerprint).rows
+    return rows if rows > settings_mod.current().background_rows else None
+
+
+def _placeholders(rows: int) -> tuple:
+    """'Computing' outputs for every output of the running callback."""
+    from dash import callback_context, html
+
+    from components.figures import message_figure
+
+    text = (f"Computing the analyses of {rows:,} patients in the background (progress and "
+            "Cancel above the page); the results appear here when they are ready.")
+    out, first = [], True
+    for spec in callback_context.outputs_list:
+        prop = spec.get("property") if isinstance(spec, dict) else None
+        if prop == "figure":
+            out.append(message_figure("Computing…"))
+        elif prop == "children" and first:
+            out.append(html.P(text, className="text-muted job-waiting"))
+            first = False
+        else:
+            out.append(None if isinstance(spec, dict) else [])
+    return tuple(out)
+
+
+def _request_job(name: str, args: tuple, rows: int) -> None:
+    from dash import set_props
+
+    from components import ids
+
+    set_props(ids.JOB_REQUEST, {"data": {"page": name, "args": list(args), "rows": rows}})
+
+
+def cached_page(name: str) -> Callable:
+    """Keep a page callback's outputs in the shared cache (see the module docstring).
+
+    The first argument of the callback must be the filter store (None: the callback
+    runs as it is, to raise PreventUpdate).
+    """
+
+    def decorate(fn: Callable) -> Callable:
+        _BUILDERS[name] = fn
+
+        @functools.wraps(fn)
+        def wrapper(*args):
+            if not has_request_context() or not args or args[0] is None:
+                return fn(*args)
+            from components import session
+
+            try:
+                fingerprint = session.current_fingerprint()
+            except ExplorerError:
+                return fn(*args)
+            key = page_key(name, fingerprint, current_role(), args)
+            hit = cache.lookup(key)
+            if hit is not cache.MISS:
+                return decode(hit, multi=True)
+            rows = _large(fingerprint)
+            if rows is not None:
+                _request_job(name, args, rows)
+                return _placeholders(rows)
+            value = fn(*args)
+            cache.store(key, encode(value))
+            return value
+
+        wrapper.uncached = fn  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+__all__ = ["cached_page", "code_version", "compute", "decode", "encode", "page_key",
+           "settings_digest"]
