@@ -35,6 +35,7 @@ from components.page_context import error_alert, error_figure, page_context
 from components.tables import frame_table, stat_card
 from components.theme import group_label
 from components.url_state import merge_query, split_query
+from shell.page_cache import cached_page
 
 dash.register_page(__name__, path="/definition", name="Definition", nav="Definition",
                    title="Spotty-calcification definition · IVUS study explorer", order=6)
@@ -216,6 +217,7 @@ def _flow_table(flow):
     Input(ids.FILTER_STORE, "data"), Input(ids.option_id("present"), "value"),
     Input(ids.option_id("means"), "value"), Input(ids.option_id("weights"), "value"),
 )
+@cached_page("definition")
 def update(store, present, means, weights):
     """Flow, headline and sensitivity curves for the filters and the chosen definition."""
     if store is None:

@@ -9,6 +9,7 @@ are in ``tests/integration/conftest.py``. Requests are built from
 from __future__ import annotations
 
 import json
+import time
 
 
 def key(ident, prop: str) -> str:
@@ -90,6 +91,27 @@ class CallbackCaller:
         r = self.client.post("/_dash-update-component", json=body)
         data = json.loads(r.data) if r.status_code == 200 and r.data else None
         return r.status_code, data, r.data
+
+    def call_job(self, output_part: str, values: dict, changed: list[str],
+                 timeout: float = 240) -> dict:
+        """POST a background callback and poll its job as dash-renderer does; returns
+        the finished answer's ``response``."""
+        status, first, raw = self.call(output_part, values, changed)
+        assert status == 200 and first and "job" in first, raw[:500]
+        dep = self.find(output_part)
+        body = {"output": dep["output"], "outputs": self._outputs(dep, values),
+                "inputs": [self._item(i["id"], i["property"], values) for i in dep["inputs"]],
+                "state": [self._item(i["id"], i["property"], values) for i in dep["state"]],
+                "changedPropIds": changed}
+        url = f"/_dash-update-component?cacheKey={first['cacheKey']}&job={first['job']}"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            r = self.client.post(url, json=body)
+            data = json.loads(r.data) if r.data else {}
+            if "response" in data:
+                return data["response"]
+            time.sleep(0.3)
+        raise AssertionError(f"the background job of {output_part} did not finish")
 
 
 # ----------------------------------------------------------------- reading answers

@@ -7,9 +7,7 @@ numbers are compared with the cached API entries the page composes.
 from __future__ import annotations
 
 import base64
-import json
 import re
-import time
 
 import numpy as np
 import pytest
@@ -52,22 +50,7 @@ def _run(caller, query: str, means: str = "adjusted"):
     """Press Run: the answer is a background job, polled as dash-renderer does."""
     values = {RUN: 1, STORE: query, OUTCOME: "delta_pav", COVAR: PICKED, MEANS: means,
               PRESENT: False, WEIGHTS: "proportional"}
-    status, first, raw = caller.call("cmp-sens-forest.figure", values, changed=[RUN])
-    assert status == 200 and "job" in first, raw[:500]
-    dep = caller.find("cmp-sens-forest.figure")
-    body = {"output": dep["output"], "outputs": caller._outputs(dep, values),
-            "inputs": [caller._item(i["id"], i["property"], values) for i in dep["inputs"]],
-            "state": [caller._item(i["id"], i["property"], values) for i in dep["state"]],
-            "changedPropIds": [RUN]}
-    url = f"/_dash-update-component?cacheKey={first['cacheKey']}&job={first['job']}"
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        r = caller.client.post(url, json=body)
-        data = json.loads(r.data) if r.data else {}
-        if "response" in data:
-            return data["response"]
-        time.sleep(0.3)
-    raise AssertionError("the sensitivity job did not finish")
+    return caller.call_job("cmp-sens-forest.figure", values, [RUN])
 
 
 def test_sensitivity_runs_only_when_the_button_is_pressed(dependencies):
