@@ -40,6 +40,10 @@ from shell.background import background_manager
 from shell.cli import configure, parse_settings
 from shell.dataset import active_domain, is_default, status_lines
 
+try:  # a bad EXPLORER_* / CACHE_* value stops the app here, in one sentence
+    settings_mod.current()
+except ExplorerError as err:
+    raise SystemExit(f"IVUS study explorer cannot start: {err}") from None
 theme.register()
 log = logging.getLogger("ivus_explorer")
 
