@@ -334,8 +334,9 @@ def _group_mismatch(frame: pd.DataFrame, lesions: pd.DataFrame) -> list[Issue]:
 
 
 def _order(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns in dictionary order (no copy when they are in that order already)."""
     cols = [c for c in VARIABLES if c in frame.columns]
-    return frame[cols]
+    return frame if list(frame.columns) == cols else frame[cols]
 
 
 # --- entry points ------------------------------------------------------------------------
