@@ -106,33 +106,31 @@ def _parse(path: Path, names: list[str], numeric: frozenset[str], delim: str, en
         # pandas warns, and drops the extra fields, for rows longer than the header;
         # the record walk reports those rows as errors instead.
         warnings.simplefilter("ignore", pd.errors.ParserWarning)
-        frame = _read_csv(path, names, num, delim, enc, skip, replace_errors, use)
-        # Text columns (identifiers, open sets, columns with explicit codes) must keep
-        # their exact text ("001" stays "001"). The C parser's own inference keeps a
-        # column's text exactly when it finds a non-number in it, and costs far less
-        # than asking it for text (dtype="str", about +0.3 s per column per million
-        # rows); a column it typed as numbers or yes/no is read again, as text.
-        retype = [n for n in exact if frame[n].dtype != "str"]
-        if retype:
-            text = _read_csv(path, names, [], delim, enc, skip, replace_errors, retype,
-                             as_text=retype)
-            frame = frame.assign(**{n: text[n] for n in retype})
+        frame = _read_csv(path, names, num, exact, delim, enc, skip, replace_errors, use)
+    if exact:
+        frame = frame.astype(dict.fromkeys(exact, "str"))
     return frame
 
 
-def _read_csv(path: Path, names: list[str], num: list[str], delim: str, enc: str, skip: int,
-              replace_errors: bool, use: list[str] | None, as_text: list[str] | None = None
+def _read_csv(path: Path, names: list[str], num: list[str], exact: list[str], delim: str,
+              enc: str, skip: int, replace_errors: bool, use: list[str] | None
               ) -> pd.DataFrame:
     """One pass of pandas' C parser: every cell as written, no missing-value guessing.
 
-    Columns get the C parser's own inference (True/False -> bool, 1/2 -> int, else
-    text), the ``num`` columns with empty cells as missing, the ``as_text`` columns as
-    text. Codes read back as the same text (cell_text).
+    Text columns (identifiers, open sets, columns with explicit codes: ``exact``) keep
+    their exact text ("001" stays "001"). They are asked for as Arrow strings, which
+    the C parser builds as fast as it infers a type; asking for ``dtype="str"`` makes a
+    Python object per cell first (four times a bare read for an all-text file). Code
+    columns get the C parser's own inference (True/False -> bool, 1/2 -> int, else
+    text); codes read back as the same text (cell_text). ``num`` columns: empty cells
+    are missing.
     """
-    dtype = {n: "str" for n in as_text} if as_text else None
+    import pyarrow as pa
+
+    text = pd.ArrowDtype(pa.string())
     return pd.read_csv(
         path, sep=delim, header=None, names=names, skiprows=skip, index_col=False,
-        usecols=use, dtype=dtype, keep_default_na=False,
+        usecols=use, dtype=dict.fromkeys(exact, text), keep_default_na=False,
         na_values={n: [""] for n in num}, encoding=enc, engine="c", quotechar='"',
         skipinitialspace=False,
         encoding_errors="replace" if replace_errors else "strict")

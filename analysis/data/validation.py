@@ -22,6 +22,7 @@ from analysis.data.cells import (  # noqa: F401 - MISSING_TOKENS, cell_text re-e
     as_text,
     cell_text,
     factorize_text,
+    text_to_float,
 )
 from analysis.data.numbers import NumberFormat, declared, detect
 from analysis.data.report import ROW_NOTE, Issue, ValidationReport  # noqa: F401 - re-exported
@@ -142,19 +143,8 @@ def _range_issues(values: pd.Series, var: Variable, ctx: ColumnContext) -> list[
 
 
 def _to_float(text: pd.Series) -> pd.Series:
-    """Text to float64; unreadable text becomes NaN (the caller reports it).
-
-    pyarrow's cast (correctly rounded, like Python's ``float``) is tried first for
-    speed; if any cell does not parse, ``pandas.to_numeric`` sorts out which.
-    """
-    try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        arr = pc.cast(pa.array(text.array, from_pandas=True), pa.float64())
-        return pd.Series(arr.to_numpy(zero_copy_only=False), index=text.index, dtype="float64")
-    except Exception:  # noqa: BLE001 - any failure falls back to the per-cell parser
-        return pd.to_numeric(text, errors="coerce").astype("float64")
+    """Text to float64; unreadable text becomes NaN (the caller reports it)."""
+    return text_to_float(text)
 
 
 def parse_numeric(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple[pd.Series, list[Issue]]:
