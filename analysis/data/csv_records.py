@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from analysis.data.limits import Limits, limit_error
+from analysis.data.quote_scan import quoted_counts
 from analysis.data.report import Issue
 
 CHUNK_BYTES = 16 * 1024 * 1024
@@ -55,6 +56,13 @@ class TextScan:
     bad_utf8_count: int = 0
     bom: bool = False
     newline: bytes = b"\n"
+    #: Quote-aware counts (:mod:`analysis.data.quote_scan`): whether every quote is
+    #: where standard quoting puts one, delimiters and line breaks inside quoted
+    #: fields, and the quotes so far modulo 2 (1 at the end: a quote never closed).
+    quotes_placed: bool = True
+    delimiters_in_quotes: int = 0
+    newlines_in_quotes: int = 0
+    quote_parity: int = 0
 
     @property
     def encoding(self) -> str:
@@ -111,8 +119,8 @@ def _count(buf: bytes, pos: int, end: int, scan: TextScan, delim: bytes, max_len
         scan.delimiters += _count_byte(view, delim[0])
     else:
         scan.delimiters += buf.count(delim, pos, end)
-    if buf.find(b'"', pos, end) >= 0:
-        scan.quotes += _count_byte(view, ord('"'))
+    if buf.find(b'"', pos, end) >= 0 or scan.quote_parity:
+        _count_quotes(view, scan, delim)
     if not buf.isascii():
         part = buf[pos:end]
         if not part.isascii():
@@ -122,6 +130,23 @@ def _count(buf: bytes, pos: int, end: int, scan: TextScan, delim: bytes, max_len
             except UnicodeDecodeError:
                 _check_lines(part, line_no, scan)
     return _count_byte(view, nl[0])
+
+
+def _count_quotes(view: np.ndarray, scan: TextScan, delim: bytes) -> None:
+    """Quotes of whole lines, and (while the quote model holds) what lies inside quotes."""
+    if not scan.quotes_placed or len(delim) != 1:
+        scan.quotes += _count_byte(view, ord('"'))
+        scan.quotes_placed = False
+        return
+    counts = quoted_counts(view, delim[0], scan.newline[0], scan.quote_parity)
+    if counts is None:
+        scan.quotes += _count_byte(view, ord('"'))
+        scan.quotes_placed = False
+        return
+    scan.quotes += counts.quotes
+    scan.delimiters_in_quotes += counts.delimiters_inside
+    scan.newlines_in_quotes += counts.newlines_inside
+    scan.quote_parity = counts.parity
 
 
 def _count_byte(view: np.ndarray, byte: int) -> int:

@@ -208,9 +208,16 @@ def _integrity(path: Path, scan, frame: pd.DataFrame | None, names: list[str], d
                ) -> list[Issue]:
     """Check the parser's rows against the independent counts; issues naming the lines."""
     width = len(names)
-    if frame is not None and scan.quotes == 0 and header_row == 1 and scan.newline == b"\n":
+    # Without quotes, or with quotes all where standard quoting puts them and no line
+    # break inside a quoted field, every line is one record: the parser's rows must be
+    # the lines and the delimiters outside quotes (width - 1) per line. A row with too
+    # many fields stops the C parser, so short rows cannot hide behind long ones.
+    plain = scan.quotes == 0 or (scan.quotes_placed and not scan.quote_parity
+                                 and not scan.newlines_in_quotes)
+    if frame is not None and plain and header_row == 1 and scan.newline == b"\n":
         data_lines = scan.lines - scan.blank_lines - 1
-        if len(frame) == data_lines and scan.delimiters == (width - 1) * (data_lines + 1):
+        outside = scan.delimiters - scan.delimiters_in_quotes
+        if len(frame) == data_lines and outside == (width - 1) * (data_lines + 1):
             return []
     walk = exact_records(path, "utf-8" if scan.mixed_encoding else enc, delim, header_row,
                          width) if not scan.mixed_encoding else None
