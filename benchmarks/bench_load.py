@@ -8,8 +8,9 @@ openpyxl is far slower and a sheet holds at most 1,048,576 rows). SAS .sas7bdat 
 not measured: nothing in the stack can write one.
 
 Each file is loaded in a fresh process (so memory figures do not mix):
-``bare_s`` is a bare ``pandas.read_csv(path)`` of the same file (text formats only),
-timed in the same process just before; ``read_s`` is reading raw cells
+``bare_s`` is the bare pandas reader of the same file (``read_csv`` for text,
+``read_parquet``, ``read_excel``; none for SAS, Stata and SPSS), timed in the same
+process just before; ``read_s`` is reading raw cells
 (``analysis.data.readers.read_raw``, with every record counted and checked), ``load_s``
 the full ``load_dataset`` (read + checks + map + validate + derive + fingerprint),
 ``ratio`` = ``load_s / bare_s`` (the target for a 1,000,000-row CSV is at most 2),
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import resource
 import sys
 import time
@@ -55,6 +57,17 @@ def _rss_mb(field: str = "VmHWM") -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
+def _bare_reader(path: str):
+    """The bare pandas reader of a file's format (None where there is none to compare)."""
+    if path.endswith((".csv", ".tsv")):
+        return lambda p: pd.read_csv(p, sep="\t" if p.endswith(".tsv") else ",")
+    if path.endswith(".parquet"):
+        return pd.read_parquet
+    if path.endswith(".xlsx"):
+        return pd.read_excel
+    return None
+
+
 def _measure(path: str, mapping: dict | None, bundled: bool) -> dict:
     """Runs in a fresh process: time read_raw and load_dataset, and peak memory."""
     import pyarrow  # noqa: F401 - imported before the baseline, like the other readers
@@ -67,9 +80,10 @@ def _measure(path: str, mapping: dict | None, bundled: bool) -> dict:
     gc.collect()
     base = _rss_mb("VmRSS")
     bare_s = None
-    if path.endswith((".csv", ".tsv")):
+    bare_read = _bare_reader(path)
+    if bare_read is not None:
         t0 = time.perf_counter()
-        bare = pd.read_csv(path, sep="\t" if path.endswith(".tsv") else ",")
+        bare = bare_read(path)
         bare_s = time.perf_counter() - t0
         del bare
         gc.collect()
@@ -182,8 +196,9 @@ def print_table(rows: list[dict]) -> None:
         print(f"{r['case']:<22} {r['rows']:>10,} {r['file_mb']:>8.1f} {bare} {r['read_s']:>8.2f} "
               f"{r['validate_s']:>8.2f} {r['load_s']:>8.2f} {ratio} {r['rows_per_s']:>10,.0f} "
               f"{r['peak_mb']:>8.0f}")
-    print("ratio = load s / bare s: the full checked load against a bare pandas.read_csv "
-          "of the same file in the same process.")
+    print("ratio = load s / bare s: the full checked load against the bare pandas reader "
+          "(read_csv, read_parquet, read_excel) of the same file in the same process; load "
+          f"average {os.getloadavg()[0]:.2f}.")
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
