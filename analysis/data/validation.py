@@ -110,10 +110,11 @@ def _range_issues(values: pd.Series, var: Variable, ctx: ColumnContext) -> list[
     col = describe_column(var.name, ctx.file_column)
     unit = f" {var.unit}" if var.unit else ""
     note = f" (after converting from {ctx.unit})" if ctx.unit and ctx.factor != 1.0 else ""
-    present = values.notna()
+    v = values.to_numpy(dtype="float64", na_value=np.nan)
+    # NumPy comparisons are False for NaN, so missing values are never out of range
     if var.valid_range is not None:
         lo, hi = var.valid_range
-        bad = present & ~values.between(lo, hi)
+        bad = (v < lo) | (v > hi)
         if bad.any():
             rows, n = row_numbers(bad)
             issues.append(Issue(
@@ -124,9 +125,9 @@ def _range_issues(values: pd.Series, var: Variable, ctx: ColumnContext) -> list[
                 tuple(rows), n))
     if var.plausible_range is not None:
         lo, hi = var.plausible_range
-        odd = present & ~values.between(lo, hi)
+        odd = (v < lo) | (v > hi)
         if var.valid_range is not None:
-            odd &= values.between(*var.valid_range)
+            odd &= (v >= var.valid_range[0]) & (v <= var.valid_range[1])
         if odd.any():
             rows, n = row_numbers(odd)
             hint = ""
