@@ -7,9 +7,9 @@ Werkzeug's test client with the file itself as the input stream (so the sender h
 no copy). Measured in a fresh process: ``peak_traced_mb``, the tracemalloc peak of
 the request (Python allocations), and ``peak_rss_mb``, the process's peak resident
 memory during the request (/proc VmHWM, reset just before) minus its resident memory
-at the start. Side by side
-with the same for a bare loop copying the file in 1 MiB chunks (``bare``). A bounded
-route has peaks near the chunk size (1 MiB), whatever the file size.
+at the start. Side by side with the same for a bare loop copying the file in 1 MiB
+chunks (``bare``). A bounded route has peaks near the chunk size (1 MiB), whatever
+the file size.
 
 Run: ``python -m benchmarks.bench_upload [--mb 200]``.
 """
