@@ -1,5 +1,5 @@
 """Fixtures of the cached-entry tests: datasets registered in this process, a fresh cache,
-settings with few imputations."""
+settings with few imputations, a temporary study folder."""
 
 from __future__ import annotations
 
@@ -52,3 +52,14 @@ def missing_hdl_fp(bundled_fp) -> str:
         ds, frame=frame,
         provenance=dataclasses.replace(ds.provenance, fingerprint="test-missing-hdl-"
                                        + bundled_fp[:8])))
+
+
+@pytest.fixture
+def study_folder(tmp_path, fresh_cache):
+    """Settings whose study folder is a temporary one (uploads stored there); restored
+    after, with the process-local memos emptied."""
+    previous = settings_mod.current()
+    settings_mod.configure(dataclasses.replace(previous, study_dir=str(tmp_path / "studies")))
+    yield tmp_path / "studies"
+    settings_mod.configure(previous)
+    cache.clear()
