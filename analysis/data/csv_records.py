@@ -5,12 +5,14 @@ that swallows the next lines, a short row is padded with empty cells. So the rec
 are counted independently of the parser:
 
 * :func:`scan_text` reads the file in chunks (bounded memory) and counts the physical
-  lines, blank lines, delimiters and quotes with C-speed ``bytes.count`` / NumPy,
+  lines, blank lines, delimiters and quotes with NumPy (and, where quotes are, the
+  delimiters and line breaks inside quoted fields: :mod:`analysis.data.quote_scan`),
   checks the longest line against the limit, and checks every line's encoding
   (a UTF-8 file with a few Windows-1252 lines is reported with those lines);
-* :func:`exact_records` walks the records with the :mod:`csv` module (only when the
-  file has quotes, or when the fast counts do not add up) and names the lines where a
-  quoted field runs over several lines or a row has the wrong number of fields.
+* :func:`exact_records` walks the records with the :mod:`csv` module (only when a
+  quote is not where standard quoting puts one, a quoted field holds a line break, or
+  the fast counts do not add up) and names the lines where a quoted field runs over
+  several lines or a row has the wrong number of fields.
 """
 
 from __future__ import annotations

@@ -3,12 +3,13 @@
 Order of work, each step bounded before the next: the first 64 KB give the delimiter
 and the header row; :func:`~analysis.data.csv_records.scan_text` checks line lengths,
 encodings and counts lines, delimiters and quotes; pandas' C parser reads the cells
-(text for identifiers, open sets and columns with explicit codes; numeric and code
-columns the caller names are typed by the C parser itself, a cell it cannot read
-leaving the column as text for the validator; columns the loader does not use are
-counted but not converted); then the parser's row count is checked against the scan,
-and, when the file holds quotes or the counts differ, against a record walk with the
-:mod:`csv` module that names the offending lines.
+(exact text, as Arrow strings, for identifiers, open sets, columns with explicit codes
+and columns the loader does not use; numeric and code columns the caller names are
+typed by the C parser itself, a cell it cannot read leaving the column as text for
+the validator); then the parser's row count is checked against the scan (quote-aware:
+delimiters and line breaks inside quoted fields are counted apart), and, when some
+quote is misplaced, a quoted field holds a line break or the counts differ, against a
+record walk with the :mod:`csv` module that names the offending lines.
 """
 
 from __future__ import annotations
