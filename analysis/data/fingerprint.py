@@ -24,8 +24,9 @@ def _dtype_text(s: pd.Series) -> str:
     return str(dt)
 
 
-def _string_bytes(s: pd.Series) -> bytes | None:
-    """Canonical bytes of an Arrow-backed text column (lengths, nulls, then the text).
+def _string_parts(s: pd.Series) -> list | None:
+    """Canonical bytes of an Arrow-backed text column (lengths, nulls, then the text),
+    as buffers hashed in turn (no copy of the text).
 
     Independent of how the column is chunked or sliced, and far faster than hashing
     each value; ``None`` if the column is not Arrow-backed text.
@@ -42,12 +43,13 @@ def _string_bytes(s: pd.Series) -> bytes | None:
     lengths = pc.binary_length(arr).to_numpy(zero_copy_only=False)
     lengths = np.nan_to_num(lengths.astype("float64"), nan=-1).astype("int64")
     if len(arr) == 0:
-        return lengths.tobytes()
+        return [lengths]
     width = 8 if pa.types.is_large_string(arr.type) else 4
     offsets = np.frombuffer(arr.buffers()[1], dtype=f"int{width * 8}")[arr.offset:]
     text = arr.buffers()[2]
-    body = b"" if text is None else text.to_pybytes()[int(offsets[0]):int(offsets[len(arr)])]
-    return lengths.tobytes() + body
+    if text is None:
+        return [lengths]
+    return [lengths, memoryview(text)[int(offsets[0]):int(offsets[len(arr)])]]
 
 
 def fingerprint(frame: pd.DataFrame, lesions: pd.DataFrame | None = None) -> str:
@@ -62,31 +64,36 @@ def fingerprint(frame: pd.DataFrame, lesions: pd.DataFrame | None = None) -> str
         h.update(pd.util.hash_pandas_object(part.index.to_series(), index=False)
                  .to_numpy().tobytes())
         for c in part.columns:
-            h.update(_column_bytes(part[c]))
+            for buf in _column_parts(part[c]):
+                h.update(buf)
     return h.hexdigest()
 
 
-def _column_bytes(s: pd.Series) -> bytes:
-    """Canonical bytes of one column's values (the dtype is hashed separately).
+def _column_parts(s: pd.Series) -> list:
+    """Canonical bytes of one column's values (the dtype is hashed separately), as
+    buffers hashed one after the other (the digest of their concatenation).
 
-    Text by :func:`_string_bytes`; floats with one NaN pattern; nullable columns as
-    data (zero where missing) plus mask; categoricals as codes (the categories are in
-    the dtype text); anything else by pandas' per-value hash.
+    Text by :func:`_string_parts`; floats with one NaN pattern (copied only when there
+    is a NaN); nullable columns as data (zero where missing) plus mask; categoricals as
+    codes (the categories are in the dtype text); anything else by pandas' per-value
+    hash.
     """
-    text = _string_bytes(s)
+    text = _string_parts(s)
     if text is not None:
         return text
     dtype = s.dtype
     if isinstance(dtype, pd.CategoricalDtype):
-        return s.cat.codes.to_numpy().tobytes()
+        return [np.ascontiguousarray(s.cat.codes.to_numpy())]
     arr = s.array
     if hasattr(arr, "_data") and hasattr(arr, "_mask"):  # boolean, Int64, Float64
         mask = np.asarray(arr._mask, dtype=bool)
-        data = np.where(mask, 0, np.asarray(arr._data))
-        return data.tobytes() + np.packbits(mask).tobytes()
+        data = np.where(mask, 0, np.asarray(arr._data))   # (bool data hashed as int64)
+        return [np.ascontiguousarray(data), np.packbits(mask)]
     if isinstance(dtype, np.dtype) and dtype.kind in "fiub":
         values = s.to_numpy()
         if dtype.kind == "f":
-            values = np.where(np.isnan(values), np.nan, values)
-        return values.tobytes()
-    return pd.util.hash_pandas_object(s, index=False).to_numpy().tobytes()
+            nan = np.isnan(values)
+            if nan.any():
+                values = np.where(nan, np.nan, values)
+        return [np.ascontiguousarray(values)]
+    return [pd.util.hash_pandas_object(s, index=False).to_numpy()]
