@@ -96,8 +96,12 @@ def factorize_text(raw: pd.Series) -> tuple[np.ndarray, list[str | None]]:
     """Distinct raw values as trimmed text, and each row's position among them.
 
     Works on the distinct values only (a million rows with three codes convert three
-    values). Missing cells and missing tokens get position -1.
+    values). Missing cells and missing tokens get position -1. Yes/no columns
+    (``bool``, ``boolean``) are coded directly, without hashing.
     """
+    flags = _bool_factor(raw)
+    if flags is not None:
+        return flags
     factor, uniques = pd.factorize(raw, use_na_sentinel=True)
     texts: list[str | None] = []
     for u in uniques:
@@ -106,6 +110,25 @@ def factorize_text(raw: pd.Series) -> tuple[np.ndarray, list[str | None]]:
     idx = np.array([i if t is not None else -1 for i, t in enumerate(texts)] + [-1],
                    dtype="int64")
     return idx[np.asarray(factor)], texts
+
+
+def _bool_factor(raw: pd.Series) -> tuple[np.ndarray, list[str | None]] | None:
+    """:func:`factorize_text` of a yes/no column (values in order of first appearance,
+    as ``pandas.factorize`` gives them), or None for any other column."""
+    if raw.dtype == np.dtype(bool):
+        data, missing = raw.to_numpy(), np.zeros(len(raw), dtype=bool)
+    elif isinstance(raw.dtype, pd.BooleanDtype):
+        data, missing = np.asarray(raw.array._data), np.asarray(raw.array._mask, dtype=bool)
+    else:
+        return None
+    present = ~missing
+    if not present.any():
+        return np.full(len(raw), -1, dtype="int64"), []
+    first = bool(data[int(np.argmax(present))])
+    order = [first] + ([not first] if bool((present & (data != first)).any()) else [])
+    codes = np.where(data == first, 0, 1).astype("int64")
+    codes[missing] = -1
+    return codes, ["true" if v else "false" for v in order]
 
 
 def all_distinct(text: pd.Series) -> bool:

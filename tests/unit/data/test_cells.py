@@ -62,3 +62,17 @@ def test_as_text_missing_tokens_only_in_short_texts():
     out = as_text(s)
     assert out.isna().tolist() == [True] * 6 + [False, False]
     assert out.iloc[6:].tolist() == ["NAN-1", "null value"]
+
+
+@pytest.mark.parametrize(("values", "dtype"), [
+    ([True, False, True], bool), ([False, False], bool),
+    ([None, True, False, None], "boolean"), ([None, None], "boolean"), ([None, False], "boolean"),
+])
+def test_yes_no_columns_factorize_as_pandas_does(values, dtype):
+    from analysis.data.cells import factorize_text
+
+    raw = pd.Series(values, dtype=dtype)
+    codes, texts = factorize_text(raw)
+    ref_codes, ref_uniques = pd.factorize(raw, use_na_sentinel=True)   # reference: pandas
+    assert codes.tolist() == np.asarray(ref_codes).tolist()
+    assert texts == [str(bool(u)).lower() for u in ref_uniques]
