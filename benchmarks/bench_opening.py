@@ -8,7 +8,7 @@ with an in-process cache (``SimpleCache``), as the /open page's callbacks see it
 * ``summarize`` - once per uploaded file: read, profile every column, suggest a mapping;
 * ``check`` - on every edit of the wizard: the validation report of the mapping as it
   now stands. The edits replayed, in order, from an empty cache: the suggested
-  mapping; one column mapped by hand (the ID); a code table changed (sex); a unit
+  mapping; one column unmapped by hand (CRP); a code table changed (sex); a unit
   changed (LDL-C back to mg/dl); back to the suggestion with one code added (each a
   new mapping, so a miss of the shared cache; the raw cells may be kept between edits).
 
@@ -49,8 +49,8 @@ def _edits(suggestion: dict) -> list[tuple[str, dict]]:
     """The wizard edits replayed, each a full mapping as the page sends it."""
     out = [("suggested mapping", suggestion)]
     by_hand = copy.deepcopy(suggestion)
-    by_hand.setdefault("columns", {})["patient_id"] = "PATIENT_ID"
-    out.append(("ID column set by hand", by_hand))
+    by_hand.setdefault("columns", {}).pop("crp", None)
+    out.append(("CRP column unmapped by hand", by_hand))
     codes = copy.deepcopy(by_hand)
     codes.setdefault("codes", {})["sex"] = {"1": "female", "2": "male"}
     out.append(("sex codes edited", codes))
