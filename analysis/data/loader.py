@@ -9,21 +9,22 @@ the dataset. Rows are never dropped, reordered or changed; the source file is on
 
 from __future__ import annotations
 
-import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from analysis import settings as settings_mod
 from analysis.data.checks import table_issues
 from analysis.data.derive import add_derived, group_from_lesions
+from analysis.data.fingerprint import fingerprint  # noqa: F401 - re-exported
 from analysis.data.limits import Limits
 from analysis.data.mapping import (
     ColumnMapping,
+    ColumnResolution,
     MappingFileError,
     mapping_with_problems,
     resolve_columns,
@@ -103,81 +104,6 @@ class Dataset:
 
 # --- helpers --------------------------------------------------------------------------
 
-def _dtype_text(s: pd.Series) -> str:
-    dt = s.dtype
-    if isinstance(dt, pd.CategoricalDtype):
-        return f"category{list(map(str, dt.categories))}{'ordered' if dt.ordered else ''}"
-    return str(dt)
-
-
-def _string_bytes(s: pd.Series) -> bytes | None:
-    """Canonical bytes of an Arrow-backed text column (lengths, nulls, then the text).
-
-    Independent of how the column is chunked or sliced, and far faster than hashing
-    each value; ``None`` if the column is not Arrow-backed text.
-    """
-    data = getattr(s.array, "_pa_array", None)
-    if data is None:
-        return None
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    arr = data.combine_chunks() if isinstance(data, pa.ChunkedArray) else data
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        return None
-    lengths = pc.binary_length(arr).to_numpy(zero_copy_only=False)
-    lengths = np.nan_to_num(lengths.astype("float64"), nan=-1).astype("int64")
-    if len(arr) == 0:
-        return lengths.tobytes()
-    width = 8 if pa.types.is_large_string(arr.type) else 4
-    offsets = np.frombuffer(arr.buffers()[1], dtype=f"int{width * 8}")[arr.offset:]
-    text = arr.buffers()[2]
-    body = b"" if text is None else text.to_pybytes()[int(offsets[0]):int(offsets[len(arr)])]
-    return lengths.tobytes() + body
-
-
-def fingerprint(frame: pd.DataFrame, lesions: pd.DataFrame | None = None) -> str:
-    """Stable sha256 hex digest of a frame (and lesion table): values, names, dtypes, order."""
-    h = hashlib.sha256()
-    for part in (frame, lesions):
-        if part is None:
-            h.update(b"<none>")
-            continue
-        h.update(json.dumps([[str(c), _dtype_text(part[c])] for c in part.columns]).encode())
-        h.update(str(len(part)).encode())
-        h.update(pd.util.hash_pandas_object(part.index.to_series(), index=False)
-                 .to_numpy().tobytes())
-        for c in part.columns:
-            h.update(_column_bytes(part[c]))
-    return h.hexdigest()
-
-
-def _column_bytes(s: pd.Series) -> bytes:
-    """Canonical bytes of one column's values (the dtype is hashed separately).
-
-    Text by :func:`_string_bytes`; floats with one NaN pattern; nullable columns as
-    data (zero where missing) plus mask; categoricals as codes (the categories are in
-    the dtype text); anything else by pandas' per-value hash.
-    """
-    text = _string_bytes(s)
-    if text is not None:
-        return text
-    dtype = s.dtype
-    if isinstance(dtype, pd.CategoricalDtype):
-        return s.cat.codes.to_numpy().tobytes()
-    arr = s.array
-    if hasattr(arr, "_data") and hasattr(arr, "_mask"):  # boolean, Int64, Float64
-        mask = np.asarray(arr._mask, dtype=bool)
-        data = np.where(mask, 0, np.asarray(arr._data))
-        return data.tobytes() + np.packbits(mask).tobytes()
-    if isinstance(dtype, np.dtype) and dtype.kind in "fiub":
-        values = s.to_numpy()
-        if dtype.kind == "f":
-            values = np.where(np.isnan(values), np.nan, values)
-        return values.tobytes()
-    return pd.util.hash_pandas_object(s, index=False).to_numpy().tobytes()
-
-
 def read_sidecar(path: Path) -> tuple[dict | None, list[Issue]]:
     """The FILE.meta.json next to ``path`` (``None`` if absent) and any issue reading it."""
     side = path.with_name(path.name + ".meta.json")
@@ -215,16 +141,22 @@ def _raise_if_errors(issues: list[Issue], source: str) -> ValidationReport:
     return report
 
 
+#: A reader of raw cells with :func:`~analysis.data.readers.read_raw`'s signature (the
+#: mapping wizard passes one that keeps recent reads).
+Reader = Callable[..., RawTable]
+
+
 def _read(source: PathLike | pd.DataFrame, sheet: str | None, limit: float,
-          options: ReadOptions | None = None, prior: list[Issue] | None = None) -> RawTable:
+          options: ReadOptions | None = None, prior: list[Issue] | None = None,
+          reader: Reader = read_raw) -> RawTable:
     """Raw cells; a read failure carries ``prior`` issues (the mapping's) in its report."""
     if isinstance(source, pd.DataFrame):
         frame = source.copy(deep=True).reset_index(drop=True)
         frame.columns = [str(c) for c in frame.columns]
         return RawTable(frame, "frame")
     try:
-        return read_raw(source, sheet=sheet, limits=Limits.from_settings(max_file_mb=limit),
-                        options=options)
+        return reader(source, sheet=sheet, limits=Limits.from_settings(max_file_mb=limit),
+                      options=options)
     except DataLoadError as err:
         if not prior:
             raise
@@ -287,8 +219,9 @@ def _contexts(resolution_rename: dict[str, str], cmap_codes: dict, cmap: ColumnM
 
 
 def _load_lesions(source: PathLike | pd.DataFrame, cmap: ColumnMapping, limit: float,
-                  patient_ids: pd.Series | None) -> tuple[pd.DataFrame | None, list[Issue]]:
-    raw = _read(source, None, limit)
+                  patient_ids: pd.Series | None, reader: Reader = read_raw
+                  ) -> tuple[pd.DataFrame | None, list[Issue]]:
+    raw = _read(source, None, limit, reader=reader)
     res = resolve_columns(raw.columns, cmap.lesion_columns, LESIONS,
                           what="lesion file", section="lesion_columns")
     renamed = raw.frame[list(res.rename)].rename(columns=res.rename)
@@ -334,19 +267,116 @@ def _group_mismatch(frame: pd.DataFrame, lesions: pd.DataFrame) -> list[Issue]:
 
 
 def _order(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns in dictionary order (no copy when they are in that order already)."""
     cols = [c for c in VARIABLES if c in frame.columns]
-    return frame[cols]
+    return frame if list(frame.columns) == cols else frame[cols]
 
 
 # --- entry points ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Checked:
+    """Everything :func:`_check` found, for :func:`load_dataset` to build the dataset."""
+
+    frame: pd.DataFrame
+    lesions: pd.DataFrame | None
+    issues: list[Issue]
+    raw: RawTable
+    cmap: ColumnMapping
+    resolution: ColumnResolution
+    meta: dict | None
+    source: str
+
+
+def _check(path: PathLike | pd.DataFrame, mapping, *, sheet: str | None,
+           lesions: PathLike | pd.DataFrame | None, max_file_mb: float | None,
+           reader: Reader = read_raw) -> _Checked:
+    """Read, match, parse and check (every step of a load but derive and fingerprint).
+
+    One function on purpose: the steps (read, match, parse, lesions, whole-table
+    checks) read top to bottom in the order they run. Raises DataLoadError only when
+    the file cannot be read at all (its report attached).
+    """
+    limit = settings_mod.current().max_file_mb if max_file_mb is None else max_file_mb
+    is_frame = isinstance(path, pd.DataFrame)
+    source = "<DataFrame>" if is_frame else str(path)
+    cmap, map_issues = mapping_with_problems(mapping)
+    sheet = sheet or cmap.sheet
+    raw = _read(path, sheet, limit, read_options(cmap), map_issues, reader)
+    issues: list[Issue] = list(map_issues) + list(raw.issues)
+    if sheet is not None and raw.format != "excel":
+        issues.append(Issue("warning", "sheet_ignored", None,
+                            f"a sheet name ('{sheet}') was given but {raw.format} files have no "
+                            "sheets; it is ignored."))
+    meta, side_issues = (None, []) if is_frame else read_sidecar(Path(path))
+    issues += side_issues
+
+    res = resolve_columns(raw.columns, cmap.columns, VARIABLES)
+    issues += res.issues
+    renamed = raw.frame[list(res.rename)].rename(columns=res.rename)
+    absent = {i.column for i in res.issues if i.code == "mapped_column_absent"}
+    derive_group = lesions is not None and GROUP not in renamed.columns
+    required = [n for n in required_columns() if n not in absent
+                and not (derive_group and n == GROUP)]
+    if derive_group and "n_spotty" in renamed.columns:
+        issues.append(Issue("warning", "n_spotty_replaced", "n_spotty",
+                            "'n_spotty' in the patient file is ignored: it is counted from the "
+                            "lesion file together with the calcification group."))
+        renamed = renamed.drop(columns="n_spotty")
+    frame, col_issues = validate_table(
+        renamed, VARIABLES, contexts=_contexts(res.rename, cmap.codes, cmap, raw),
+        required=required, file_columns=[c for c in raw.columns if c not in res.rename])
+    issues = _unused_cell_problems(issues, set(res.rename)) + col_issues
+
+    lesion_frame = None
+    if lesions is not None:
+        ids = frame["patient_id"] if "patient_id" in frame.columns else None
+        lesion_frame, les_issues = _load_lesions(lesions, cmap, limit, ids, reader)
+        issues += les_issues
+        les_ok = not any(i.severity == "error" for i in les_issues)
+        if derive_group and les_ok and ids is not None:
+            derived = group_from_lesions(frame["patient_id"], lesion_frame)
+            frame = frame.assign(**{GROUP: derived[GROUP], "n_spotty": derived["n_spotty"]})
+            issues.append(Issue("info", "group_from_lesions", GROUP,
+                                "'calcification' and 'n_spotty' were derived from the lesion "
+                                "file (spotty: deposit 1-4 mm long with arc < 90 degrees)."))
+        elif not derive_group and les_ok and ids is not None and GROUP in frame.columns:
+            issues.append(Issue("info", "lesions_not_used_for_group", GROUP,
+                                "the patient file has 'calcification', so the lesion file is "
+                                "kept for display but not used to assign groups."))
+            issues += _group_mismatch(frame, lesion_frame)
+
+    refused = {i.column for i in issues if i.severity == "error" and i.column}
+    issues += table_issues(frame, required, {v: k for k, v in res.rename.items()}, refused)
+    return _Checked(frame, lesion_frame, issues, raw, cmap, res, meta, source)
+
+
+def check_file(path: PathLike, mapping: ColumnMapping | dict | PathLike | None = None, *,
+               sheet: str | None = None, lesions: PathLike | None = None,
+               max_file_mb: float | None = None, reader: Reader = read_raw) -> ValidationReport:
+    """The report :func:`load_dataset` would give, without building the dataset.
+
+    The same steps and the same issues (read, match, parse, lesions, whole-table
+    checks); the derived columns and the fingerprint, which cannot add an issue, are
+    left out, so a report after each edit of the mapping wizard costs less than a load.
+    ``reader`` reads the raw cells (default :func:`~analysis.data.readers.read_raw`).
+
+    Raises
+    ------
+    DataLoadError
+        Only when the file cannot be read at all (``err.report`` holds the problems).
+    """
+    return ValidationReport.of(_check(path, mapping, sheet=sheet, lesions=lesions,
+                                      max_file_mb=max_file_mb, reader=reader).issues)
+
 
 def load_dataset(path: PathLike | pd.DataFrame, mapping: ColumnMapping | dict | PathLike | None = None,
                  *, sheet: str | None = None, lesions: PathLike | pd.DataFrame | None = None,
                  max_file_mb: float | None = None, simulated: bool | None = None) -> Dataset:
     """Load, map and validate a patient file.
 
-    One function on purpose: the steps (read, match, parse, lesions, whole-table
-    checks, derive, fingerprint) read top to bottom in the order they run.
+    :func:`_check` reads, matches, parses and checks; then any error stops the load,
+    and the derived columns and the fingerprint are added.
 
     Parameters
     ----------
@@ -379,57 +409,9 @@ def load_dataset(path: PathLike | pd.DataFrame, mapping: ColumnMapping | dict | 
         the mapping's problems and the data's together (a mapping mistake does not
         stop the checks of the data).
     """
-    limit = settings_mod.current().max_file_mb if max_file_mb is None else max_file_mb
-    is_frame = isinstance(path, pd.DataFrame)
-    source = "<DataFrame>" if is_frame else str(path)
-    cmap, map_issues = mapping_with_problems(mapping)
-    sheet = sheet or cmap.sheet
-    raw = _read(path, sheet, limit, read_options(cmap), map_issues)
-    issues: list[Issue] = list(map_issues) + list(raw.issues)
-    if sheet is not None and raw.format != "excel":
-        issues.append(Issue("warning", "sheet_ignored", None,
-                            f"a sheet name ('{sheet}') was given but {raw.format} files have no "
-                            "sheets; it is ignored."))
-    meta, side_issues = (None, []) if is_frame else read_sidecar(Path(path))
-    issues += side_issues
-
-    res = resolve_columns(raw.columns, cmap.columns, VARIABLES)
-    issues += res.issues
-    renamed = raw.frame[list(res.rename)].rename(columns=res.rename)
-    absent = {i.column for i in res.issues if i.code == "mapped_column_absent"}
-    derive_group = lesions is not None and GROUP not in renamed.columns
-    required = [n for n in required_columns() if n not in absent
-                and not (derive_group and n == GROUP)]
-    if derive_group and "n_spotty" in renamed.columns:
-        issues.append(Issue("warning", "n_spotty_replaced", "n_spotty",
-                            "'n_spotty' in the patient file is ignored: it is counted from the "
-                            "lesion file together with the calcification group."))
-        renamed = renamed.drop(columns="n_spotty")
-    frame, col_issues = validate_table(
-        renamed, VARIABLES, contexts=_contexts(res.rename, cmap.codes, cmap, raw),
-        required=required, file_columns=[c for c in raw.columns if c not in res.rename])
-    issues = _unused_cell_problems(issues, set(res.rename)) + col_issues
-
-    lesion_frame = None
-    if lesions is not None:
-        ids = frame["patient_id"] if "patient_id" in frame.columns else None
-        lesion_frame, les_issues = _load_lesions(lesions, cmap, limit, ids)
-        issues += les_issues
-        les_ok = not any(i.severity == "error" for i in les_issues)
-        if derive_group and les_ok and ids is not None:
-            derived = group_from_lesions(frame["patient_id"], lesion_frame)
-            frame = frame.assign(**{GROUP: derived[GROUP], "n_spotty": derived["n_spotty"]})
-            issues.append(Issue("info", "group_from_lesions", GROUP,
-                                "'calcification' and 'n_spotty' were derived from the lesion "
-                                "file (spotty: deposit 1-4 mm long with arc < 90 degrees)."))
-        elif not derive_group and les_ok and ids is not None and GROUP in frame.columns:
-            issues.append(Issue("info", "lesions_not_used_for_group", GROUP,
-                                "the patient file has 'calcification', so the lesion file is "
-                                "kept for display but not used to assign groups."))
-            issues += _group_mismatch(frame, lesion_frame)
-
-    refused = {i.column for i in issues if i.severity == "error" and i.column}
-    issues += table_issues(frame, required, {v: k for k, v in res.rename.items()}, refused)
+    c = _check(path, mapping, sheet=sheet, lesions=lesions, max_file_mb=max_file_mb)
+    frame, lesion_frame, issues, raw, cmap, res, meta, source = (
+        c.frame, c.lesions, c.issues, c.raw, c.cmap, c.resolution, c.meta, c.source)
     report = _raise_if_errors(issues, source)
     frame = _order(add_derived(frame)).reset_index(drop=True)
     fp = fingerprint(frame, lesion_frame)
@@ -445,6 +427,7 @@ def load_dataset(path: PathLike | pd.DataFrame, mapping: ColumnMapping | dict | 
         lesion_rows=None if lesion_frame is None else len(lesion_frame), meta=meta,
         conversions=conversions_of(report), header_row=raw.header_row)
     return Dataset(frame=frame, lesions=lesion_frame, provenance=prov, report=report)
+
 
 
 def load_bundled() -> Dataset:

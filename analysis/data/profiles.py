@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from analysis.data.cells import text_to_float
 from analysis.data.schema import Variable
 from analysis.data.validation import FALSE_TOKENS, LEVEL_SYNONYMS, MISSING_TOKENS, TRUE_TOKENS
 
@@ -38,7 +39,7 @@ def profile_column(name: str, values: pd.Series) -> ColumnProfile:
     text = values.astype("str").str.strip()
     missing = values.isna().to_numpy() | text.str.lower().isin(MISSING_TOKENS).to_numpy()
     present = text[~missing]
-    numbers = pd.to_numeric(present, errors="coerce")
+    numbers = text_to_float(present)
     ok = numbers.notna()
     counts = present.value_counts()
     return ColumnProfile(

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analysis.data.cells import as_text
+from analysis.data.cells import as_text, text_to_float
 from analysis.data.readers import RawTable
 from analysis.data.schema import VARIABLES, Variable
 from analysis.data.validation import FALSE_TOKENS, LEVEL_SYNONYMS, TRUE_TOKENS
@@ -93,7 +93,7 @@ class Profile:
 def profile(raw: pd.Series) -> Profile:
     """The value profile of the first :data:`PROFILE_ROWS` cells of a raw column."""
     text = as_text(raw.iloc[:PROFILE_ROWS].reset_index(drop=True)).dropna()
-    nums = pd.to_numeric(text, errors="coerce")
+    nums = text_to_float(text)
     uniq = text.unique()
     return Profile(n=len(text), distinct=tuple(sorted(map(str, uniq[:MAX_CODES + 1]))),
                    n_distinct=len(uniq), numeric_share=float(nums.notna().mean()) if len(text) else 0.0,

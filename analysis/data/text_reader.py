@@ -3,12 +3,13 @@
 Order of work, each step bounded before the next: the first 64 KB give the delimiter
 and the header row; :func:`~analysis.data.csv_records.scan_text` checks line lengths,
 encodings and counts lines, delimiters and quotes; pandas' C parser reads the cells
-(text for identifiers, open sets and columns with explicit codes; numeric and code
-columns the caller names are typed by the C parser itself, a cell it cannot read
-leaving the column as text for the validator; columns the loader does not use are
-counted but not converted); then the parser's row count is checked against the scan,
-and, when the file holds quotes or the counts differ, against a record walk with the
-:mod:`csv` module that names the offending lines.
+(exact text, as Arrow strings, for identifiers, open sets, columns with explicit codes
+and columns the loader does not use; numeric and code columns the caller names are
+typed by the C parser itself, a cell it cannot read leaving the column as text for
+the validator); then the parser's row count is checked against the scan (quote-aware:
+delimiters and line breaks inside quoted fields are counted apart), and, when some
+quote is misplaced, a quoted field holds a line break or the counts differ, against a
+record walk with the :mod:`csv` module that names the offending lines.
 """
 
 from __future__ import annotations
@@ -85,30 +86,52 @@ def _head(path: Path) -> str:
     return sample.decode("utf-8", errors="replace").lstrip("\ufeff")
 
 
+#: Convert only the used columns (``usecols``) when at least this share of the file's
+#: columns is unused: ``usecols`` itself costs about half a bare read, more than
+#: converting a few unused columns does.
+USECOLS_SHARE = 0.25
+
+
 def _parse(path: Path, names: list[str], numeric: frozenset[str], delim: str, enc: str,
            skip: int, replace_errors: bool, keep: frozenset[str] | None,
            categorical: frozenset[str] = frozenset()) -> pd.DataFrame:
     num = [n for n in names if n.strip().lower() in numeric]
     cat = [n for n in names if n.strip().lower() in categorical and n not in num]
-    use = None if keep is None else [n for n in names if n.strip().lower() in keep]
+    use = None
+    if keep is not None:
+        kept = [n for n in names if n.strip().lower() in keep]
+        if len(names) - len(kept) >= max(1.0, USECOLS_SHARE * len(names)):
+            use = kept
+    exact = [n for n in names if n not in num and n not in cat and (use is None or n in use)]
     with warnings.catch_warnings():
         # pandas warns, and drops the extra fields, for rows longer than the header;
         # the record walk reports those rows as errors instead.
         warnings.simplefilter("ignore", pd.errors.ParserWarning)
-        return _read_csv(path, names, num, cat, delim, enc, skip, replace_errors, use)
+        frame = _read_csv(path, names, num, exact, delim, enc, skip, replace_errors, use)
+    if exact:
+        frame = frame.astype(dict.fromkeys(exact, "str"))
+    return frame
 
 
-def _read_csv(path: Path, names: list[str], num: list[str], cat: list[str], delim: str,
+def _read_csv(path: Path, names: list[str], num: list[str], exact: list[str], delim: str,
               enc: str, skip: int, replace_errors: bool, use: list[str] | None
               ) -> pd.DataFrame:
-    # Code columns get the C parser's own inference (True/False -> bool, 1/2 -> int,
-    # else text): forcing text on every column costs about three times a bare read.
-    # Codes read back as the same text (cell_text); a column with explicit [codes] is
-    # not in ``cat`` and stays exact text (so "01" stays "01").
-    dtype = {n: "str" for n in names if n not in num and n not in cat}
+    """One pass of pandas' C parser: every cell as written, no missing-value guessing.
+
+    Text columns (identifiers, open sets, columns with explicit codes: ``exact``) keep
+    their exact text ("001" stays "001"). They are asked for as Arrow strings, which
+    the C parser builds as fast as it infers a type; asking for ``dtype="str"`` makes a
+    Python object per cell first (four times a bare read for an all-text file). Code
+    columns get the C parser's own inference (True/False -> bool, 1/2 -> int, else
+    text); codes read back as the same text (cell_text). ``num`` columns: empty cells
+    are missing.
+    """
+    import pyarrow as pa
+
+    text = pd.ArrowDtype(pa.string())
     return pd.read_csv(
         path, sep=delim, header=None, names=names, skiprows=skip, index_col=False,
-        usecols=use, dtype=dtype, keep_default_na=False,
+        usecols=use, dtype=dict.fromkeys(exact, text), keep_default_na=False,
         na_values={n: [""] for n in num}, encoding=enc, engine="c", quotechar='"',
         skipinitialspace=False,
         encoding_errors="replace" if replace_errors else "strict")
@@ -186,9 +209,16 @@ def _integrity(path: Path, scan, frame: pd.DataFrame | None, names: list[str], d
                ) -> list[Issue]:
     """Check the parser's rows against the independent counts; issues naming the lines."""
     width = len(names)
-    if frame is not None and scan.quotes == 0 and header_row == 1 and scan.newline == b"\n":
+    # Without quotes, or with quotes all where standard quoting puts them and no line
+    # break inside a quoted field, every line is one record: the parser's rows must be
+    # the lines and the delimiters outside quotes (width - 1) per line. A row with too
+    # many fields stops the C parser, so short rows cannot hide behind long ones.
+    plain = scan.quotes == 0 or (scan.quotes_placed and not scan.quote_parity
+                                 and not scan.newlines_in_quotes)
+    if frame is not None and plain and header_row == 1 and scan.newline == b"\n":
         data_lines = scan.lines - scan.blank_lines - 1
-        if len(frame) == data_lines and scan.delimiters == (width - 1) * (data_lines + 1):
+        outside = scan.delimiters - scan.delimiters_in_quotes
+        if len(frame) == data_lines and outside == (width - 1) * (data_lines + 1):
             return []
     walk = exact_records(path, "utf-8" if scan.mixed_encoding else enc, delim, header_row,
                          width) if not scan.mixed_encoding else None

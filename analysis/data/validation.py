@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analysis.data.cells import MISSING_TOKENS, as_text, cell_text, factorize_text  # noqa: F401
+from analysis.data.cells import (  # noqa: F401 - MISSING_TOKENS, cell_text re-exported
+    MISSING_TOKENS,
+    all_distinct,
+    as_text,
+    cell_text,
+    factorize_text,
+    text_to_float,
+)
 from analysis.data.numbers import NumberFormat, declared, detect
 from analysis.data.report import ROW_NOTE, Issue, ValidationReport  # noqa: F401 - re-exported
 from analysis.data.schema import Variable
@@ -103,10 +110,11 @@ def _range_issues(values: pd.Series, var: Variable, ctx: ColumnContext) -> list[
     col = describe_column(var.name, ctx.file_column)
     unit = f" {var.unit}" if var.unit else ""
     note = f" (after converting from {ctx.unit})" if ctx.unit and ctx.factor != 1.0 else ""
-    present = values.notna()
+    v = values.to_numpy(dtype="float64", na_value=np.nan)
+    # NumPy comparisons are False for NaN, so missing values are never out of range
     if var.valid_range is not None:
         lo, hi = var.valid_range
-        bad = present & ~values.between(lo, hi)
+        bad = (v < lo) | (v > hi)
         if bad.any():
             rows, n = row_numbers(bad)
             issues.append(Issue(
@@ -117,9 +125,9 @@ def _range_issues(values: pd.Series, var: Variable, ctx: ColumnContext) -> list[
                 tuple(rows), n))
     if var.plausible_range is not None:
         lo, hi = var.plausible_range
-        odd = present & ~values.between(lo, hi)
+        odd = (v < lo) | (v > hi)
         if var.valid_range is not None:
-            odd &= values.between(*var.valid_range)
+            odd &= (v >= var.valid_range[0]) & (v <= var.valid_range[1])
         if odd.any():
             rows, n = row_numbers(odd)
             hint = ""
@@ -136,19 +144,8 @@ def _range_issues(values: pd.Series, var: Variable, ctx: ColumnContext) -> list[
 
 
 def _to_float(text: pd.Series) -> pd.Series:
-    """Text to float64; unreadable text becomes NaN (the caller reports it).
-
-    pyarrow's cast (correctly rounded, like Python's ``float``) is tried first for
-    speed; if any cell does not parse, ``pandas.to_numeric`` sorts out which.
-    """
-    try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        arr = pc.cast(pa.array(text.array, from_pandas=True), pa.float64())
-        return pd.Series(arr.to_numpy(zero_copy_only=False), index=text.index, dtype="float64")
-    except Exception:  # noqa: BLE001 - any failure falls back to the per-cell parser
-        return pd.to_numeric(text, errors="coerce").astype("float64")
+    """Text to float64; unreadable text becomes NaN (the caller reports it)."""
+    return text_to_float(text)
 
 
 def parse_numeric(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple[pd.Series, list[Issue]]:
@@ -314,10 +311,9 @@ def parse_identifier(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple
         issues.append(Issue("error", "missing_id", var.name,
                             f"{n} row(s) have no patient ID in {col}, {rows_text(rows, n)}. "
                             "Every row needs a unique ID.", tuple(rows), n))
-    present = text.dropna()
-    # is_unique is about twice as fast as duplicated(); duplicates are looked for only then
-    dup = (text.notna() & text.duplicated(keep=False)) if ctx.unique and not present.is_unique \
-        else pd.Series(False, index=text.index)
+    # all_distinct is far faster than duplicated(); duplicates are looked for only then
+    dup = (text.notna() & text.duplicated(keep=False)) \
+        if ctx.unique and not all_distinct(text.dropna()) else pd.Series(False, index=text.index)
     if ctx.unique and dup.any():
         rows, n = row_numbers(dup)
         ids = text[dup].unique().tolist()
@@ -452,5 +448,6 @@ def validate_table(raw: pd.DataFrame, variables: Mapping[str, Variable], *,
                                        contexts.get(name))
         out[name] = col
         issues += col_issues
-    frame = pd.DataFrame(out, index=pd.RangeIndex(len(raw)))
+    # copy=False: each parsed column is new already; no consolidation into 2-D blocks
+    frame = pd.DataFrame(out, index=pd.RangeIndex(len(raw)), copy=False)
     return frame, issues

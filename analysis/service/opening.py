@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 
 from analysis.data import registry
-from analysis.data.loader import Dataset, load_dataset
+from analysis.data.loader import Dataset, check_file, load_dataset
 from analysis.data.profiles import ColumnProfile, profile_frame
 from analysis.data.readers import read_raw
 from analysis.data.studies import new_record
@@ -59,7 +59,7 @@ def summarize(digest: str, sheet: str | None = None) -> FileSummary:
         The file cannot be read (its report attached).
     """
     stored = _path(digest)
-    raw = read_raw(stored.path, sheet=sheet or None)
+    raw = _kept_read(stored.path, sheet=sheet or None)
     frame = raw.frame
     return FileSummary(name=stored.name, rows=len(frame),
                        columns=tuple(str(c) for c in frame.columns),
@@ -74,12 +74,29 @@ def _load(digest: str, sheet: str | None, mapping: dict, lesions: str | None) ->
                         lesions=lesion_file.path if lesion_file else None)
 
 
+@cache.local_memo(maxsize=2)
+def _kept_read(path, *, sheet=None, limits=None, options=None, max_file_mb=None):
+    """:func:`read_raw`, keeping the last two reads in this process (the wizard's edits
+    that leave the read options alone, such as units or codes of a coded column, then
+    cost no read). Stored uploads are never modified, so a path names fixed content;
+    the raw cells are only read, never changed, by the loader."""
+    return read_raw(path, sheet=sheet, limits=limits, options=options, max_file_mb=max_file_mb)
+
+
 @cache.memoize("opening.check")
 def check(digest: str, sheet: str | None, mapping_text: str,
           lesions: str | None = None) -> ValidationReport:
-    """The validation report of loading the file with this mapping (errors and warnings)."""
+    """The validation report of loading the file with this mapping (errors and warnings).
+
+    The same report a load gives (:func:`~analysis.data.loader.check_file`), without
+    building the dataset; the file's raw cells are kept between edits when the read
+    options stay the same.
+    """
     try:
-        return _load(digest, sheet, json.loads(mapping_text), lesions).report
+        patient, lesion_file = _path(digest), _path(lesions)
+        return check_file(patient.path, json.loads(mapping_text) or None, sheet=sheet or None,
+                          lesions=lesion_file.path if lesion_file else None,
+                          reader=_kept_read)
     except DataLoadError as err:
         if err.report is not None:
             return err.report

@@ -1,5 +1,5 @@
 """Fixtures of the cached-entry tests: datasets registered in this process, a fresh cache,
-settings with few imputations."""
+settings with few imputations, a temporary study folder."""
 
 from __future__ import annotations
 
@@ -71,3 +71,12 @@ def suppress_seven():
     settings_mod.configure(dataclasses.replace(previous, suppress_k=7, round_base=5))
     yield settings_mod.current()
     settings_mod.configure(previous)
+@pytest.fixture
+def study_folder(tmp_path, fresh_cache):
+    """Settings whose study folder is a temporary one (uploads stored there); restored
+    after, with the process-local memos emptied."""
+    previous = settings_mod.current()
+    settings_mod.configure(dataclasses.replace(previous, study_dir=str(tmp_path / "studies")))
+    yield tmp_path / "studies"
+    settings_mod.configure(previous)
+    cache.clear()
