@@ -6,7 +6,6 @@ request store); the job (the app's diskcache manager here, Celery under ``make
 serve``) computes and keeps the outputs; the page then gets exactly what it computes
 in the request when the cohort is small.
 """
-# ruff: noqa: F811  (pytest fixtures imported from dash_callback_client are parameters)
 
 from __future__ import annotations
 
@@ -19,16 +18,12 @@ import zipfile
 
 import pandas as pd
 import pytest
-from dash_callback_client import (  # noqa: F401
+from dash_callback_client import (
     MEANS,
     PRESENT,
     STORE,
     WEIGHTS,
     CallbackCaller,
-    caller,
-    client,
-    dash_app,
-    dependencies,
     key,
 )
 

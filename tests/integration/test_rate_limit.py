@@ -1,12 +1,10 @@
 """Callback requests per browser session are limited (429) when login is required."""
-# ruff: noqa: F811  (pytest fixtures imported from dash_callback_client are parameters)
 
 from __future__ import annotations
 
 import re
 
 import pytest
-from dash_callback_client import client, dash_app, dependencies  # noqa: F401
 
 from accounts.audit import read_events
 from accounts.store import AccountStore

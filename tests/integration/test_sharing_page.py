@@ -5,7 +5,6 @@ its dataset registered in this process). Whether another user sees it is checked
 way a browser finds out: ben follows the study's link (``?ds=<fingerprint>``) and is
 either switched to it (the page reloads) or told it is not open for him.
 """
-# ruff: noqa: F811  (pytest fixtures imported from dash_callback_client are parameters)
 
 from __future__ import annotations
 
@@ -15,7 +14,6 @@ import time
 
 import pandas as pd
 import pytest
-from dash_callback_client import client, dash_app, dependencies  # noqa: F401
 
 from accounts.audit import read_events
 from accounts.store import AccountStore
