@@ -107,6 +107,10 @@ def install(server: Flask, callback_list: Callable[[], list],
             if refused:
                 record("refused", role=account.role, view=",".join(refused))
                 return error_response(403, refusal_message(account.role, refused))
+        problem = _ticket_problem(body)
+        if problem is not None:
+            record("refused", view="job ticket of another session")
+            return error_response(403, problem)
         g.callback_body, g.callback_keys = body, keys
         g.callback_background = body.get("output") in background
         return None
@@ -124,6 +128,17 @@ def install(server: Flask, callback_list: Callable[[], list],
             if settings().auth_required():
                 _audit_study_load(record)
         return response
+
+
+def _ticket_problem(body: dict) -> str | None:
+    """Why the job ticket this callback carries may not be used by this session."""
+    from components import ids
+    from shell import jobs
+
+    for item in (body.get("state") or []) + (body.get("inputs") or []):
+        if isinstance(item, dict) and item.get("id") == ids.JOB_TICKET:
+            return jobs.check_sender(item.get("value"))
+    return None
 
 
 RATE_MESSAGE = ("Too many requests from this browser session in the last minute; wait a "

@@ -88,10 +88,50 @@ _running: contextvars.ContextVar[Ticket | None] = contextvars.ContextVar(
     "ivus_job_ticket", default=None)
 
 
+def _checked(ticket: Ticket) -> Ticket:
+    """The ticket with the role its user has now; refused when the account is gone or
+    the study is no longer visible to the user (an admin unshared it)."""
+    from analysis.data import registry
+
+    settings = settings_mod.current()
+    if settings.auth_required():
+        from accounts.store import AccountStore
+
+        account = AccountStore(settings.accounts_file).get(ticket.user)
+        if account is None:
+            raise TicketError("This session's account no longer exists; log in again.")
+        ticket = Ticket(ticket.user, account.role, ticket.fingerprint, ticket.ip)
+    try:
+        default = session.default_fingerprint()
+    except ExplorerError:
+        default = None
+    if ticket.fingerprint != default and not registry.visible_to(ticket.fingerprint,
+                                                                 ticket.user):
+        raise TicketError("The study this page had open is no longer shared with you; "
+                          "reload the page.")
+    return ticket
+
+
+def check_sender(token: object) -> str | None:
+    """Why the request carrying ``token`` may not use it (None when it may): a ticket
+    belongs to the browser session it was issued to, so another user's old tab (a
+    shared browser after a logout) cannot start jobs as them."""
+    if token is None:
+        return None
+    try:
+        ticket = read(token if isinstance(token, str) else None)
+    except TicketError as err:
+        return str(err)
+    if ticket.user != session.user_id():
+        return "This page was opened by another user; reload it."
+    return None
+
+
 @contextlib.contextmanager
 def run_as(token: str | None) -> Iterator[Ticket]:
-    """Run the block for the ticket's user and study (see the module docstring)."""
-    ticket = read(token)
+    """Run the block for the ticket's user and study (see the module docstring): the
+    user's current role, and only a study the user may still see."""
+    ticket = _checked(read(token))
     mark = _running.set(ticket)
     try:
         with session.acting_as(ticket.user, ticket.fingerprint):
@@ -119,5 +159,5 @@ def audited_by_job() -> None:
         g.download_by_job = True
 
 
-__all__ = ["MAX_AGE_S", "Ticket", "TicketError", "audit", "audited_by_job", "issue", "read",
-           "run_as"]
+__all__ = ["MAX_AGE_S", "Ticket", "TicketError", "audit", "audited_by_job", "check_sender",
+           "issue", "read", "run_as"]

@@ -60,13 +60,46 @@ def test_a_job_never_opens_a_study_its_user_may_not_see(use_settings):
 
 def test_a_job_download_is_audited_for_the_ticket_user(request_as, use_settings, tmp_path):
     from accounts.audit import read_events
+    from accounts.store import AccountStore
 
+    AccountStore(tmp_path / "accounts.json").add("ana", "a long enough password", "analyst")
     request_as("ana", "analyst")
     token = jobs.issue()
-    use_settings(auth="required", audit_log=str(tmp_path / "audit.log"))
+    use_settings(auth="required", audit_log=str(tmp_path / "audit.log"),
+                 accounts_file=str(tmp_path / "accounts.json"))
     with jobs.run_as(token):
         jobs.audit("download", view="data-download.data", rows=12)
     jobs.audit("download", view="outside a job")  # no ticket: nothing written
     events = read_events(str(tmp_path / "audit.log"))
     assert [(e["user"], e["ip"], e["view"], e["rows"]) for e in events] == [
         ("ana", "10.0.0.9", "data-download.data", 12)]
+
+
+def test_a_ticket_is_refused_to_another_browser_session(request_as):
+    # ana's old tab in a browser where ben has since logged in: ben's requests may not
+    # start jobs as ana (the callback gate asks check_sender)
+    ctx = request_as("ana", "analyst")
+    token = jobs.issue()
+    assert jobs.check_sender(token) is None
+    ctx.pop()
+    request_as("ben", "analyst")
+    assert "another user" in jobs.check_sender(token)
+    assert jobs.check_sender("forged.token") is not None
+
+
+def test_a_job_runs_with_the_role_the_account_has_now(request_as, use_settings, tmp_path):
+    from accounts.store import AccountStore
+
+    accounts = tmp_path / "accounts.json"
+    store = AccountStore(accounts)
+    store.add("ana", "a long enough password", "analyst")
+    use_settings(auth="required", accounts_file=str(accounts))
+    request_as("ana", "analyst")
+    token = jobs.issue()
+    store.add("ana", "a long enough password", "viewer", replace=True)  # demoted
+    with jobs.run_as(token) as who:
+        assert who.role == "viewer"
+    AccountStore(accounts).remove("ana")
+    with pytest.raises(jobs.TicketError, match="no longer exists"):
+        with jobs.run_as(token):
+            pass
