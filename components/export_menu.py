@@ -24,8 +24,10 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
 from analysis.errors import ExplorerError
-from components import ids
+from components import ids, session
 
+#: Roles whose kit zip holds the patient rows (data.csv), as the Data page's downloads.
+ROW_ROLES = ("analyst", "admin")
 log = logging.getLogger("ivus_explorer")
 
 OPEN = "export-open"
@@ -168,9 +170,14 @@ def build_kit(set_progress, _clicks, fmt, pathname, search, sensitivity=None, ti
 
     try:
         with jobs.run_as(ticket) as who:
+            # the zip's data.csv holds patient rows: only for roles that may see them
+            rows = who.role in ROW_ROLES
             name, data = build(link_of(pathname, search), fmt, progress=progress,
-                               fingerprint=who.fingerprint,
+                               fingerprint=who.fingerprint, rows=rows,
                                sensitivity=None if sensitivity is None else bool(sensitivity))
+            if fmt == "zip" and rows:
+                jobs.audit("download", view=KIT_DOWNLOAD, kind="meeting kit with patient rows",
+                           query=(search or "").lstrip("?"))
     except ExplorerError as err:
         return dash.no_update, dbc.Alert(str(err), color="warning", className="py-1")
     except Exception:  # noqa: BLE001 - logged; the browser gets a sentence only
@@ -195,7 +202,8 @@ def download_figure(_clicks, key, fmt, pathname, search):
     if not key:
         return dash.no_update, "This page has no figure to export."
     try:
-        view = build_view(link_of(pathname, search), sensitivity=key in FIGURE_KEYS)
+        view = build_view(link_of(pathname, search), session.current_fingerprint(),
+                          sensitivity=key in FIGURE_KEYS)
         item = next((f for f in view.figures if f.key == key), None)
         if item is None:
             return dash.no_update, "That figure could not be computed for these filters."

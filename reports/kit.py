@@ -54,11 +54,18 @@ def image_size(item: FigureItem) -> tuple[int, int]:
     return width, max(height, int(own) + band)
 
 
-def _zip(view: View, progress: Progress) -> bytes:
+#: What the kit's README says when the patient rows are left out of a zip.
+NO_ROWS = ("data.csv is left out: the role of the account that built this kit does not "
+           "grant patient rows (an analyst's does); view.py and view.R need it to run.")
+
+
+def _zip(view: View, progress: Progress, rows: bool = True) -> bytes:
     buf = io.BytesIO()
     plots: dict[str, bytes] = {}
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in data_files(view).items():
+            if name == "data.csv" and not rows:
+                continue
             zf.writestr(name, data)
         for i, item in enumerate(view.figures, start=1):
             progress(f"Figure {i} of {len(view.figures)}: PNG and SVG")
@@ -74,7 +81,7 @@ def _zip(view: View, progress: Progress) -> bytes:
         zf.writestr("deck.pptx", build_deck(view, pngs=plots))
         progress("HTML report")
         zf.writestr("report.html", build_html(view))
-        zf.writestr("README.txt", _readme(view))
+        zf.writestr("README.txt", _readme(view) + ("" if rows else NO_ROWS + "\n"))
     return buf.getvalue()
 
 
@@ -98,9 +105,11 @@ def _readme(view: View) -> str:
 
 def build(link: str, fmt: str, *, fingerprint: str | None = None,
           progress: Progress | None = None,
-          sensitivity: bool | None = None) -> tuple[str, bytes]:
+          sensitivity: bool | None = None, rows: bool = True) -> tuple[str, bytes]:
     """The kit file of ``link`` in ``fmt``: (file name, contents).
 
+    ``rows``: the zip holds the patient rows (``data.csv``); False for a role that may
+    not see them (the README then says so).
     ``sensitivity``: hold the Sensitivity section (None: for /comparison only).
     ``progress`` gets one message per step, and one per imputation while the multiple
     imputation of the section runs.
@@ -124,7 +133,7 @@ def build(link: str, fmt: str, *, fingerprint: str | None = None,
         return f"{stem}.py", python_script(view).encode("utf-8")
     if fmt == "r":
         return f"{stem}.R", r_script(view).encode("utf-8")
-    return f"{stem}.zip", _zip(view, say)
+    return f"{stem}.zip", _zip(view, say, rows)
 
 
 __all__ = ["FORMATS", "MEDIA_TYPES", "KitError", "build", "image_size"]

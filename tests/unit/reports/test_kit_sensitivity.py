@@ -46,3 +46,15 @@ def test_command_line_flag_chooses_the_section(flag, link, expected, tmp_path, c
     text = out.read_text(encoding="utf-8")
     assert (f"SENSITIVITY = {{'hc3': {expected}, 'ps': {expected}" in text)
     assert ("Sensitivity:" in capsys.readouterr().err) == expected   # its progress
+
+
+def test_zip_without_rows_leaves_out_the_patient_rows(fingerprint, kaleido_server):
+    # a viewer's kit (export_menu passes rows=False below the analyst role)
+    _name, data = build("/baseline", "zip", fingerprint=fingerprint, rows=False)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        names = set(zf.namelist())
+        assert "data.csv" not in names and "provenance.txt" in names
+        assert "data.csv is left out" in zf.read("README.txt").decode()
+    _name, data = build("/baseline", "zip", fingerprint=fingerprint)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        assert "data.csv" in zf.namelist()
