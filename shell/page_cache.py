@@ -72,10 +72,11 @@ def settings_digest(settings: settings_mod.Settings) -> str:
 
 
 def _jsonable(value: Any) -> Any:
-    """A callback argument as a key part (JSON text for lists and dicts)."""
+    """A callback argument as a key part: plain values as they are, lists and dicts as
+    a tagged JSON text (so the string '["age"]' never shares a key with the list)."""
     if value is None or isinstance(value, str | int | float | bool):
         return value
-    return json.dumps(value, sort_keys=True, default=str)
+    return ("json", json.dumps(value, sort_keys=True, default=str))
 
 
 def page_key(name: str, fingerprint: str, role: str, args: tuple) -> str:
@@ -118,9 +119,10 @@ def compute(name: str, args: list, role: str) -> None:
 
 def _large(fingerprint: str) -> int | None:
     """The study's number of patients when above the background threshold, else None."""
-    from analysis.service import api
+    from analysis.data import registry
 
-    rows = api.provenance(fingerprint).rows
+    # the exact count (api.provenance's is the one disclosure control shows)
+    rows = int(registry.ensure(fingerprint).provenance.rows)
     return rows if rows > settings_mod.current().background_rows else None
 
 
@@ -145,12 +147,31 @@ def _placeholders(rows: int) -> tuple:
     return tuple(out)
 
 
-def _request_job(name: str, args: tuple, rows: int) -> None:
+#: Page views this browser session asked a job for (most recent last, a few only).
+ASKED = "page_jobs_asked"
+
+
+def _ask_once(key: str) -> bool:
+    """True the first time this session asks a job for ``key``: a view still missing
+    after its job (a cache that lost the entry, a job in a process whose cache is its
+    own) is then computed in the request instead of asking again and again."""
+    from flask import session as cookie
+
+    asked = list(cookie.get(ASKED, []))
+    if key in asked:
+        log.warning("page view still not cached after its job; computing it in the request")
+        return False
+    cookie[ASKED] = [*asked, key][-4:]
+    return True
+
+
+def _request_job(name: str, args: tuple, rows: int, fingerprint: str) -> None:
     from dash import set_props
 
     from components import ids
 
-    set_props(ids.JOB_REQUEST, {"data": {"page": name, "args": list(args), "rows": rows}})
+    set_props(ids.JOB_REQUEST, {"data": {"page": name, "args": list(args), "rows": rows,
+                                         "fp": fingerprint}})
 
 
 def cached_page(name: str) -> Callable:
@@ -178,8 +199,8 @@ def cached_page(name: str) -> Callable:
             if hit is not cache.MISS:
                 return decode(hit, multi=True)
             rows = _large(fingerprint)
-            if rows is not None:
-                _request_job(name, args, rows)
+            if rows is not None and _ask_once(key):
+                _request_job(name, args, rows, fingerprint)
                 return _placeholders(rows)
             value = fn(*args)
             cache.store(key, encode(value))

@@ -61,6 +61,7 @@ def job_panel() -> html.Div:
 def run_page_job(set_progress, request, ticket):
     """Compute a page's outputs for the session of ``ticket`` and keep them."""
     from analysis.service import api
+    from components import session
     from shell import jobs, page_cache
 
     if not isinstance(request, dict) or request.get("page") not in page_cache._BUILDERS:  # noqa: SLF001
@@ -68,9 +69,13 @@ def run_page_job(set_progress, request, ticket):
     args = request.get("args") or []
     store = args[0] if args else None
     try:
-        with jobs.run_as(ticket) as who:
+        # the study the page saw (keyed by it, so the page finds the result), if the
+        # ticket's user may see it (session.current_fingerprint checks; else the default)
+        with jobs.run_as(ticket) as who, session.acting_as(
+                who.user, str(request.get("fp") or who.fingerprint)):
+            study = session.current_fingerprint()
             set_progress((10, f"Selecting from {int(request.get('rows') or 0):,} patients"))
-            api.selection(who.fingerprint, str(store or ""))
+            api.selection(study, str(store or ""))
             set_progress((35, "Fitting the models and drawing the figures"))
             page_cache.compute(request["page"], list(args), who.role)
             set_progress((100, "Done"))

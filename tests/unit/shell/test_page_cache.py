@@ -62,3 +62,11 @@ def test_a_page_is_computed_once_per_view_in_a_request(request_as):
     request_as("ben", "viewer")  # another role: its own entry
     build("age=40-60", False)
     assert len(calls) == 5
+
+
+def test_a_list_argument_never_shares_a_key_with_its_json_text(use_settings):
+    # a crafted request sending the text '["age", "diabetes"]' where the page sends the
+    # list must not be able to plant its output under the list's key
+    as_list = page_cache.page_key("comparison", "f" * 64, "viewer", ("q", ["age", "diabetes"]))
+    as_text = page_cache.page_key("comparison", "f" * 64, "viewer", ("q", '["age", "diabetes"]'))
+    assert as_list != as_text
