@@ -71,9 +71,6 @@ from analysis.stats.linear.subgroups import SubgroupResult
 from analysis.stats.linear.subgroups import subgroup_effects as _subgroups
 from analysis.stats.multiplicity import adjust_subgroups
 from analysis.stats.progression import ProgressionSummary, progression_summary
-from analysis.stats.sensitivity import PropensityResult
-from analysis.stats.sensitivity import propensity_weighted as _propensity
-from analysis.stats.sensitivity import sensitivity_table as _sensitivity_table
 from analysis.stats.table_one import TableOneResult
 from analysis.stats.table_one import table_one as _table_one
 
@@ -408,63 +405,6 @@ def _continuous_cached(fingerprint: str, query: str, outcome: str, measure: str,
                     _continuous, outcome, measure, covar=covariates, weights=weights)
 
 
-# --------------------------------------------------------------------------- sensitivity
-@_guard("sensitivity")
-def sensitivity(fingerprint: str, query: str, outcome: str = "delta_pav",
-                covariates: Any = None, weights: str = "proportional",
-                means: str = "adjusted") -> Computed[pd.DataFrame]:
-    """The main ANCOVA and every sensitivity analysis of spotty - none, one row each.
-
-    ``.value`` is the frame of :func:`analysis.stats.sensitivity.sensitivity_table`
-    (``analysis, estimate, se, ci_low, ci_high, p, test, n, note, estimand``). The
-    number of imputations, the imputation seed and the propensity-weight truncation are
-    the settings in force (``EXPLORER_MI_IMPUTATIONS``, ``EXPLORER_MI_SEED``,
-    ``EXPLORER_PS_TRIM``) and part of the cache key. Multiple imputation takes seconds:
-    pages compute this on demand only.
-    """
-    covs, w = model_options(means, covariates, weights)
-    cfg = settings.current()
-    return _sensitivity_cached(fingerprint, query, check_outcome(outcome), covs, w,
-                               int(cfg.mi_imputations), int(cfg.mi_seed), float(cfg.ps_trim))
-
-
-@cache.memoize("api.sensitivity")
-def _sensitivity_cached(fingerprint: str, query: str, outcome: str,
-                        covariates: tuple[str, ...] | None, weights: str, imputations: int,
-                        seed: int, trim: float) -> Computed[pd.DataFrame]:
-    # sensitivity_table reads imputations, seed and trim from the same settings the
-    # public entry just read for this key
-    return _compute("sensitivity", fingerprint, query,
-                    {"outcome": outcome, "covariates": covariates, "weights": weights,
-                     "imputations": imputations, "seed": seed, "trim": trim},
-                    _sensitivity_table, outcome, covar=covariates, weights=weights)
-
-
-@_guard("propensity")
-def propensity(fingerprint: str, query: str, outcome: str = "delta_pav",
-               covariates: Any = None, weights: str = "proportional",
-               means: str = "adjusted") -> Computed[PropensityResult]:
-    """Propensity-score weighted comparison with its balance table (SMD before/after).
-
-    :func:`analysis.stats.sensitivity.propensity_weighted`, weights truncated at
-    ``EXPLORER_PS_TRIM`` percent. Raw means have no covariates to weight on, so
-    ``.error`` says so.
-    """
-    covs, w = model_options(means, covariates, weights)
-    return _propensity_cached(fingerprint, query, check_outcome(outcome), covs, w,
-                              float(settings.current().ps_trim))
-
-
-@cache.memoize("api.propensity")
-def _propensity_cached(fingerprint: str, query: str, outcome: str,
-                       covariates: tuple[str, ...] | None, weights: str,
-                       trim: float) -> Computed[PropensityResult]:
-    return _compute("propensity", fingerprint, query,
-                    {"outcome": outcome, "covariates": covariates, "weights": weights,
-                     "trim": trim},
-                    _propensity, outcome, covar=covariates, weights=weights, trim=trim)
-
-
 # --------------------------------------------------------------------------- composition
 def model_attrition(attrition: pd.DataFrame, fit: AncovaResult, outcome: str) -> pd.DataFrame:
     """Attrition with a final ``"model"`` step: the complete cases of the ANCOVA.
@@ -509,13 +449,17 @@ def model_flow(fingerprint: str, query: str, outcome: str = "delta_pav",
 __all__ = [
     "DISTRIBUTIONS", "ancova", "canonical_query", "clear", "continuous_interaction",
     "distribution", "dose_response", "filter_domain", "filtered_frame", "interaction",
-    "model_attrition", "model_flow", "paired", "propensity", "provenance", "progression", "selection",
-    "sensitivity", "subgroups", "table_one",
+    "model_attrition", "model_flow", "paired", "provenance", "progression", "selection",
+    "subgroups", "table_one",
 ]
 
 
-# The definition explorer's entries use the plumbing above; they live in their own module
-# (imported last, so that module finds this one complete).
+# The definition explorer's and the sensitivity analyses' entries use the plumbing above;
+# they live in their own modules (imported last, so those find this one complete).
 from analysis.service.definition_api import definition_curve, definition_flow  # noqa: E402
+from analysis.service.sensitivity_api import (  # noqa: E402
+    propensity,
+    sensitivity,
+)
 
-__all__ += ["definition_curve", "definition_flow"]
+__all__ += ["definition_curve", "definition_flow", "propensity", "sensitivity"]

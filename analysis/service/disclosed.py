@@ -33,6 +33,7 @@ from analysis.disclosure.definition import redact_definition_curve, redact_defin
 from analysis.disclosure.rule import DisclosureRule
 from analysis.disclosure.rule import current as current_rule
 from analysis.disclosure.table_one import redact_table_one
+from analysis.service.cache import private_copy
 from analysis.service.results import Computed, Selection
 
 _DISTRIBUTIONS = ("histogram", "box", "kde", "ecdf", "paired")
@@ -153,13 +154,13 @@ def disclosed(key: Hashable, compute: Callable[[], Computed]) -> Computed:
             hit = _memo.get(full)
             if hit is not None:
                 _memo.move_to_end(full)
-                return hit
+                return private_copy(hit)  # a caller changing it never changes the kept one
     except TypeError:  # an unhashable option: no memo
         return disclose(compute(), rule)
     result = disclose(compute(), rule)
     if result.selection is not None:
         with _lock:
-            _memo[full] = result
+            _memo[full] = private_copy(result)
             while len(_memo) > LOCAL_DISCLOSED:
                 _memo.popitem(last=False)
     return result

@@ -16,7 +16,7 @@ from statsmodels.stats.multitest import multipletests
 
 from analysis import settings as settings_mod
 from analysis.data import registry
-from analysis.service import api, cache
+from analysis.service import api, cache, sensitivity_api
 from analysis.stats.sensitivity import propensity_weighted, sensitivity_table
 
 pytestmark = pytest.mark.usefixtures("fresh_cache", "few_imputations")
@@ -85,7 +85,7 @@ def test_propensity_equals_the_direct_call(bundled_fp):
 def test_a_second_call_does_not_recompute(bundled_fp, monkeypatch, entry, target):
     first = entry(bundled_fp, QUERY, "delta_pav")
     assert first.ok, first.error
-    monkeypatch.setattr(api, target, lambda *a, **k: pytest.fail("recomputed"))
+    monkeypatch.setattr(sensitivity_api, target, lambda *a, **k: pytest.fail("recomputed"))
     monkeypatch.setattr(api, "apply_filters", lambda *a, **k: pytest.fail("refiltered"))
     _forget_local()
     again = entry(bundled_fp, QUERY, "delta_pav")
@@ -97,7 +97,7 @@ def test_a_second_call_does_not_recompute(bundled_fp, monkeypatch, entry, target
 
 
 def test_imputations_seed_and_trim_are_part_of_the_key(bundled_fp):
-    key = api._sensitivity_cached.cache_key
+    key = sensitivity_api._sensitivity_cached.cache_key
     base = key(bundled_fp, "", "delta_pav", None, "proportional", 5, 1, 1.0)
     others = {key(bundled_fp, "", "delta_pav", None, "proportional", 6, 1, 1.0),
               key(bundled_fp, "", "delta_pav", None, "proportional", 5, 2, 1.0),

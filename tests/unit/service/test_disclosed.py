@@ -22,15 +22,23 @@ def test_an_entry_without_a_rule_is_refused(bundled_fp):
     assert out.value is None and "withheld" in out.error
 
 
-def test_entries_answer_redacted_and_kept(bundled_fp, fresh_cache, suppress_seven):
+def test_entries_answer_redacted_and_kept(bundled_fp, fresh_cache, suppress_seven, monkeypatch):
     # patients aged 78-90: 4 without calcium (tests/integration/test_disclosure.py)
     res = api.selection(bundled_fp, "age=78-90")
     assert res.value.n_by_group["none"] == "≤7"
-    assert api.selection(bundled_fp, "age=78-90") is res  # kept in the process
+    calls = []
+    real = disclosed.disclose
+    monkeypatch.setattr(disclosed, "disclose", lambda *a, **k: calls.append(1) or real(*a, **k))
+    again = api.selection(bundled_fp, "age=78-90")  # kept in the process: no redaction
+    assert calls == [] and again.value.n_by_group == res.value.n_by_group
+    again.value.n_by_group["none"] = 99  # a private copy: the kept result is unchanged
+    assert api.selection(bundled_fp, "age=78-90").value.n_by_group["none"] == "≤7"
     t1 = api.table_one(bundled_fp, "age=78-90")
     assert t1.value.group_n["none"] == "≤7"
     disclosed.clear()
-    assert api.selection(bundled_fp, "age=78-90") is not res
+    calls.clear()
+    api.selection(bundled_fp, "age=78-90")
+    assert calls == [1]  # forgotten: redacted again
 
 
 def test_rule_off_answers_exact_counts(bundled_fp, fresh_cache):
