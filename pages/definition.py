@@ -150,6 +150,16 @@ def controls_from_store(store):
     return d.max_arc, [d.min_length, d.max_length], d.other, words
 
 
+def _snap(value: float, lo: float, hi: float, step: float) -> float:
+    return float(min(max(round(value / step) * step, lo), hi))
+
+
+def _as_shown(d: SpottyDefinition) -> tuple[float, float, float, str]:
+    """The definition as the sliders can show it (their ranges and steps)."""
+    return (_snap(d.max_arc, *ARC_RANGE, 1), _snap(d.min_length, *LENGTH_RANGE, 0.5),
+            _snap(d.max_length, *LENGTH_RANGE, 0.5), d.other)
+
+
 @callback(Output(LINK, "search"),
           Input(ARC, "value"), Input(LENGTH, "value"), Input(OTHER, "value"),
           Input(PUBLISHED, "n_clicks"), State(ids.URL, "search"), prevent_initial_call=True)
@@ -161,6 +171,11 @@ def controls_to_url(arc, length, other, _published, search):
         if ctx.triggered_id == PUBLISHED:
             definition = SpottyDefinition()
         elif arc is None or not length or other is None:
+            raise dash.exceptions.PreventUpdate
+        elif _as_shown(spec.definition) == (float(arc), float(length[0]), float(length[1]),
+                                            other):
+            # the controls only show the link's definition (clamped and snapped to the
+            # sliders): never rewrite a link nobody changed
             raise dash.exceptions.PreventUpdate
         else:
             definition = SpottyDefinition(float(arc), float(length[0]), float(length[1]), other)

@@ -227,3 +227,17 @@ def test_pandas_reference_reproduces_the_bundled_groups(dataset):
     # the reference used above gives the file's own groups at the published definition
     got = _pandas_counts(dataset, 90, 1, 4, "exclude")
     assert got == dataset.frame["calcification"].astype(str).value_counts().to_dict()
+
+
+def test_controls_never_rewrite_a_link_they_only_show(caller):
+    # spotty_arc=5.3 and 0.2-23 mm are valid in a link but outside the sliders' ranges
+    # (10-360°, 0-20 mm, steps 1 and 0.5): the sliders show them clamped, and that
+    # must not be written back as a new definition every page would then follow
+    search = "?spotty_arc=5.3&spotty_len=0.2-23"
+    values = {ARC: 10, LENGTH: [0, 20], OTHER: "exclude", PUBLISHED: None, SEARCH: search}
+    status, _data, _raw = caller.call("def-url.search", values, changed=[ARC])
+    assert status == 204
+    values[ARC] = 30  # a real move is written
+    status, data, _raw = caller.call("def-url.search", values, changed=[ARC])
+    assert status == 200
+    assert "spotty_arc=30" in data["response"]["def-url"]["search"]
