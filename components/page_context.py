@@ -79,8 +79,23 @@ def small_n_warning(n_by_group: dict[str, int]):
                      "may be unstable. Widen the filters.", color="warning", className="py-2")
 
 
+#: ``flask.g`` flag: this answer shows an error that may pass (a study that did not
+#: load, an unexpected failure), so the finished-page cache must not keep it.
+TRANSIENT = "page_error_may_pass"
+
+
+def mark_transient() -> None:
+    """Tell :mod:`shell.page_cache` not to keep this request's answer."""
+    from flask import g, has_request_context
+
+    if has_request_context():
+        setattr(g, TRANSIENT, True)
+
+
 def error_alert(err: Exception):
     """A message for an analysis or loading error (DataLoadError shows its report)."""
+    if isinstance(err, DataLoadError) or not isinstance(err, ExplorerError):
+        mark_transient()
     if isinstance(err, DataLoadError):
         children = [html.H2("The dataset could not be loaded"), html.P(str(err))]
         report = getattr(err, "report", None)
@@ -95,6 +110,8 @@ def error_alert(err: Exception):
 
 def error_figure(err: Exception, presentation: bool = False) -> go.Figure:
     """An empty figure carrying the error message (for figure outputs)."""
+    if isinstance(err, DataLoadError) or not isinstance(err, ExplorerError):
+        mark_transient()
     if isinstance(err, DataLoadError):
         text = "The dataset could not be loaded: see the report at the top of the page."
     else:

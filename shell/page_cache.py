@@ -202,8 +202,14 @@ def cached_page(name: str) -> Callable:
             if rows is not None and _ask_once(key):
                 _request_job(name, args, rows, fingerprint)
                 return _placeholders(rows)
+            from flask import g
+
+            from components.page_context import TRANSIENT
+
+            setattr(g, TRANSIENT, False)
             value = fn(*args)
-            cache.store(key, encode(value))
+            if not g.get(TRANSIENT):  # an error that may pass is never kept
+                cache.store(key, encode(value))
             return value
 
         wrapper.uncached = fn  # type: ignore[attr-defined]

@@ -70,3 +70,27 @@ def test_a_list_argument_never_shares_a_key_with_its_json_text(use_settings):
     as_list = page_cache.page_key("comparison", "f" * 64, "viewer", ("q", ["age", "diabetes"]))
     as_text = page_cache.page_key("comparison", "f" * 64, "viewer", ("q", '["age", "diabetes"]'))
     assert as_list != as_text
+
+
+def test_an_error_that_may_pass_is_not_kept(request_as):
+    # a study whose files failed to load (DataLoadError) or an unexpected failure: the
+    # next request must try again, not get the kept error for ever
+    from analysis.errors import AnalysisError, DataLoadError
+    from components.page_context import error_alert
+
+    calls = []
+    failure = {"err": DataLoadError("the patient file is not readable right now")}
+
+    @page_cache.cached_page("test-error-page")
+    def build(store):
+        calls.append(store)
+        return (error_alert(failure["err"]),)
+
+    request_as("ana", "analyst")
+    build("age=40-60")
+    build("age=40-60")
+    assert len(calls) == 2  # not kept
+    failure["err"] = AnalysisError("The 'none' group has 3 patients")  # follows the data
+    build("age=40-60")
+    build("age=40-60")
+    assert len(calls) == 3  # kept: the same view gives the same message
