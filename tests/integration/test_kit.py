@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import subprocess
 import sys
-import time
 import zipfile
 
 import pandas as pd
@@ -29,28 +27,8 @@ def _kit_values(fmt: str, pathname: str, search: str) -> dict:
             key("url", "pathname"): pathname, key("url", "search"): search}
 
 
-def _background(caller, output: str, values: dict, changed: list[str], timeout: float = 240):
-    """Start a background callback, then poll it as dash-renderer does: (first, final)."""
-    status, first, _ = caller.call(output, values, changed=changed)
-    assert status == 200 and "job" in first        # answered at once: a job, not the file
-    dep = caller.find(output)
-    body = {"output": dep["output"], "outputs": caller._outputs(dep, values),
-            "inputs": [caller._item(i["id"], i["property"], values) for i in dep["inputs"]],
-            "state": [caller._item(i["id"], i["property"], values) for i in dep["state"]],
-            "changedPropIds": changed}
-    url = f"/_dash-update-component?cacheKey={first['cacheKey']}&job={first['job']}"
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        r = caller.client.post(url, json=body)
-        data = json.loads(r.data) if r.data else {}
-        if "response" in data:
-            return first, data["response"]
-        time.sleep(0.5)
-    raise AssertionError("the background job did not finish")
-
-
 def test_export_dialog_builds_the_deck_in_the_background(caller):
-    _first, out = _background(caller, "export-kit-download.data",
+    out = caller.call_job("export-kit-download.data",
                               _kit_values("pptx", *FILTERED), ["export-kit-build.n_clicks"])
     sent = out["export-kit-download"]["data"]
     assert sent["filename"].startswith("ivus_therapy_") and sent["filename"].endswith(".pptx")
@@ -62,7 +40,7 @@ def test_export_dialog_builds_the_deck_in_the_background(caller):
 
 
 def test_a_bad_link_gets_a_sentence_not_a_traceback(caller):
-    _first, out = _background(caller, "export-kit-download.data",
+    out = caller.call_job("export-kit-download.data",
                               _kit_values("html", "/nowhere", "?age=abc"),
                               ["export-kit-build.n_clicks"])
     text = text_of(out["export-kit-status"]["children"])
@@ -90,7 +68,7 @@ def test_background_images_after_the_server_rendered_one(caller):
     from components import static_images
 
     assert static_images._started          # the figure test above rendered in this process
-    _first, out = _background(caller, "export-kit-download.data", _kit_values("zip", "/", ""),
+    out = caller.call_job("export-kit-download.data", _kit_values("zip", "/", ""),
                               ["export-kit-build.n_clicks"], timeout=180)
     sent = out["export-kit-download"]["data"]
     with zipfile.ZipFile(io.BytesIO(base64.b64decode(sent["content"]))) as zf:
@@ -194,14 +172,14 @@ def test_dialog_ticks_the_sensitivity_section_on_the_comparison_only(caller):
 
 def test_ticked_sensitivity_puts_the_section_in_any_views_report(caller):
     values = _kit_values("html", *FILTERED) | {key("export-kit-sensitivity", "value"): True}
-    _first, out = _background(caller, "export-kit-download.data", values,
+    out = caller.call_job("export-kit-download.data", values,
                               ["export-kit-build.n_clicks"])
     report = base64.b64decode(out["export-kit-download"]["data"]["content"]).decode()
     assert "<section id='section-sensitivity'>" in report
     assert 'id="figure-sensitivity_forest"' in report
     values[key("export-kit-sensitivity", "value")] = False
     values[key("url", "pathname")] = "/comparison"
-    _first, out = _background(caller, "export-kit-download.data", values,
+    out = caller.call_job("export-kit-download.data", values,
                               ["export-kit-build.n_clicks"])
     report = base64.b64decode(out["export-kit-download"]["data"]["content"]).decode()
     assert "section-sensitivity" not in report

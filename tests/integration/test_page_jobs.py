@@ -13,7 +13,6 @@ import base64
 import io
 import json
 import re
-import time
 import zipfile
 
 import pandas as pd
@@ -49,25 +48,6 @@ def shared_cache(dash_app, tmp_path):
     app_module.configure(settings_mod.Settings(cache_type="SimpleCache"))
 
 
-def _poll(caller, output: str, values: dict, changed: list[str], timeout: float = 120):
-    status, first, _ = caller.call(output, values, changed=changed)
-    assert status == 200 and "job" in first
-    dep = caller.find(output)
-    body = {"output": dep["output"], "outputs": caller._outputs(dep, values),
-            "inputs": [caller._item(i["id"], i["property"], values) for i in dep["inputs"]],
-            "state": [caller._item(i["id"], i["property"], values) for i in dep["state"]],
-            "changedPropIds": changed}
-    url = f"/_dash-update-component?cacheKey={first['cacheKey']}&job={first['job']}"
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        r = caller.client.post(url, json=body)
-        data = json.loads(r.data) if r.data else {}
-        if "response" in data:
-            return data["response"]
-        time.sleep(0.3)
-    raise AssertionError("the page job did not finish")
-
-
 def test_a_large_cohort_page_is_computed_by_a_job(caller, shared_cache):
     shared_cache("small")  # small-cohort behaviour: computed in the request
     status, direct, _ = caller.call("ov-ls-means.figure", VALUES)
@@ -84,7 +64,7 @@ def test_a_large_cohort_page_is_computed_by_a_job(caller, shared_cache):
     assert waiting["data"] == [] and "Computing" in json.dumps(waiting["layout"])
     assert "in the background" in json.dumps(first["response"])  # the page says what happens
 
-    done = _poll(caller, "job-done.data", {key(ids.JOB_REQUEST, "data"): request},
+    done = caller.call_job("job-done.data", {key(ids.JOB_REQUEST, "data"): request},
                  [f"{ids.JOB_REQUEST}.data"])
     assert done["job-done"]["data"] == {"store": VALUES[STORE]}
 
@@ -140,7 +120,7 @@ def test_a_large_download_is_written_by_a_job_and_audited_once(dash_app, depende
     assert request["format"] == "csv" and request["store"] == "age=50-70"
     assert [e for e in read_events(secured_jobs.audit_log) if e["event"] == "download"] == []
 
-    done = _poll(caller, "data-dl-status.children", {
+    done = caller.call_job("data-dl-status.children", {
         key("data-dl-request", "data"): request, key(ids.JOB_TICKET, "data"): ticket},
         ["data-dl-request.data"])
     sent = done["data-download"]["data"]
