@@ -38,6 +38,14 @@ def test_fully_quoted_file_loads_without_a_walk(patient_lines, write_lines, walk
     assert ds.frame["age"].iloc[4] == 45.0                              # 40 + 5 % 40
 
 
+def test_quoted_file_with_a_byte_order_mark_loads_without_a_walk(patient_lines, write_lines,
+                                                                 walks):
+    # Excel's "CSV UTF-8" starts with a BOM; the quote model starts after it
+    ds = load_dataset(write_lines(_quoted(patient_lines(40)), encoding="utf-8-sig"))
+    assert ds.provenance.rows == 40 and walks == []
+    assert ds.frame["patient_id"].tolist()[:2] == ["P0001", "P0002"]   # reference: the file
+
+
 def test_quoted_short_row_is_still_an_error(patient_lines, write_lines, walks):
     lines = _quoted(patient_lines(10))
     lines[3] = lines[3].rsplit(",", 1)[0]                 # one field fewer on line 4
