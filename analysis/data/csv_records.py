@@ -122,10 +122,7 @@ def _count(buf: bytes, pos: int, end: int, scan: TextScan, delim: bytes, max_len
     else:
         scan.delimiters += buf.count(delim, pos, end)
     if buf.find(b'"', pos, end) >= 0 or scan.quote_parity:
-        # a UTF-8 byte-order mark before the first field is not part of it: the quote
-        # model starts after it (else a quoted header always takes the record walk)
-        bom = 3 if line_no == 1 and pos == 0 and buf.startswith(b"\xef\xbb\xbf") else 0
-        _count_quotes(view[bom:], scan, delim)
+        _count_quotes(view, scan, delim)
     if not buf.isascii():
         part = buf[pos:end]
         if not part.isascii():
