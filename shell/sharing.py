@@ -58,7 +58,8 @@ def admin_panel() -> html.Section:
 
 
 def is_admin() -> bool:
-    """Whether this request's user may share studies (the one-user app's user may)."""
+    """Whether this request's user may share studies: a logged-in admin (the one-user app
+    has no team to share with, so its user never sees the sharing list)."""
     from accounts.roles import ADMIN_ROLE
     from accounts.web import current_user
 
