@@ -184,22 +184,23 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         secret_key=env.get("EXPLORER_SECRET_KEY") or None,
         secret_key_file=env.get("EXPLORER_SECRET_KEY_FILE") or d.secret_key_file,
         https=_bool(env.get("EXPLORER_HTTPS", "0")),
-        max_request_kb=_positive_int(env, "EXPLORER_MAX_REQUEST_KB", d.max_request_kb),
-        login_attempts=_positive_int(env, "EXPLORER_LOGIN_ATTEMPTS", d.login_attempts),
-        login_window_s=_positive_int(env, "EXPLORER_LOGIN_WINDOW_S", d.login_window_s),
+        max_request_kb=_whole(env, "EXPLORER_MAX_REQUEST_KB", d.max_request_kb, 1),
+        login_attempts=_whole(env, "EXPLORER_LOGIN_ATTEMPTS", d.login_attempts, 1),
+        login_window_s=_whole(env, "EXPLORER_LOGIN_WINDOW_S", d.login_window_s, 1),
         suppress_k=_whole(env, "EXPLORER_SUPPRESS_K", d.suppress_k, 0,
                           "0 turns suppression off; 7 is the OpenSAFELY choice"),
         round_base=_whole(env, "EXPLORER_ROUND_BASE", d.round_base, 1,
                           "1 leaves counts as they are; 5 is the usual base"),
         jobs=_jobs(env.get("EXPLORER_JOBS", "")),
         celery_broker_url=env.get("CELERY_BROKER_URL", ""),
-        background_rows=_positive_int(env, "EXPLORER_BACKGROUND_ROWS", d.background_rows),
-        rate_per_min=_count(env, "EXPLORER_RATE_PER_MIN", d.rate_per_min),
+        background_rows=_whole(env, "EXPLORER_BACKGROUND_ROWS", d.background_rows, 1),
+        rate_per_min=_whole(env, "EXPLORER_RATE_PER_MIN", d.rate_per_min, 0),
     )
 
 
-def _whole(env, name: str, default: int, lowest: int, hint: str) -> int:
-    """A whole-number setting of at least ``lowest`` (ExplorerError saying so if not)."""
+def _whole(env, name: str, default: int, lowest: int, hint: str = "") -> int:
+    """A whole-number setting of at least ``lowest`` (ExplorerError saying so if not);
+    unset or blank gives ``default``."""
     text = env.get(name)
     if text is None or text.strip() == "":
         return default
@@ -208,8 +209,11 @@ def _whole(env, name: str, default: int, lowest: int, hint: str) -> int:
     except ValueError:
         value = lowest - 1
     if value < lowest:
-        raise ExplorerError(f"{name}={text!r} must be a whole number of at least {lowest} "
-                            f"({hint})")
+        if hint:
+            need = f" of at least {lowest} ({hint})"
+        else:
+            need = ", 0 or above" if lowest == 0 else f" above {lowest - 1}"
+        raise ExplorerError(f"{name}={text!r} must be a whole number{need}")
     return value
 
 
@@ -231,32 +235,6 @@ def _jobs(text: str) -> str:
         raise ExplorerError(f"EXPLORER_JOBS={text!r} is not understood; set it to "
                             f"{' or '.join(JOBS_CHOICES)} (or leave it unset: celery when "
                             "CELERY_BROKER_URL is set, else diskcache)")
-    return value
-
-
-def _count(env, name: str, default: int) -> int:
-    text = env.get(name)
-    if text is None or text == "":
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise ExplorerError(f"{name}={text!r} must be a whole number, 0 or above")
-    return value
-
-
-def _positive_int(env, name: str, default: int) -> int:
-    text = env.get(name)
-    if text is None or text == "":
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise ExplorerError(f"{name}={text!r} must be a whole number above 0")
     return value
 
 
