@@ -13,6 +13,7 @@ one recycled after ``max_requests``, starts with them).
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 from dash.fingerprint import check_fingerprint
 from flask import Flask, Request
@@ -75,29 +76,46 @@ def _bundles() -> list[tuple[str, str]]:
     return seen
 
 
+def _assets(folder: str | None) -> list[tuple[str, Path]]:
+    """(URL, file) of the JavaScript and CSS files under the app's assets folder."""
+    if not folder or not Path(folder).is_dir():
+        return []
+    root = Path(folder)
+    return [("/assets/" + p.relative_to(root).as_posix(), p) for p in sorted(root.rglob("*"))
+            if p.suffix in (".js", ".css") and p.is_file()]
+
+
 def precompress(server: Flask, compress: Compress,
-                min_bytes: int = PRECOMPRESS_MIN_BYTES) -> int:
+                min_bytes: int = PRECOMPRESS_MIN_BYTES, assets_folder: str | None = None) -> int:
     """Compress the large static bundles into the bundle cache now; returns how many.
 
-    Each goes through flask-compress itself (a request context per algorithm), so the
-    cache holds exactly what it would store on a first request.
+    The bundles are the component libraries' JavaScript and, when ``assets_folder`` is
+    given, the app's own assets (the pages' plotly.js is one). Each goes through
+    flask-compress itself (a request context per algorithm), so the cache holds exactly
+    what it would store on a first request.
     """
     import pkgutil
 
     from flask import Response
 
-    done = 0
-    for namespace, path in _bundles():
+    def read_package(namespace: str, path: str) -> bytes | None:
         try:
-            data = pkgutil.get_data(namespace, path)
+            return pkgutil.get_data(namespace, path)
         except (OSError, ImportError, ValueError):
-            continue
+            return None
+
+    found = [(f"/_dash-component-suites/{ns}/{path}", lambda ns=ns, path=path:
+              read_package(ns, path)) for ns, path in _bundles()]
+    found += [(url, file.read_bytes) for url, file in _assets(assets_folder)]
+    done = 0
+    for url, read in found:
+        data = read()
         if not data or len(data) < min_bytes:
             continue
-        url = f"/_dash-component-suites/{namespace}/{path}"
         for algorithm in ("br", "gzip"):
             with server.test_request_context(url, headers={"Accept-Encoding": algorithm}):
-                compress.after_request(Response(data, mimetype="application/javascript"))
+                compress.after_request(Response(data, mimetype="text/css" if url.endswith(
+                    ".css") else "application/javascript"))
         done += 1
     return done
 

@@ -77,5 +77,6 @@ def prepare_workers(app) -> tuple[int, float]:
     with app.server.test_request_context("/"):
         app.index()
     compress = app.server.extensions.get("compress")
-    n = compression.precompress(app.server, compress) if compress is not None else 0
+    n = compression.precompress(app.server, compress, assets_folder=app.config.assets_folder) \
+        if compress is not None else 0
     return n, time.perf_counter() - t0

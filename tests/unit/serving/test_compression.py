@@ -59,3 +59,23 @@ def test_large_bundles_are_compressed_ahead_and_served_from_the_cache(monkeypatc
     key = "/_dash-component-suites/plotly/package_data/plotly.min.js"
     assert brotli.decompress(compress.cache.get(f"br;{key}")) == plotly_js
     assert gzip.decompress(compress.cache.get(f"gzip;{key}")) == plotly_js
+
+
+def test_large_assets_are_compressed_ahead_too(tmp_path):
+    import gzip
+
+    from serving import compression
+
+    (tmp_path / "vendor").mkdir()
+    big = b"var Plotly = 1;\n" * 40_000  # 640 KB, like the pages' plotly.js (1.3 MB)
+    (tmp_path / "vendor" / "big.min.js").write_bytes(big)
+    (tmp_path / "small.js").write_bytes(b"var x = 1;\n" * 100)
+    (tmp_path / "notes.txt").write_bytes(big)  # not a script or style sheet
+    server = Flask(__name__)
+    compress = compression.install(server)
+    assert compression.precompress(server, compress, min_bytes=600_000,
+                                   assets_folder=str(tmp_path)) >= 1
+    assert gzip.decompress(compress.cache.get("gzip;/assets/vendor/big.min.js")) == big
+    assert compress.cache.get("gzip;/assets/small.js") is None
+    assert compress.cache.get("gzip;/assets/notes.txt") is None
+
