@@ -13,6 +13,7 @@ Run: ``python -m benchmarks.bench_first_page`` (needs Chromium and redis-server)
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import time
@@ -77,14 +78,72 @@ def first_page(port: int, user: str, password: str) -> tuple[float, int, dict]:
         driver.quit()
 
 
+_BARE_PAGE = """<!doctype html><html><head><meta charset="utf-8"><script src="{src}"></script>
+</head><body><div id="g" style="height:450px"></div><script>
+Plotly.newPlot('g', [{{type: 'bar', x: ['No calcification', 'Spotty calcification'],
+  y: [0.5, 1.1], error_y: {{type: 'data', array: [0.2, 0.15]}}}}],
+  {{title: {{text: 'LS means'}}}}).then(() => {{ window.drawnAt = performance.now(); }});
+</script></body></html>"""
+
+
+def bare_pages(rounds: int = 2) -> list[tuple[str, float, int]]:
+    """(label, s until the chart is drawn, bytes) of the bare plotly.js pages, ``rounds``
+    fresh browsers each, served from a temporary folder on the loopback."""
+    import functools
+    import shutil
+    import tempfile
+    import threading
+    from pathlib import Path
+
+    import plotly
+
+    root = Path(__file__).resolve().parents[1]
+    bundles = {"full plotly.min.js": Path(plotly.__file__).parent / "package_data" /
+               "plotly.min.js",
+               "app's plotly bundle": root / "assets" / "vendor" / "plotly-explorer.min.js"}
+    out = []
+    with tempfile.TemporaryDirectory() as folder:
+        for i, (_label, path) in enumerate(bundles.items()):
+            shutil.copy(path, Path(folder) / path.name)
+            (Path(folder) / f"page{i}.html").write_text(_BARE_PAGE.format(src=path.name))
+        handler = functools.partial(_QuietHandler, directory=folder)
+        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        try:
+            for _round in range(rounds):
+                for i, (label, path) in enumerate(bundles.items()):
+                    driver = _fresh_driver()
+                    try:
+                        driver.get(f"http://127.0.0.1:{httpd.server_port}/page{i}.html")
+                        drawn = None
+                        deadline = time.perf_counter() + 30
+                        while drawn is None and time.perf_counter() < deadline:
+                            drawn = driver.execute_script("return window.drawnAt || null")
+                            time.sleep(0.02)
+                        out.append((label, (drawn or 30_000) / 1000, path.stat().st_size))
+                    finally:
+                        driver.quit()
+        finally:
+            httpd.shutdown()
+    return out
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """http.server's file handler without its request log."""
+
+    def log_message(self, *_args):
+        pass
+
+
 def main() -> str:
-    """Both rounds; returns the markdown table."""
+    """Both rounds and the bare pages; returns the markdown table."""
     from benchmarks.loadtest import spawned_server
 
     rows = []
     with spawned_server(2) as (port, user, password, _web, _redis):
         for label in ROUNDS:
             rows.append((label, *first_page(port, user, password)))
+    bare = bare_pages()
     lines = ["| fresh browser, login -> Overview drawn | s | page s | transferred MB | "
              "document s | DOM ready s | bundles loaded s |",
              "| --- | --- | --- | --- | --- | --- | --- |"]
@@ -93,6 +152,17 @@ def main() -> str:
     lines.append("\ns: from the login form's submit; page s: from the Overview's own navigation "
                  "start (the browser's performance.now() when drawn), i.e. without the "
                  "password check and its redirect")
+    full = min(t for label, t, _b in bare if label.startswith("full"))
+    lines += ["", "| bare page: load a plotly.js, draw one bar chart | s (best of 2) | "
+              "file MB | app's page s / this |", "| --- | --- | --- | --- |"]
+    for label in dict.fromkeys(label for label, _t, _b in bare):
+        best = min(t for lab, t, _b in bare if lab == label)
+        size = next(b for lab, _t, b in bare if lab == label)
+        ratios = " / ".join(f"{t['page'] / best:.2f}" for _l, _s, _b, t in rows)
+        lines.append(f"| {label} | {best:.2f} | {size / 1e6:.2f} | {ratios} |")
+    lines.append("\nthe app's Overview (cold / warm) is drawn in "
+                 + " / ".join(f"{t['page'] / full:.2f}" for _l, _s, _b, t in rows)
+                 + "x the time a bare page takes to draw one chart with the full plotly.js")
     lines.append(f"\nmachine load average (1 min): {os.getloadavg()[0]:.1f} on "
                  f"{os.cpu_count()} cores")
     table = "\n".join(lines)
