@@ -56,6 +56,10 @@ EXPLORER_RATE_PER_MIN      callback requests per user per minute        600 (0 =
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import hashlib
+import json
 import os
 import secrets
 from dataclasses import dataclass, replace
@@ -261,6 +265,25 @@ def secret_bytes(settings: Settings | None = None) -> bytes:
     with os.fdopen(fd, "w") as fh:
         fh.write(secrets.token_hex(32))
     return path.read_bytes().strip()
+
+
+#: Settings that never change a result or what a page shows (where and how the app is
+#: served). Every other setting is part of every analysis cache key and page key
+#: (:func:`results_digest`), so a restart with another value, or two servers sharing one
+#: Redis, never reuse what was computed under the old one.
+SERVER_ONLY = frozenset({
+    "host", "port", "debug", "secret_key", "secret_key_file", "accounts_file", "audit_log",
+    "https", "max_request_kb", "login_attempts", "login_window_s", "jobs",
+    "celery_broker_url", "rate_per_min", "cache_type", "cache_dir", "cache_redis_url",
+    "cache_timeout", "background_rows", "study_dir", "retention_days"})
+
+
+@functools.lru_cache(maxsize=8)
+def results_digest(settings: Settings) -> str:
+    """Hash of the settings that can change a result or a page (all but
+    :data:`SERVER_ONLY`: the smallest group estimated, suppression, imputation, ...)."""
+    fields = {k: v for k, v in dataclasses.asdict(settings).items() if k not in SERVER_ONLY}
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
 
 
 _current: Settings | None = None

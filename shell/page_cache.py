@@ -9,7 +9,8 @@ like every entry), keyed by
   page options, presentation mode),
 * the study's fingerprint and the user's role,
 * every setting that can change what a page shows (suppression, model limits,
-  the dataset's file, ...: all but the server-only ones, :data:`SERVER_ONLY`),
+  the dataset's file, ...: all but the server-only ones,
+  :data:`analysis.settings.SERVER_ONLY`),
 * a version of the code of ``pages/``, ``components/``, ``shell/`` and ``analysis/``.
 
 A second user (or worker) asking for the same view then gets it in milliseconds,
@@ -26,7 +27,6 @@ Outside a request (a callback called as a plain function) nothing is cached.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import hashlib
 import json
@@ -43,12 +43,6 @@ from analysis.service import cache
 
 log = logging.getLogger("ivus_explorer.page_cache")
 ROOT = Path(__file__).resolve().parent.parent
-#: Settings that never change what a page shows (where and how it is served).
-SERVER_ONLY = frozenset({
-    "host", "port", "debug", "secret_key", "secret_key_file", "accounts_file", "audit_log",
-    "https", "max_request_kb", "login_attempts", "login_window_s", "jobs",
-    "celery_broker_url", "rate_per_min", "cache_type", "cache_dir", "cache_redis_url",
-    "cache_timeout", "background_rows", "study_dir", "retention_days"})
 _BUILDERS: dict[str, Callable[..., Any]] = {}
 _code: list[str] = []
 
@@ -65,12 +59,6 @@ def code_version() -> str:
     return _code[0]
 
 
-def settings_digest(settings: settings_mod.Settings) -> str:
-    """Hash of the settings that can change a page (all but :data:`SERVER_ONLY`)."""
-    fields = {k: v for k, v in dataclasses.asdict(settings).items() if k not in SERVER_ONLY}
-    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
-
-
 def _jsonable(value: Any) -> Any:
     """A callback argument as a key part: plain values as they are, lists and dicts as
     a tagged JSON text (so the string '["age"]' never shares a key with the list)."""
@@ -81,7 +69,7 @@ def _jsonable(value: Any) -> Any:
 
 def page_key(name: str, fingerprint: str, role: str, args: tuple) -> str:
     """The cache key of one page view (see the module docstring)."""
-    parts = (name, fingerprint, role, settings_digest(settings_mod.current()),
+    parts = (name, fingerprint, role, settings_mod.results_digest(settings_mod.current()),
              *(_jsonable(a) for a in args))
     return cache.output_key("page", *parts, code=code_version())
 
@@ -218,5 +206,4 @@ def cached_page(name: str) -> Callable:
     return decorate
 
 
-__all__ = ["cached_page", "code_version", "compute", "decode", "encode", "page_key",
-           "settings_digest"]
+__all__ = ["cached_page", "code_version", "compute", "decode", "encode", "page_key"]

@@ -382,6 +382,8 @@ def make_key(namespace: str, fn: Callable[..., Any], args: tuple, kwargs: dict,
                 for k, v in sorted(value.items())) + "}")
         else:
             parts.append(f"{name}={_canonical(value, f'{fn.__qualname__}({name}=...)')}")
+    # the settings a result depends on (the smallest group estimated, imputation, ...)
+    parts.append("settings=" + settings_module.results_digest(settings_module.current()))
     digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
     return f"{namespace}:{code_version()}:{digest}"
 

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis import settings as settings_mod
 from analysis.data import registry
 from analysis.data.schema import default_covariates
 from analysis.errors import AnalysisError
@@ -309,3 +310,24 @@ def test_ancova_and_subgroups_of_a_selection_fit_the_overall_model_once(bundled,
         anc.value.contrast["estimate"].iloc[0], abs=1e-12)
     api.ancova(bundled, "age=40-80", "delta_pav", ["age"])
     assert len(calls) == 2  # other covariates: another model
+
+
+def test_a_setting_that_changes_results_is_part_of_the_key(bundled):
+    # a result computed under one smallest-group size is never served under another
+    # (a restart with EXPLORER_MIN_GROUP_N changed, or two servers sharing one Redis):
+    # the 'none' group has 425 patients in the bundled cohort
+    previous = settings_mod.current()
+    try:
+        assert api.ancova(bundled, "").error is None
+        settings_mod.configure(dataclasses.replace(previous, min_group_n=500))
+        _forget_local()
+        refused = api.ancova(bundled, "")
+        assert refused.error and "425 patients" in refused.error and "500" in refused.error
+        assert api.subgroups(bundled, "").error
+        settings_mod.configure(dataclasses.replace(previous, port=9999))  # served elsewhere
+        key = api._ancova_cached.cache_key(bundled, "", "delta_pav", None, "proportional", True)
+        settings_mod.configure(previous)
+        assert api._ancova_cached.cache_key(bundled, "", "delta_pav", None, "proportional",
+                                            True) == key
+    finally:
+        settings_mod.configure(previous)
