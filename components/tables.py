@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
+import numpy as np
 import pandas as pd
 from dash import html
 
@@ -21,6 +22,9 @@ def _cell(value, column: str) -> str:
         if float(value).is_integer() and column.startswith("n"):
             return f"{int(value):,}"
         return format_num(value, 3 if abs(value) < 1 else 2)
+    if isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_) \
+            and column.startswith("n"):
+        return f"{int(value):,}"  # a count: 1,347 like the float counts above
     if value is None or (not isinstance(value, str | tuple | list) and pd.isna(value)):
         return ""
     return str(value)

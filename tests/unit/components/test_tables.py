@@ -32,3 +32,15 @@ def test_diagnostics_table_shows_small_p_and_counts_correctly(random_cohort):
     assert shown["normality p"] == "< 0.001"
     n_infl = int(d["n influential"])
     assert shown["n influential"] == f"{n_infl:,}"
+
+
+def test_integer_counts_have_thousands_separators():
+    # the attrition cascade holds integer counts (int64), not floats
+    import pandas as pd
+
+    frame = pd.DataFrame({"description": ["All patients", "Age 40-60"],
+                          "n": [1347, 1020], "n_excluded": [0, 327], "year": [2012, 2013]})
+    table = frame_table(frame, columns={"description": "Step", "n": "n left",
+                                        "n_excluded": "Excluded", "year": "Year"})
+    cells = [[td.children for td in tr.children] for tr in table.children[1].children]
+    assert cells == [["All patients", "1,347", "0", "2012"], ["Age 40-60", "1,020", "327", "2013"]]
