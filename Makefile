@@ -18,7 +18,7 @@ CELERY_CONCURRENCY ?= 2
 USERS ?= 50
 DURATION ?= 60
 
-.PHONY: run dev serve loadtest test bench lint sysdeps redis-dep clean-cache help
+.PHONY: run dev serve loadtest test bench lint sysdeps redis-dep constraints clean-cache help
 
 help:
 	@echo "make run    set up and open the app on the bundled simulated cohort (http://127.0.0.1:8050)"
@@ -28,14 +28,14 @@ help:
 	@echo "make test   set up, lint (ruff) and run unit, integration and browser tests"
 	@echo "make bench  measure load, analysis and page-callback speed"
 
-$(VENV)/.runtime: requirements.txt
+$(VENV)/.runtime: requirements.txt constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -r requirements.txt
+	$(PIP) install -q -r requirements.txt -c constraints.txt
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
-	$(PIP) install -q -r requirements-dev.txt
+	$(PIP) install -q -r requirements-dev.txt -c constraints.txt
 	touch $@
 
 # Debian packages the tests need: Chromium + driver (browser tests, static image
@@ -114,6 +114,11 @@ test: $(VENV)/.dev sysdeps lint
 
 bench: $(VENV)/.dev sysdeps
 	$(PY) -m benchmarks.run_all
+
+# pin every installed package's version (after changing a requirements file)
+constraints: $(VENV)/.dev
+	{ sed -n '1,4p' constraints.txt; $(PIP) freeze --exclude-editable; } > constraints.tmp
+	mv constraints.tmp constraints.txt
 
 clean-cache:
 	rm -rf .cache
