@@ -1,7 +1,9 @@
 """The HTML report of a view: one self-contained file that opens with no network.
 
-plotly.js is inlined once (``include_plotlyjs=True`` for the first figure, ``False``
-after); the figures stay interactive; the tables, methods and provenance follow. A
+plotly.js is inlined once, before the first figure: the pages' own bundle
+(``assets/vendor/plotly-explorer.min.js``: the trace types the figures draw, 1.3 MB
+instead of plotly.py's 4.8 MB, so the file is a quarter of the size and opens faster);
+the figures stay interactive; the tables, methods and provenance follow. A
 named section of the view (Sensitivity) is a ``<section>`` of its own after the page's
 figures and tables: each figure followed by its table, each with its caption. No
 stylesheet, font or script is fetched from anywhere: the file works on a hospital
@@ -11,6 +13,7 @@ intranet and as an e-mail attachment. Every text from the data is HTML-escaped.
 from __future__ import annotations
 
 import html
+from pathlib import Path
 
 import plotly.io as pio
 
@@ -65,11 +68,23 @@ def _provenance(view: View) -> str:
                                          for k, v in rows) + "</dl>"
 
 
+#: The plotly.js the pages load (see vendor/plotly/README.md); the report inlines it.
+PLOTLY_BUNDLE = Path(__file__).resolve().parents[1] / "assets" / "vendor" / \
+    "plotly-explorer.min.js"
+
+
+def _plotly_js() -> str:
+    """A script element with the pages' plotly.js bundle."""
+    return f"<script type=\"text/javascript\">{PLOTLY_BUNDLE.read_text(encoding='utf-8')}</script>"
+
+
 def _figure(item: FigureItem, first: bool, level: int = 2) -> str:
     height = max(480, int(item.figure.layout.height or 0))
-    div = pio.to_html(item.figure, full_html=False, include_plotlyjs=first,
+    div = pio.to_html(item.figure, full_html=False, include_plotlyjs=False,
                       config=PLOTLY_CONFIG, default_height=f"{height}px",
                       div_id=f"figure-{item.key}")
+    if first:
+        div = _plotly_js() + div
     return (f"<h{level}>{_e(item.title)}</h{level}>{div}"
             f"<p class='caption'>{_caption(item.footnote.text(140))}</p>")
 
