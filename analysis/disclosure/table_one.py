@@ -29,6 +29,7 @@ import pandas as pd
 from analysis.data.schema import VARIABLES
 from analysis.disclosure.cells import protect
 from analysis.disclosure.rule import REDACTED, WITHHELD, DisclosureRule, Shown
+from analysis.display import format_count
 from analysis.stats import hypothesis_tests as st
 from analysis.stats.table_one import (
     _INDENT,
@@ -163,7 +164,7 @@ def _n_text(n: Shown) -> str:
         return "n redacted"
     if isinstance(n, str):
         return f"n {n.replace('≤', '≤ ')}"
-    return f"n={n}"
+    return f"n={format_count(n)}"
 
 
 def _cell(row: dict, scope: str, digits: int, withheld: bool) -> str:

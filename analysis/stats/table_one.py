@@ -34,6 +34,7 @@ from analysis.data.schema import (
     VARIABLES,
     Variable,
 )
+from analysis.display import format_count
 from analysis.errors import AnalysisError
 from analysis.stats import hypothesis_tests as st
 from analysis.stats.grouping import (
@@ -335,8 +336,9 @@ def _level_label(group: str, level: str) -> str:
 
 def _format(tidy: pd.DataFrame, scopes: Sequence[str], group: str,
             n_by_scope: dict[str, int]) -> pd.DataFrame:
-    heads = {OVERALL: f"Overall (n={n_by_scope[OVERALL]})"}
-    heads |= {lv: f"{_level_label(group, lv)} (n={n_by_scope[lv]})" for lv in scopes[1:]}
+    heads = {OVERALL: f"Overall (n={format_count(n_by_scope[OVERALL])})"}
+    heads |= {lv: f"{_level_label(group, lv)} (n={format_count(n_by_scope[lv])})"
+              for lv in scopes[1:]}
     records = []
     for _, row in tidy.iterrows():
         var = VARIABLES[row["variable"]]

@@ -250,3 +250,12 @@ def test_simulated_cohort_reproduces_published_table_one(sim_cohort):
         r = row(res, name, level)
         assert r["spotty_pct"] == pytest.approx(spotty, abs=1.0), name
         assert r["none_pct"] == pytest.approx(none, abs=1.0), name
+
+
+def test_group_sizes_in_the_headers_have_thousands_separators():
+    # the bundled cohort's published group sizes (abstract: 1,347 = 425 + 922)
+    from analysis.data.loader import load_bundled
+
+    heads = list(table_one(load_bundled().frame).formatted.columns)
+    assert heads[1:4] == ["Overall (n=1,347)", "No calcification (n=425)",
+                          "Spotty calcification (n=922)"]
