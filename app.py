@@ -37,6 +37,7 @@ from shell import (  # noqa: F401 - callbacks
     url_sync,
 )
 from shell.background import background_manager
+from shell.browser_scripts import drop_babel_polyfill
 from shell.cli import configure, parse_settings
 from shell.dataset import active_domain, is_default, status_lines
 
@@ -58,6 +59,7 @@ app = Dash(
 )
 server = app.server
 serving.install(app)  # login, roles, audit, error ids, headers/CSP, compression, limits
+drop_babel_polyfill()  # modern browsers only; regenerator-runtime comes from assets/vendor
 upload.install(server)  # the 'Open a study' upload route (its own size limit and role)
 analysis_cache.configure(settings_mod.current())
 
