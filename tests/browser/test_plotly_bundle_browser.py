@@ -1,4 +1,4 @@
-"""In the browser, the figures are drawn by the app's own plotly.js bundle.
+"""In the browser: figures drawn by the app's own plotly.js bundle, component code preloaded.
 
 dcc.Graph uses ``window.Plotly`` when a script has defined it (assets/vendor/
 plotly-explorer.min.js) and only otherwise fetches plotly.py's full 4.8 MB
@@ -33,4 +33,23 @@ def test_pages_draw_with_the_apps_plotly_bundle(start_app):
     assert {"scatter", "bar", "box", "sankey"} <= set(traces)
     assert not [n for n in fetched if "package_data/plotly.min.js" in n], fetched
     assert any("/assets/vendor/plotly-explorer.min.js" in n for n in fetched), fetched
+    assert duo.get_logs() == []
+
+
+def test_graph_and_slider_code_is_fetched_once_before_the_layout(start_app):
+    # assets/preload_chunks.js asks for dcc's lazily loaded Graph and Slider code with
+    # the page's scripts; dcc must then find it ready instead of fetching it again
+    # after the first render (a second request, or one after /_dash-layout, would mean
+    # the preload no longer registers with dcc's loader)
+    duo = start_app()
+    path, ready = ids.PAGE_READY["overview"]
+    duo.wait_for_page(url=duo.server_url + path, timeout=30)
+    duo.wait_for_element(ready, timeout=30)
+    entries = duo.driver.execute_script(
+        "return performance.getEntriesByType('resource').map(e => [e.name, e.startTime])")
+    layout_at = next(t for n, t in entries if n.endswith("/_dash-layout"))
+    for chunk in ("async-graph.js", "async-slider.js"):
+        starts = [t for n, t in entries if n.split("?")[0].endswith("/dcc/" + chunk)]
+        assert len(starts) == 1, (chunk, starts)
+        assert starts[0] < layout_at, (chunk, starts[0], layout_at)
     assert duo.get_logs() == []
