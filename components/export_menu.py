@@ -65,6 +65,10 @@ PAGE_FIGURES: dict[str, tuple[tuple[str, str], ...]] = {
                  ("ldl_c_continuous_interaction", "Across LDL-C"),
                  ("sbp_intensive_interaction", "Group × SBP therapy"),
                  ("sbp_continuous_interaction", "Across SBP")),
+    "/definition": (("definition_difference", "Headline difference, both definitions"),
+                    ("definition_flow", "Patients moving between groups"),
+                    ("definition_curve_arc", "Difference across the arc limit"),
+                    ("definition_curve_length", "Difference across the deposit length")),
 }
 #: Pages whose kit holds the Sensitivity section by default (reports.view_sensitivity).
 SENSITIVITY_PAGES = ("/comparison",)

@@ -35,6 +35,7 @@ from components.url_state import OPTION_DEFAULTS, split_query
 PAGE_TITLES = {
     "/": "Overview", "/baseline": "Baseline characteristics", "/progression": "Progression",
     "/comparison": "Group comparison", "/therapy": "Therapy interactions", "/data": "Data",
+    "/definition": "Definition of spotty calcification",
 }
 STUDY = ("Spotty calcification and atheroma progression (serial IVUS; "
          "Kataoka et al., J Am Coll Cardiol 2012;59:1592-7)")

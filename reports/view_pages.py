@@ -17,6 +17,7 @@ from analysis.display import format_count, format_exact, format_num, format_p
 from analysis.service import api
 from analysis.service.model_options import picked_covariates
 from components import figures as F
+from reports import view_definition
 from reports.view import FigureItem, TableItem, View, footnote
 
 #: Covariates the comparison page offers (the page's definition).
@@ -260,4 +261,5 @@ def comparison_covariates(outcome: str, covar: str) -> tuple[str, ...]:
 PAGES: dict[str, Callable[[View], None]] = {
     "/": overview, "/baseline": baseline, "/progression": progression,
     "/comparison": comparison, "/therapy": therapy, "/data": data,
+    "/definition": view_definition.definition,
 }
