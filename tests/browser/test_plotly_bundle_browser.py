@@ -19,10 +19,15 @@ pytestmark = pytest.mark.browser
 
 def test_pages_draw_with_the_apps_plotly_bundle(start_app):
     duo = start_app()
-    for name in ("overview", "definition"):
+    # every trace type: bar and scatter (overview), box (progression's box chart),
+    # the forest plot (comparison), sankey (definition)
+    for name, query in (("overview", ""), ("progression", "?chart=box"), ("comparison", ""),
+                        ("definition", "")):
         path, ready = ids.PAGE_READY[name]
-        duo.wait_for_page(url=duo.server_url + path, timeout=30)
+        duo.wait_for_page(url=duo.server_url + path + query, timeout=30)
         duo.wait_for_element(ready, timeout=30)
+        if name == "progression":  # a box trace drawn, not an empty plot
+            duo.wait_for_element("#pr-distribution .boxlayer .trace", timeout=30)
     # the definition page's flow diagram is a sankey trace: drawn, not an empty plot
     duo.wait_for_element("#def-flow .sankey", timeout=30)
     version, traces, fetched = duo.driver.execute_script(

@@ -2,7 +2,6 @@
 // and the other trace types its figure factories draw. A trace type added to a figure
 // in components/ must be added here and the bundle rebuilt (./build.sh);
 // tests/unit/components/test_plotly_bundle.py checks the two lists agree.
-'use strict';
 var Plotly = require('plotly.js/lib/core');
 
 Plotly.register([
