@@ -28,6 +28,7 @@ from components import ids, theme
 from components.filter_panel import filter_panel
 from components.url_state import split_query
 from shell import (  # noqa: F401 - callbacks
+    browser_scripts,
     clientside,
     navbar,
     page_jobs,
@@ -37,7 +38,6 @@ from shell import (  # noqa: F401 - callbacks
     url_sync,
 )
 from shell.background import background_manager
-from shell.browser_scripts import drop_babel_polyfill
 from shell.cli import configure, parse_settings
 from shell.dataset import active_domain, is_default, status_lines
 
@@ -59,7 +59,7 @@ app = Dash(
 )
 server = app.server
 serving.install(app)  # login, roles, audit, error ids, headers/CSP, compression, limits
-drop_babel_polyfill()  # modern browsers only; regenerator-runtime comes from assets/vendor
+browser_scripts.install(app)  # no IE-era polyfill; regenerator-runtime after React
 upload.install(server)  # the 'Open a study' upload route (its own size limit and role)
 analysis_cache.configure(settings_mod.current())
 
