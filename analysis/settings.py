@@ -272,7 +272,8 @@ def secret_bytes(settings: Settings | None = None) -> bytes:
 #: (:func:`results_digest`), so a restart with another value, or two servers sharing one
 #: Redis, never reuse what was computed under the old one.
 SERVER_ONLY = frozenset({
-    "host", "port", "debug", "secret_key", "secret_key_file", "accounts_file", "audit_log",
+    "host", "port", "debug", "auth", "secret_key", "secret_key_file", "accounts_file",
+    "audit_log",
     "https", "max_request_kb", "login_attempts", "login_window_s", "jobs",
     "celery_broker_url", "rate_per_min", "cache_type", "cache_dir", "cache_redis_url",
     "cache_timeout", "background_rows", "study_dir", "retention_days"})

@@ -17,9 +17,11 @@ RedisCache          ``cache_redis_url`` (shared by several machines)
 Keys are built only from hashable primitives (str, int, float, bool, None and
 tuples of those): a DataFrame argument raises ``TypeError`` at call time, because
 two different large frames have the same ``repr`` and would share a key.
-A key is ``namespace:version:sha256(canonical arguments)``; the version changes
-whenever any ``analysis/*.py`` file changes, so a persistent cache never serves a
-result computed by older code. If the backend fails (Redis down, disk full), a
+A key is ``namespace:version:sha256(canonical arguments, settings digest)``; the version
+changes whenever any ``analysis/*.py`` file changes, so a persistent cache never serves a
+result computed by older code, and the settings digest
+(:func:`analysis.settings.results_digest`: every setting but the server-only ones, e.g.
+the smallest group estimated) changes with any setting a result may depend on. If the backend fails (Redis down, disk full), a
 warning is logged once and the value is computed, never an error; the backend is
 then bypassed for :data:`RETRY_AFTER_S` seconds before it is tried again.
 
@@ -30,8 +32,8 @@ table never changes the kept one), not an unpickling of the entry and, for a sha
 store, not a read and a signature check. What it keeps was computed by this process or
 read from the backend after its signature was checked. :func:`clear` and
 :func:`configure` empty it in this process; other workers keep theirs, which is safe
-because a key names the code version, the dataset fingerprint and every argument, so
-the same key always has the same result.
+because a key names the code version, the dataset fingerprint, every argument and the
+settings, so the same key always has the same result.
 
 Entries written to a shared store (FileSystemCache, RedisCache) are pickles signed with
 HMAC-SHA256 under a key derived from the server secret (``settings.secret_bytes``): an

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import plotly.graph_objects as go
 
-from analysis import settings as settings_mod
-from analysis.settings import Settings
 from shell import page_cache
 
 
@@ -26,11 +22,6 @@ def test_the_key_follows_what_can_change_a_page(use_settings):
     assert page_cache.page_key("overview", "f" * 64, "viewer", ("age=40-60", False)) != base
     use_settings(port=9999, rate_per_min=5)  # where and how it is served: no change
     assert page_cache.page_key("overview", "f" * 64, "viewer", ("age=40-60", False)) == base
-
-
-def test_server_only_settings_are_settings():
-    names = {f.name for f in dataclasses.fields(Settings)}
-    assert settings_mod.SERVER_ONLY <= names  # a renamed setting would otherwise slip in
 
 
 def test_a_kept_output_is_what_dash_sends(use_settings):
