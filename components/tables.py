@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import dash_bootstrap_components as dbc
 import numpy as np
 import pandas as pd
@@ -10,6 +12,9 @@ from dash import html
 from analysis.disclosure.results import WITHHELD_ROWS
 from analysis.disclosure.rule import WITHHELD
 from analysis.display import format_num, format_p
+
+#: Integer columns that are not counts (no thousands separator): years, identifiers.
+_NOT_COUNTS = re.compile(r"(year|_id|^id)$", re.IGNORECASE)
 
 
 def _cell(value, column: str) -> str:
@@ -23,8 +28,8 @@ def _cell(value, column: str) -> str:
             return f"{int(value):,}"
         return format_num(value, 3 if abs(value) < 1 else 2)
     if isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_) \
-            and column.startswith("n"):
-        return f"{int(value):,}"  # a count: 1,347 like the float counts above
+            and not _NOT_COUNTS.search(column):
+        return f"{int(value):,}"  # a count (n, a flow table's cell): 1,347 as on the cards
     if value is None or (not isinstance(value, str | tuple | list) and pd.isna(value)):
         return ""
     return str(value)

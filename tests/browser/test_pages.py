@@ -197,7 +197,7 @@ def test_navbar_link_keeps_the_filters(dash_duo, start_app):
     _wait_drawn(dash_duo, PAGES["baseline"][1])
     assert dash_duo.driver.current_url.endswith("/baseline?sex=male")
     n = expected.n_by_group
-    dash_duo.wait_for_contains_text("#bl-table-1", f"No calcification (n={n['none']})",
+    dash_duo.wait_for_contains_text("#bl-table-1", f"No calcification (n={n['none']:,})",
                                     timeout=30)
     assert dash_duo.driver.title.startswith("Baseline")
     assert dash_duo.get_logs() == []

@@ -137,8 +137,9 @@ def test_baseline_table_against_pandas_and_scipy(caller, dataset):
     frame = apply_filters(dataset.frame, spec).frame  # independent: the filter itself
     none = frame.loc[frame["calcification"] == "none", "hdl_c"].dropna()
     spotty = frame.loc[frame["calcification"] == "spotty", "hdl_c"].dropna()
-    assert header[2:4] == [f"No calcification (n={(frame['calcification'] == 'none').sum()})",
-                           f"Spotty calcification (n={(frame['calcification'] == 'spotty').sum()})"]
+    n_none, n_spotty = ((frame["calcification"] == g).sum() for g in ("none", "spotty"))
+    assert header[2:4] == [f"No calcification (n={n_none:,})",
+                           f"Spotty calcification (n={n_spotty:,})"]
     hdl = next(r for r in rows if r[0].startswith("HDL-C"))
     cell = dict(zip(header, hdl, strict=True))
     # reference: pandas mean ± SD (ddof 1), one decimal

@@ -38,9 +38,13 @@ def test_integer_counts_have_thousands_separators():
     # the attrition cascade holds integer counts (int64), not floats
     import pandas as pd
 
+    # and the Definition page's flow table, whose count columns are group names
     frame = pd.DataFrame({"description": ["All patients", "Age 40-60"],
-                          "n": [1347, 1020], "n_excluded": [0, 327], "year": [2012, 2013]})
+                          "n": [1347, 1020], "n_excluded": [0, 327], "year": [2012, 2013],
+                          "Spotty calcification": [1922, 5]})
     table = frame_table(frame, columns={"description": "Step", "n": "n left",
-                                        "n_excluded": "Excluded", "year": "Year"})
+                                        "n_excluded": "Excluded", "year": "Year",
+                                        "Spotty calcification": "Spotty calcification"})
     cells = [[td.children for td in tr.children] for tr in table.children[1].children]
-    assert cells == [["All patients", "1,347", "0", "2012"], ["Age 40-60", "1,020", "327", "2013"]]
+    assert cells == [["All patients", "1,347", "0", "2012", "1,922"],
+                     ["Age 40-60", "1,020", "327", "2013", "5"]]
