@@ -1,13 +1,16 @@
 """Compressed responses (brotli or gzip, flask-compress), static bundles compressed once.
 
-plotly.js alone is 4.8 MB; brotli brings it near 1 MB. Compressing it on every
-request would cost each worker tens of milliseconds, so compressed bundles (Dash
+The pages' plotly.js is 1.3 MB and the grid's bundle 1.4 MB; brotli brings each near
+0.4 MB. Compressing them on every request would cost each worker tens of milliseconds,
+so compressed bundles (Dash
 component suites and assets) are kept in memory per worker, keyed by the path with
 Dash's fingerprint removed (every fingerprint of one file is the same bytes), at
 most :data:`MAX_ENTRIES` of them. Callback answers are compressed per request and
 never cached. :func:`precompress` fills that cache with the largest bundles ahead of
 the first visitor (gunicorn's master calls it before forking, so every worker, also
-one recycled after ``max_requests``, starts with them).
+one recycled after ``max_requests``, starts with them). plotly.py's full plotly.min.js
+(4.8 MB) is left out of that: no page asks for it (they load their own bundle), and it
+is still compressed on demand if something does.
 """
 
 from __future__ import annotations
@@ -57,6 +60,8 @@ class StaticBundleCache:
 
 #: Bundles at least this large are compressed ahead (plotly.js, the grid, the renderer).
 PRECOMPRESS_MIN_BYTES = 400_000
+#: plotly.py's full plotly.js, which Dash lists but the pages never load (see above)
+UNUSED = ("plotly", "package_data/plotly.min.js")
 
 
 def _bundles() -> list[tuple[str, str]]:
@@ -105,7 +110,7 @@ def precompress(server: Flask, compress: Compress,
             return None
 
     found = [(f"/_dash-component-suites/{ns}/{path}", lambda ns=ns, path=path:
-              read_package(ns, path)) for ns, path in _bundles()]
+              read_package(ns, path)) for ns, path in _bundles() if (ns, path) != UNUSED]
     found += [(url, file.read_bytes) for url, file in _assets(assets_folder)]
     done = 0
     for url, read in found:
