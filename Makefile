@@ -115,10 +115,20 @@ test: $(VENV)/.dev sysdeps lint
 bench: $(VENV)/.dev sysdeps
 	$(PY) -m benchmarks.run_all
 
-# pin every installed package's version (after changing a requirements file)
-constraints: $(VENV)/.dev
-	{ sed -n '1,4p' constraints.txt; $(PIP) freeze --exclude-editable; } > constraints.tmp
+# pin every package's version after changing a requirements file: resolved afresh in a
+# throw-away venv (not under the old constraints, and nothing installed by hand)
+constraints:
+	rm -rf .venv-freeze
+	$(PYTHON) -m venv .venv-freeze
+	.venv-freeze/bin/pip install -q --upgrade pip
+	.venv-freeze/bin/pip install -q -r requirements.txt -r requirements-dev.txt
+	{ echo "# Every package's version as tested: make installs requirements.txt and"; \
+	  echo "# requirements-dev.txt under these constraints, so a new release of a dependency"; \
+	  echo "# of a dependency (kombu under Celery, say) cannot change a fresh CI run."; \
+	  echo "# Regenerate after changing a requirements file: make constraints"; \
+	  .venv-freeze/bin/pip freeze --exclude-editable; } > constraints.tmp
 	mv constraints.tmp constraints.txt
+	rm -rf .venv-freeze
 
 clean-cache:
 	rm -rf .cache
