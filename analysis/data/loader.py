@@ -413,19 +413,21 @@ def load_dataset(path: PathLike | pd.DataFrame, mapping: ColumnMapping | dict | 
     frame, lesion_frame, issues, raw, cmap, res, meta, source = (
         c.frame, c.lesions, c.issues, c.raw, c.cmap, c.resolution, c.meta, c.source)
     report = _raise_if_errors(issues, source)
+    read = replace(raw, frame=pd.DataFrame())   # how the file was read, without its cells
+    del c, raw   # the raw cells are not needed any more: their memory is free for derive
     frame = _order(add_derived(frame)).reset_index(drop=True)
     fp = fingerprint(frame, lesion_frame)
     is_sim = bool(meta.get("simulated")) if meta else False
     prov = Provenance(
-        source=source, format=raw.format, rows=len(frame), columns=tuple(frame.columns),
+        source=source, format=read.format, rows=len(frame), columns=tuple(frame.columns),
         fingerprint=fp, simulated=is_sim if simulated is None else simulated,
-        sheet=raw.sheet, mapping=cmap.source or (None if mapping is None else "<mapping>"),
+        sheet=read.sheet, mapping=cmap.source or (None if mapping is None else "<mapping>"),
         loaded_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        encoding=raw.encoding, delimiter=raw.delimiter, ignored_columns=res.ignored,
+        encoding=read.encoding, delimiter=read.delimiter, ignored_columns=res.ignored,
         lesions_source=None if lesions is None else (
             "<DataFrame>" if isinstance(lesions, pd.DataFrame) else str(lesions)),
         lesion_rows=None if lesion_frame is None else len(lesion_frame), meta=meta,
-        conversions=conversions_of(report), header_row=raw.header_row)
+        conversions=conversions_of(report), header_row=read.header_row)
     return Dataset(frame=frame, lesions=lesion_frame, provenance=prov, report=report)
 
 

@@ -152,7 +152,11 @@ def parse_numeric(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple[pd
     """Parse a float or int column; report unreadable, non-whole and out-of-range values."""
     issues: list[Issue] = []
     col = describe_column(var.name, ctx.file_column)
-    if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
+    if raw.dtype == np.float64:
+        # the parser's floats as they are (copy-on-write: the raw table stays unchanged);
+        # the loader copies them once, into the frame's float block (add_derived)
+        values = raw.copy(deep=False)
+    elif pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
         values = pd.Series(raw.to_numpy(dtype="float64", na_value=np.nan), index=raw.index)
     else:
         text = as_text(raw)
