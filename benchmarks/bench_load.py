@@ -150,7 +150,7 @@ def write_files(n: int, excel_rows: int, formats: tuple[str, ...], reuse: bool =
     """
     import pyreadstat
 
-    from analysis.cohort.simulate import simulate_cohort
+    from analysis.cohort.simulate import MIN_N, simulate_cohort
 
     OUT.mkdir(parents=True, exist_ok=True)
     patients = None
@@ -161,7 +161,7 @@ def write_files(n: int, excel_rows: int, formats: tuple[str, ...], reuse: bool =
         mapping = None
         if reuse and path.exists():
             if fmt == "mapped_csv":
-                mapping = _mapped(simulate_cohort(10)[0])[1]
+                mapping = _mapped(simulate_cohort(MIN_N)[0])[1]
             files[fmt] = (path, mapping, rows)
             continue
         if patients is None:

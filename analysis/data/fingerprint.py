@@ -62,32 +62,34 @@ def _string_parts(s: pd.Series) -> list | None:
     """Canonical bytes of an Arrow-backed text column (lengths, nulls, then the text),
     as buffers hashed in turn (no copy of the text).
 
-    The lengths are ``int64``, -1 for a missing value (read from the offsets).
-    Independent of how the column is chunked or sliced, and far faster than hashing
-    each value; ``None`` if the column is not Arrow-backed text.
+    The lengths are ``int64``, -1 for a missing value, read from each chunk's offsets;
+    the text of each chunk follows as a view of its buffer. Independent of how the
+    column is chunked or sliced, and far faster than hashing each value; ``None`` if
+    the column is not Arrow-backed text.
     """
     data = getattr(s.array, "_pa_array", None)
     if data is None:
         return None
     import pyarrow as pa
 
-    arr = data.combine_chunks() if isinstance(data, pa.ChunkedArray) else data
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+    if not (pa.types.is_string(data.type) or pa.types.is_large_string(data.type)):
         return None
-    n = len(arr)
-    if n == 0:
+    width = "int64" if pa.types.is_large_string(data.type) else "int32"
+    lengths, texts = [], []
+    for arr in (data.chunks if isinstance(data, pa.ChunkedArray) else [data]):
+        n = len(arr)
+        if n == 0:
+            continue
+        offsets = np.frombuffer(arr.buffers()[1], dtype=width)[arr.offset:arr.offset + n + 1]
+        size = np.diff(offsets).astype("int64", copy=False)
+        if arr.null_count:
+            size = np.where(np.asarray(arr.is_valid()), size, -1)
+        lengths.append(size)
+        if arr.buffers()[2] is not None and offsets[n] > offsets[0]:
+            texts.append(memoryview(arr.buffers()[2])[int(offsets[0]):int(offsets[n])])
+    if not lengths:
         return [np.zeros(0, dtype="int64")]
-    width = 8 if pa.types.is_large_string(arr.type) else 4
-    offsets = np.frombuffer(arr.buffers()[1], dtype=f"int{width * 8}")[
-        arr.offset:arr.offset + n + 1]
-    lengths = np.diff(offsets).astype("int64", copy=False)
-    if arr.null_count:
-        valid = np.asarray(arr.is_valid())
-        lengths = np.where(valid, lengths, -1)
-    text = arr.buffers()[2]
-    if text is None:
-        return [lengths]
-    return [lengths, memoryview(text)[int(offsets[0]):int(offsets[n])]]
+    return [np.concatenate(lengths) if len(lengths) > 1 else lengths[0], *texts]
 
 
 class _Scratch:

@@ -197,7 +197,8 @@ def parse_numeric(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple[pd
                             f"{n_conv} value(s) in {col} were converted from {ctx.unit} to "
                             f"{var.unit} (x {ctx.factor:g}).", (), n_conv,
                             conversion=f"{ctx.unit} -> {var.unit} (x {ctx.factor:g})"))
-    if var.dtype == "int":
+    whole = raw.dtype.kind in "iu" and ctx.factor == 1.0   # integers read as integers
+    if var.dtype == "int" and not whole:
         frac = values.notna() & (values != values.round())
         if frac.any():
             rows, n = row_numbers(frac)
@@ -208,6 +209,13 @@ def parse_numeric(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple[pd
             values = values.where(~frac)
     issues += _range_issues(values, var, ctx)
     if var.dtype == "int":
+        ints = raw.to_numpy() if whole else None
+        if ints is not None and (len(ints) == 0 or (int(ints.min()) >= -2**53
+                                                    and int(ints.max()) <= 2**53)):
+            # the same as through float64 (exact up to 2**53), without the round trip
+            return pd.Series(pd.arrays.IntegerArray(ints.astype(np.int64),
+                                                    np.zeros(len(ints), dtype=bool)),
+                             index=raw.index), issues
         return values.round().astype("Int64"), issues
     return values, issues
 
@@ -248,6 +256,13 @@ def _code_counts(factor: np.ndarray, texts: list[str | None], bad: pd.Series) ->
 def parse_bool(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple[pd.Series, list[Issue]]:
     """Parse a yes/no column into pandas ``boolean``."""
     builtin = {t: True for t in TRUE_TOKENS} | {t: False for t in FALSE_TOKENS}
+    if raw.dtype == np.dtype(bool):
+        # the parser's True/False: each row's yes/no follows from how those two resolve
+        on, off = _resolve(["true", "false"], ctx, builtin)
+        if on is not None and off is not None:
+            values = np.where(raw.to_numpy(), bool(on), bool(off))
+            return pd.Series(pd.arrays.BooleanArray(values, np.zeros(len(values), dtype=bool)),
+                             index=raw.index), []
     factor, texts = factorize_text(raw)
     resolved = _resolve(texts, ctx, builtin)
     known = np.array([r is not None for r in resolved] + [False], dtype=bool)
@@ -316,8 +331,9 @@ def parse_identifier(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple
                             f"{n} row(s) have no patient ID in {col}, {rows_text(rows, n)}. "
                             "Every row needs a unique ID.", tuple(rows), n))
     # all_distinct is far faster than duplicated(); duplicates are looked for only then
+    present = text.dropna() if missing.any() else text
     dup = (text.notna() & text.duplicated(keep=False)) \
-        if ctx.unique and not all_distinct(text.dropna()) else pd.Series(False, index=text.index)
+        if ctx.unique and not all_distinct(present) else pd.Series(False, index=text.index)
     if ctx.unique and dup.any():
         rows, n = row_numbers(dup)
         ids = text[dup].unique().tolist()
