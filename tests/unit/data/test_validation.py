@@ -379,3 +379,27 @@ def test_whole_number_column_read_as_integers_equals_the_float_route(values):
     out, _ = parse_column(raw, VARIABLES["n_spotty"], ColumnContext())
     reference = pd.Series(raw.to_numpy(dtype="float64")).round().astype("Int64")
     pd.testing.assert_series_equal(out, reference, check_names=False)
+
+
+def test_columns_parsed_on_threads_give_the_serial_result(monkeypatch):
+    # reference: the same table parsed one column after the other (threads off)
+    from analysis.data import validation
+    from analysis.data.schema import VARIABLES
+
+    n = 60
+    raw = pd.DataFrame({
+        "patient_id": pd.Series([f"P{i}" for i in range(n - 1)] + ["P3"], dtype="str"),
+        "age": pd.Series([str(40 + i % 30) for i in range(n - 2)] + ["x", "200"], dtype="str"),
+        "sex": pd.Series(["male", "female", "?"] * (n // 3), dtype="str"),
+        "diabetes": pd.Series(["yes", "no", "maybe"] * (n // 3), dtype="str"),
+        "pav_baseline": pd.Series([f"{30 + i % 7}.5" for i in range(n)], dtype="str"),
+    })
+    monkeypatch.setattr(validation, "PARALLEL_CELLS", 10**12)
+    serial = validation.validate_table(raw, VARIABLES, required=[])
+    monkeypatch.setattr(validation, "PARALLEL_CELLS", 1)
+    monkeypatch.setattr(validation.os, "cpu_count", lambda: 2)
+    threaded = validation.validate_table(raw, VARIABLES, required=[])
+    pd.testing.assert_frame_equal(threaded[0], serial[0])
+    assert threaded[1] == serial[1]
+    assert {"duplicate_id", "not_a_number", "out_of_range", "unknown_code"} <= {
+        i.code for i in serial[1]}
