@@ -40,22 +40,33 @@ def _dtype_text(s: pd.Series) -> str:
     return str(dt)
 
 
-def _index_bytes(index: pd.Index) -> bytes | np.ndarray:
-    """``pd.util.hash_pandas_object(index.to_series(), index=False)`` as bytes.
+#: Index values mixed per piece of this many (a small array each, not one of n).
+INDEX_PIECE = 1 << 16
+
+
+def _index_parts(index: pd.Index) -> Iterator:
+    """``pd.util.hash_pandas_object(index.to_series(), index=False)``, as byte pieces.
 
     An integer index (a loaded frame's 0..n-1) is mixed here with the same splitmix64
-    steps as pandas, in place on one array (pandas makes several temporaries); any
+    steps as pandas, piece by piece (a ``RangeIndex`` is never materialised); any
     other index is hashed by pandas itself.
     """
-    if index.dtype == np.int64:
-        vals = np.asarray(index, dtype=np.int64).view(np.uint64).copy()
-        vals ^= vals >> np.uint64(30)
-        vals *= _MIX1
-        vals ^= vals >> np.uint64(27)
-        vals *= _MIX2
-        vals ^= vals >> np.uint64(31)
-        return vals
-    return pd.util.hash_pandas_object(index.to_series(), index=False).to_numpy().tobytes()
+    if isinstance(index, pd.RangeIndex) or index.dtype == np.int64:
+        for lo in range(0, len(index), INDEX_PIECE):
+            hi = min(lo + INDEX_PIECE, len(index))
+            if isinstance(index, pd.RangeIndex):
+                vals = np.arange(index.start + lo * index.step, index.start + hi * index.step,
+                                 index.step, dtype=np.int64).view(np.uint64)
+            else:
+                vals = np.asarray(index[lo:hi], dtype=np.int64).view(np.uint64).copy()
+            vals ^= vals >> np.uint64(30)
+            vals *= _MIX1
+            vals ^= vals >> np.uint64(27)
+            vals *= _MIX2
+            vals ^= vals >> np.uint64(31)
+            yield vals
+        return
+    yield pd.util.hash_pandas_object(index.to_series(), index=False).to_numpy().tobytes()
 
 
 def _string_parts(s: pd.Series) -> list | None:
@@ -163,7 +174,7 @@ def _parts(frame: pd.DataFrame, lesions: pd.DataFrame | None,
             continue
         yield json.dumps([[str(c), _dtype_text(part[c])] for c in part.columns]).encode()
         yield str(len(part)).encode()
-        yield _index_bytes(part.index)
+        yield from _index_parts(part.index)
         for i in range(part.shape[1]):
             yield from _column_parts(part.iloc[:, i], scratch if part is frame else None)
 

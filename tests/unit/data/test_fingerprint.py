@@ -91,8 +91,12 @@ def test_large_frame_hashed_on_a_thread_gives_the_documented_canonical_bytes():
 
 def test_integer_index_bytes_equal_pandas_hash():
     # Reference: pandas.util.hash_pandas_object, which the index part is defined by.
-    from analysis.data.fingerprint import _index_bytes
+    from analysis.data.fingerprint import INDEX_PIECE, _index_parts
 
-    for index in (pd.RangeIndex(1000), pd.Index([5, -3, 2**62, 0]), pd.Index(["p", "q"])):
+    for index in (pd.RangeIndex(1000), pd.RangeIndex(2 * INDEX_PIECE + 5),
+                  pd.RangeIndex(7, 3 * INDEX_PIECE, 3), pd.RangeIndex(0),
+                  pd.Index(np.arange(INDEX_PIECE + 3) * -5), pd.Index([5, -3, 2**62, 0]),
+                  pd.Index(["p", "q"])):
         expected = pd.util.hash_pandas_object(index.to_series(), index=False).to_numpy()
-        assert bytes(memoryview(_index_bytes(index))) == expected.tobytes()
+        got = b"".join(bytes(memoryview(p)) for p in _index_parts(index))
+        assert got == expected.tobytes()
