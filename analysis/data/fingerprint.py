@@ -103,7 +103,7 @@ def _string_parts(s: pd.Series) -> list | None:
     return [np.concatenate(lengths) if len(lengths) > 1 else lengths[0], *texts]
 
 
-class _Scratch:
+class Scratch:
     """Reusable output arrays for the nullable columns' data (two per dtype), handed
     back by the hasher once it has hashed them."""
 
@@ -123,7 +123,7 @@ class _Scratch:
         return lambda: self.free[buf.dtype].put(buf)
 
 
-def _masked_parts(arr, scratch: _Scratch | None) -> list:
+def _masked_parts(arr, scratch: Scratch | None) -> list:
     """Data (zero where missing) and packed mask of a nullable column (boolean, Int64,
     Float64); bool data are written as int64, as ``np.where(mask, 0, data)`` gives."""
     mask = np.asarray(arr._mask, dtype=bool)
@@ -137,7 +137,7 @@ def _masked_parts(arr, scratch: _Scratch | None) -> list:
     return [(buf, scratch.giver(buf)), np.packbits(mask)]
 
 
-def _column_parts(s: pd.Series, scratch: _Scratch | None = None) -> list:
+def _column_parts(s: pd.Series, scratch: Scratch | None = None) -> list:
     """Canonical bytes of one column's values (the dtype is hashed separately), as
     buffers hashed one after the other (the digest of their concatenation).
 
@@ -165,39 +165,60 @@ def _column_parts(s: pd.Series, scratch: _Scratch | None = None) -> list:
     return [pd.util.hash_pandas_object(s, index=False).to_numpy()]
 
 
+def table_parts(part: pd.DataFrame, scratch: Scratch | None = None) -> Iterator:
+    """Every buffer of one table's share of the digest, in order: the JSON list of
+    ``[name, dtype]``, the row count as text, the index hash, each column's bytes."""
+    yield header_bytes([(str(c), _dtype_text(part[c])) for c in part.columns])
+    yield str(len(part)).encode()
+    yield from _index_parts(part.index)
+    for i in range(part.shape[1]):
+        yield from _column_parts(part.iloc[:, i], scratch)
+
+
+def header_bytes(columns: list[tuple[str, str]]) -> bytes:
+    """The digest's header of a table: its ``(name, dtype text)`` pairs as JSON."""
+    return json.dumps([list(c) for c in columns]).encode()
+
+
 def _parts(frame: pd.DataFrame, lesions: pd.DataFrame | None,
-           scratch: _Scratch | None) -> Iterator:
+           scratch: Scratch | None) -> Iterator:
     """Every buffer of the digest, in order."""
-    for part in (frame, lesions):
-        if part is None:
-            yield b"<none>"
-            continue
-        yield json.dumps([[str(c), _dtype_text(part[c])] for c in part.columns]).encode()
-        yield str(len(part)).encode()
-        yield from _index_parts(part.index)
-        for i in range(part.shape[1]):
-            yield from _column_parts(part.iloc[:, i], scratch if part is frame else None)
+    yield from table_parts(frame, scratch)
+    yield from (table_parts(lesions) if lesions is not None else [b"<none>"])
 
 
-def _hash_on_thread(h, parts: Iterator) -> None:
-    """Feed ``parts`` to ``h`` in order on a second thread while the next are prepared."""
-    work: queue.Queue = queue.Queue(maxsize=4)
+class Hasher:
+    """A sha256 fed on a second thread, in the order the buffers are given.
 
-    def hasher() -> None:
-        while (item := work.get()) is not None:
+    ``put`` returns at once (up to four buffers wait); a buffer given as
+    ``(buffer, release)`` has ``release()`` called once it is hashed. ``digest`` waits
+    for the last; ``close`` (idempotent) stops the thread without a digest.
+    """
+
+    def __init__(self) -> None:
+        self.sha = hashlib.sha256()
+        self._work: queue.Queue = queue.Queue(maxsize=4)
+        self._thread = threading.Thread(target=self._run, name="fingerprint", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (item := self._work.get()) is not None:
             buf, release = item
-            h.update(buf)
+            self.sha.update(buf)
             if release is not None:
                 release()
 
-    thread = threading.Thread(target=hasher, name="fingerprint", daemon=True)
-    thread.start()
-    try:
-        for p in parts:
-            work.put(p if isinstance(p, tuple) else (p, None))
-    finally:
-        work.put(None)
-        thread.join()
+    def put(self, part) -> None:
+        self._work.put(part if isinstance(part, tuple) else (part, None))
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._work.put(None)
+            self._thread.join()
+
+    def digest(self) -> str:
+        self.close()
+        return self.sha.hexdigest()
 
 
 def fingerprint(frame: pd.DataFrame, lesions: pd.DataFrame | None = None) -> str:
@@ -207,10 +228,15 @@ def fingerprint(frame: pd.DataFrame, lesions: pd.DataFrame | None = None) -> str
     the row count as text, pandas' hash of the index values, then each column's
     canonical bytes (:func:`_column_parts`).
     """
-    h = hashlib.sha256()
     if frame.size >= THREAD_CELLS:
-        _hash_on_thread(h, _parts(frame, lesions, _Scratch(len(frame))))
-    else:
-        for p in _parts(frame, lesions, None):
-            h.update(p[0] if isinstance(p, tuple) else p)
+        hasher = Hasher()
+        try:
+            for p in _parts(frame, lesions, Scratch(len(frame))):
+                hasher.put(p)
+        finally:
+            hasher.close()
+        return hasher.sha.hexdigest()
+    h = hashlib.sha256()
+    for p in _parts(frame, lesions, None):
+        h.update(p[0] if isinstance(p, tuple) else p)
     return h.hexdigest()

@@ -10,9 +10,7 @@ error, a missing value stays missing and is counted.
 from __future__ import annotations
 
 import difflib
-import os
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,6 +24,7 @@ from analysis.data.cells import (  # noqa: F401 - MISSING_TOKENS, cell_text re-e
     factorize_text,
     text_to_float,
 )
+from analysis.data.column_threads import ColumnSink, map_columns
 from analysis.data.numbers import NumberFormat, declared, detect
 from analysis.data.report import ROW_NOTE, Issue, ValidationReport  # noqa: F401 - re-exported
 from analysis.data.schema import Variable
@@ -420,8 +419,8 @@ def validate_table(raw: pd.DataFrame, variables: Mapping[str, Variable], *,
                    contexts: Mapping[str, ColumnContext] | None = None,
                    required: Iterable[str] | None = None,
                    file_columns: Iterable[str] | None = None,
-                   what: str = "file", section: str = "columns"
-                   ) -> tuple[pd.DataFrame, list[Issue]]:
+                   what: str = "file", section: str = "columns",
+                   sink: ColumnSink | None = None) -> tuple[pd.DataFrame, list[Issue]]:
     """Parse every dictionary column present in ``raw`` (already renamed to dictionary names).
 
     Parameters
@@ -440,6 +439,9 @@ def validate_table(raw: pd.DataFrame, variables: Mapping[str, Variable], *,
         Word for the table in messages ("file", "lesion file").
     section : str
         Mapping section to point to in messages ("columns", "lesion_columns").
+    sink : ColumnSink, optional
+        Told the names of the columns to parse, then given each parsed column in
+        turn, in dictionary order, while the next are parsed (the loader hashes them).
 
     Returns
     -------
@@ -469,30 +471,14 @@ def validate_table(raw: pd.DataFrame, variables: Mapping[str, Variable], *,
         return parse_column(columns[name], variables[name], contexts.get(name))
 
     out: dict[str, pd.Series] = {}
-    for name, (col, col_issues) in zip(names, _map_columns(parse, names, raw), strict=True):
+    if sink is not None:
+        sink.begin(names, len(raw))
+    for name, (col, col_issues) in zip(names, map_columns(parse, names, raw), strict=True):
         out[name] = col
         issues += col_issues
+        if sink is not None:
+            sink.add(name, col)
     # copy=False: each parsed column is new already; no consolidation into 2-D blocks
     frame = pd.DataFrame(out, index=pd.RangeIndex(len(raw)), copy=False)
     return frame, issues
 
-
-#: Parse the columns on several threads from this many cells (rows x columns) on.
-PARALLEL_CELLS = 2_000_000
-
-
-def _map_columns(parse, names: list[str], raw: pd.DataFrame) -> list:
-    """``[parse(name) for name in names]``, on up to four threads for a large table.
-
-    The column parsers spend their time in NumPy and Arrow, which release the GIL, so
-    a second core parses other columns meanwhile (results in ``names`` order, the
-    issues too). Only when every column of ``raw`` is its own block (as the text
-    reader gives them): columns sharing a block share its copy-on-write bookkeeping,
-    which is not meant to be updated from two threads at once.
-    """
-    workers = min(4, os.cpu_count() or 1, len(names))
-    if (workers < 2 or len(raw) * len(names) < PARALLEL_CELLS
-            or raw._mgr.nblocks != raw.shape[1]):
-        return [parse(name) for name in names]
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="validate") as pool:
-        return list(pool.map(parse, names))

@@ -383,7 +383,7 @@ def test_whole_number_column_read_as_integers_equals_the_float_route(values):
 
 def test_columns_parsed_on_threads_give_the_serial_result(monkeypatch):
     # reference: the same table parsed one column after the other (threads off)
-    from analysis.data import validation
+    from analysis.data import column_threads, validation
     from analysis.data.schema import VARIABLES
 
     n = 60
@@ -394,10 +394,10 @@ def test_columns_parsed_on_threads_give_the_serial_result(monkeypatch):
         "diabetes": pd.Series(["yes", "no", "maybe"] * (n // 3), dtype="str"),
         "pav_baseline": pd.Series([f"{30 + i % 7}.5" for i in range(n)], dtype="str"),
     })
-    monkeypatch.setattr(validation, "PARALLEL_CELLS", 10**12)
+    monkeypatch.setattr(column_threads, "PARALLEL_CELLS", 10**12)
     serial = validation.validate_table(raw, VARIABLES, required=[])
-    monkeypatch.setattr(validation, "PARALLEL_CELLS", 1)
-    monkeypatch.setattr(validation.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(column_threads, "PARALLEL_CELLS", 1)
+    monkeypatch.setattr(column_threads.os, "cpu_count", lambda: 2)
     threaded = validation.validate_table(raw, VARIABLES, required=[])
     pd.testing.assert_frame_equal(threaded[0], serial[0])
     assert threaded[1] == serial[1]
