@@ -154,8 +154,8 @@ def parse_numeric(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple[pd
     issues: list[Issue] = []
     col = describe_column(var.name, ctx.file_column)
     if raw.dtype == np.float64:
-        # the parser's floats as they are (copy-on-write: the raw table stays unchanged);
-        # the loader copies them once, into the frame's float block (add_derived)
+        # the parser's floats as they are, not copied (copy-on-write: changing the
+        # validated column never changes the raw table, nor the other way round)
         values = raw.copy(deep=False)
     elif pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
         values = pd.Series(raw.to_numpy(dtype="float64", na_value=np.nan), index=raw.index)
