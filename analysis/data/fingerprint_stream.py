@@ -14,6 +14,7 @@ that replaced the groups, say) it hashes the finished frame from the start.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 import numpy as np
@@ -34,9 +35,10 @@ from analysis.data.fingerprint import (
 from analysis.data.schema import Variable
 
 
+@functools.lru_cache(maxsize=256)
 def predicted_dtype(var: Variable) -> str | None:
     """The dtype text a validated column of ``var`` has; ``None`` when the data decide
-    it (an open set of categories)."""
+    it (an open set of categories). Kept per variable (pandas takes a while)."""
     dtype = var.pandas_dtype()
     if isinstance(dtype, pd.CategoricalDtype):
         return _dtype_text(pd.Series(pd.Categorical([], dtype=dtype)))
