@@ -192,11 +192,14 @@ class Hasher:
 
     ``put`` returns at once (up to four buffers wait); a buffer given as
     ``(buffer, release)`` has ``release()`` called once it is hashed. ``digest`` waits
-    for the last; ``close`` (idempotent) stops the thread without a digest.
+    for the last (and raises what hashing raised, if anything); ``close`` (idempotent)
+    stops the thread without a digest. A failed update never blocks ``put``: the
+    thread keeps taking buffers until it is told to stop.
     """
 
     def __init__(self) -> None:
         self.sha = hashlib.sha256()
+        self._error: BaseException | None = None
         self._work: queue.Queue = queue.Queue(maxsize=4)
         self._thread = threading.Thread(target=self._run, name="fingerprint", daemon=True)
         self._thread.start()
@@ -204,7 +207,11 @@ class Hasher:
     def _run(self) -> None:
         while (item := self._work.get()) is not None:
             buf, release = item
-            self.sha.update(buf)
+            if self._error is None:
+                try:
+                    self.sha.update(buf)
+                except BaseException as err:  # noqa: BLE001 - raised again by digest()
+                    self._error = err
             if release is not None:
                 release()
 
@@ -218,6 +225,8 @@ class Hasher:
 
     def digest(self) -> str:
         self.close()
+        if self._error is not None:
+            raise self._error
         return self.sha.hexdigest()
 
 
@@ -235,7 +244,7 @@ def fingerprint(frame: pd.DataFrame, lesions: pd.DataFrame | None = None) -> str
                 hasher.put(p)
         finally:
             hasher.close()
-        return hasher.sha.hexdigest()
+        return hasher.digest()
     h = hashlib.sha256()
     for p in _parts(frame, lesions, None):
         h.update(p[0] if isinstance(p, tuple) else p)

@@ -100,3 +100,17 @@ def test_integer_index_bytes_equal_pandas_hash():
         expected = pd.util.hash_pandas_object(index.to_series(), index=False).to_numpy()
         got = b"".join(bytes(memoryview(p)) for p in _index_parts(index))
         assert got == expected.tobytes()
+
+
+def test_a_buffer_the_hashing_thread_cannot_take_is_an_error_not_a_hang():
+    # a non-contiguous array cannot be hashed; more buffers than the queue holds follow
+    import pytest
+
+    from analysis.data.fingerprint import Hasher
+
+    hasher = Hasher()
+    hasher.put(np.arange(10.0)[::2])
+    for _ in range(10):
+        hasher.put(b"more")
+    with pytest.raises(ValueError, match="contiguous"):
+        hasher.digest()
