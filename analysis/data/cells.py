@@ -65,14 +65,63 @@ def as_text(raw: pd.Series) -> pd.Series:
         out[np.isnan(arr)] = None
         text = pd.Series(out, index=raw.index, dtype="str")
     elif isinstance(raw.dtype, pd.StringDtype):
-        text = raw.str.strip()
+        text = raw.str.strip() if _may_need_strip(raw) else raw
     elif pd.api.types.infer_dtype(raw, skipna=True) in ("string", "empty"):
         # object column holding only text (SAS/Stata/SPSS strings): vectorised path
         text = raw.astype("str").str.strip()
     else:
         text = pd.Series(raw.map(cell_text).to_numpy(dtype=object), index=raw.index,
                          dtype="str")
-    return text.where(~_missing_tokens(text))
+    missing = _missing_tokens(text)
+    return text.where(~missing) if missing.any() else text
+
+
+def _may_need_strip(text: pd.Series) -> bool:
+    """False when no text of an Arrow-backed column can start or end with white space.
+
+    Looks at the first and the last byte of each text (NumPy, through the offsets of
+    each chunk, without joining them): only when every one is a printable ASCII
+    character other than a space is there nothing to strip (any other byte, such as
+    the start or the end of a multi-byte character, counts as possible white space).
+    True for any other column.
+    """
+    chunks = text_chunks(text)
+    if chunks is None:
+        return True
+    for offsets, body in chunks:
+        starts, ends = offsets[:-1], offsets[1:]
+        filled = ends > starts
+        edges = np.concatenate((body[starts[filled]], body[ends[filled] - 1]))
+        if not bool(((edges > 0x20) & (edges < 0x7F)).all()):
+            return True
+    return False
+
+
+def text_chunks(text: pd.Series) -> list[tuple[np.ndarray, np.ndarray]] | None:
+    """``(offsets, bytes)`` of each chunk of an Arrow-backed text column, or None.
+
+    ``offsets`` (int64, one more than the chunk's texts) index into ``bytes`` (uint8);
+    both are views of the Arrow buffers, nothing is copied.
+    """
+    data = getattr(text.array, "_pa_array", None)
+    if data is None:
+        return None
+    import pyarrow as pa
+
+    if not (pa.types.is_string(data.type) or pa.types.is_large_string(data.type)):
+        return None
+    width = "int64" if pa.types.is_large_string(data.type) else "int32"
+    out = []
+    for arr in (data.chunks if isinstance(data, pa.ChunkedArray) else [data]):
+        n = len(arr)
+        if n == 0:
+            continue
+        offsets = np.frombuffer(arr.buffers()[1], dtype=width)[arr.offset:arr.offset + n + 1]
+        body = arr.buffers()[2]
+        out.append((offsets.astype(np.int64, copy=False),
+                    np.frombuffer(body, dtype=np.uint8) if body is not None
+                    else np.zeros(0, dtype=np.uint8)))
+    return out
 
 
 #: Longest missing-value token (only texts this short are compared with the tokens).
@@ -147,32 +196,31 @@ def all_distinct(text: pd.Series) -> bool:
 
 
 def _short_keys(text: pd.Series) -> np.ndarray | None:
-    """One uint64 per text that equals another text's key only for equal texts, or None."""
-    data = getattr(text.array, "_pa_array", None)
-    if data is None or text.hasnans or len(text) < 2:
-        return None
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    """One uint64 per text that equals another text's key only for equal texts, or None.
 
-    arr = data.combine_chunks() if isinstance(data, pa.ChunkedArray) else data
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+    Built chunk by chunk from the Arrow offsets (the chunks are not joined first).
+    """
+    chunks = text_chunks(text) if len(text) >= 2 and not text.hasnans else None
+    if not chunks:
         return None
-    lengths = pc.binary_length(arr).to_numpy(zero_copy_only=False).astype("int64")
+    lengths = np.concatenate([np.diff(offsets) for offsets, _ in chunks])
     widest, fixed = int(lengths.max()), bool(lengths.min() == lengths.max())
     if widest > (8 if fixed else 7) or widest == 0:
         return None
-    n = len(arr)
-    offsets = np.frombuffer(arr.buffers()[1], dtype="int64" if pa.types.is_large_string(
-        arr.type) else "int32")[arr.offset:arr.offset + n + 1].astype("int64")
-    body = np.frombuffer(arr.buffers()[2], dtype=np.uint8)
-    packed = np.zeros((n, 8), dtype=np.uint8)
-    if fixed:
-        packed[:, :widest] = body[offsets[0]:offsets[n]].reshape(n, widest)
-    else:
-        for k in range(widest):  # byte k of every text at least k+1 bytes long
-            has = lengths > k
-            packed[has, k] = body[offsets[:-1][has] + k]
-        packed[:, 7] = lengths
+    packed = np.zeros((len(lengths), 8), dtype=np.uint8)
+    row = 0
+    for offsets, body in chunks:
+        n = len(offsets) - 1
+        part = packed[row:row + n]
+        if fixed:
+            part[:, :widest] = body[offsets[0]:offsets[n]].reshape(n, widest)
+        else:
+            size = np.diff(offsets)
+            for k in range(widest):  # byte k of every text at least k+1 bytes long
+                has = size > k
+                part[has, k] = body[offsets[:-1][has] + k]
+            part[:, 7] = size
+        row += n
     return packed.view(">u8").ravel().copy()
 
 

@@ -34,7 +34,7 @@ def table_issues(frame: pd.DataFrame, required: list[str], file_columns: dict[st
     if len(frame) == 0:
         return []
     issues: list[Issue] = []
-    empty = [c for c in frame.columns if c not in refused and frame[c].isna().all()]
+    empty = [c for c in frame.columns if c not in refused and _entirely_empty(frame[c])]
     for name in empty:
         col = describe_column(name, file_columns.get(name))
         if name in required:
@@ -63,3 +63,8 @@ def table_issues(frame: pd.DataFrame, required: list[str], file_columns: dict[st
                 f" ([codes.{GROUP}] in the mapping; levels: "
                 f"{', '.join(VARIABLES[GROUP].levels or ())}).", (), len(frame)))
     return issues
+
+
+def _entirely_empty(column: pd.Series) -> bool:
+    """Whether every value is missing (a column with a first value is not: no scan)."""
+    return bool(pd.isna(column.iloc[0])) and bool(column.isna().all())

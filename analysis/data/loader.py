@@ -21,6 +21,7 @@ from analysis import settings as settings_mod
 from analysis.data.checks import table_issues
 from analysis.data.derive import add_derived, group_from_lesions
 from analysis.data.fingerprint import fingerprint  # noqa: F401 - re-exported
+from analysis.data.fingerprint_stream import ColumnStream
 from analysis.data.limits import Limits
 from analysis.data.mapping import (
     ColumnMapping,
@@ -290,12 +291,13 @@ class _Checked:
 
 def _check(path: PathLike | pd.DataFrame, mapping, *, sheet: str | None,
            lesions: PathLike | pd.DataFrame | None, max_file_mb: float | None,
-           reader: Reader = read_raw) -> _Checked:
+           reader: Reader = read_raw, sink: ColumnStream | None = None) -> _Checked:
     """Read, match, parse and check (every step of a load but derive and fingerprint).
 
     One function on purpose: the steps (read, match, parse, lesions, whole-table
     checks) read top to bottom in the order they run. Raises DataLoadError only when
-    the file cannot be read at all (its report attached).
+    the file cannot be read at all (its report attached). ``sink`` is given the
+    patient table's columns as they are parsed (the load hashes them meanwhile).
     """
     limit = settings_mod.current().max_file_mb if max_file_mb is None else max_file_mb
     is_frame = isinstance(path, pd.DataFrame)
@@ -325,7 +327,8 @@ def _check(path: PathLike | pd.DataFrame, mapping, *, sheet: str | None,
         renamed = renamed.drop(columns="n_spotty")
     frame, col_issues = validate_table(
         renamed, VARIABLES, contexts=_contexts(res.rename, cmap.codes, cmap, raw),
-        required=required, file_columns=[c for c in raw.columns if c not in res.rename])
+        required=required, file_columns=[c for c in raw.columns if c not in res.rename],
+        sink=sink)
     issues = _unused_cell_problems(issues, set(res.rename)) + col_issues
 
     lesion_frame = None
@@ -375,8 +378,9 @@ def load_dataset(path: PathLike | pd.DataFrame, mapping: ColumnMapping | dict | 
                  max_file_mb: float | None = None, simulated: bool | None = None) -> Dataset:
     """Load, map and validate a patient file.
 
-    :func:`_check` reads, matches, parses and checks; then any error stops the load,
-    and the derived columns and the fingerprint are added.
+    :func:`_check` reads, matches, parses and checks (a large table's fingerprint is
+    hashed meanwhile, :mod:`analysis.data.fingerprint_stream`); then any error stops
+    the load, and the derived columns and the fingerprint are added.
 
     Parameters
     ----------
@@ -409,23 +413,30 @@ def load_dataset(path: PathLike | pd.DataFrame, mapping: ColumnMapping | dict | 
         the mapping's problems and the data's together (a mapping mistake does not
         stop the checks of the data).
     """
-    c = _check(path, mapping, sheet=sheet, lesions=lesions, max_file_mb=max_file_mb)
-    frame, lesion_frame, issues, raw, cmap, res, meta, source = (
-        c.frame, c.lesions, c.issues, c.raw, c.cmap, c.resolution, c.meta, c.source)
-    report = _raise_if_errors(issues, source)
-    frame = _order(add_derived(frame)).reset_index(drop=True)
-    fp = fingerprint(frame, lesion_frame)
+    stream = ColumnStream(VARIABLES)   # the fingerprint, hashed while columns are parsed
+    try:
+        c = _check(path, mapping, sheet=sheet, lesions=lesions, max_file_mb=max_file_mb,
+                   sink=stream)
+        frame, lesion_frame, issues, raw, cmap, res, meta, source = (
+            c.frame, c.lesions, c.issues, c.raw, c.cmap, c.resolution, c.meta, c.source)
+        report = _raise_if_errors(issues, source)
+        read = replace(raw, frame=pd.DataFrame())   # how the file was read, not its cells
+        del c, raw   # the raw cells are not needed any more: their memory is free for derive
+        frame = _order(add_derived(frame)).reset_index(drop=True)
+        fp = stream.finish(frame, lesion_frame)
+    finally:
+        stream.close()
     is_sim = bool(meta.get("simulated")) if meta else False
     prov = Provenance(
-        source=source, format=raw.format, rows=len(frame), columns=tuple(frame.columns),
+        source=source, format=read.format, rows=len(frame), columns=tuple(frame.columns),
         fingerprint=fp, simulated=is_sim if simulated is None else simulated,
-        sheet=raw.sheet, mapping=cmap.source or (None if mapping is None else "<mapping>"),
+        sheet=read.sheet, mapping=cmap.source or (None if mapping is None else "<mapping>"),
         loaded_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        encoding=raw.encoding, delimiter=raw.delimiter, ignored_columns=res.ignored,
+        encoding=read.encoding, delimiter=read.delimiter, ignored_columns=res.ignored,
         lesions_source=None if lesions is None else (
             "<DataFrame>" if isinstance(lesions, pd.DataFrame) else str(lesions)),
         lesion_rows=None if lesion_frame is None else len(lesion_frame), meta=meta,
-        conversions=conversions_of(report), header_row=raw.header_row)
+        conversions=conversions_of(report), header_row=read.header_row)
     return Dataset(frame=frame, lesions=lesion_frame, provenance=prov, report=report)
 
 

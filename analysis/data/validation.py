@@ -24,6 +24,7 @@ from analysis.data.cells import (  # noqa: F401 - MISSING_TOKENS, cell_text re-e
     factorize_text,
     text_to_float,
 )
+from analysis.data.column_threads import ColumnSink, map_columns
 from analysis.data.numbers import NumberFormat, declared, detect
 from analysis.data.report import ROW_NOTE, Issue, ValidationReport  # noqa: F401 - re-exported
 from analysis.data.schema import Variable
@@ -152,7 +153,11 @@ def parse_numeric(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple[pd
     """Parse a float or int column; report unreadable, non-whole and out-of-range values."""
     issues: list[Issue] = []
     col = describe_column(var.name, ctx.file_column)
-    if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
+    if raw.dtype == np.float64:
+        # the parser's floats as they are, not copied (copy-on-write: changing the
+        # validated column never changes the raw table, nor the other way round)
+        values = raw.copy(deep=False)
+    elif pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
         values = pd.Series(raw.to_numpy(dtype="float64", na_value=np.nan), index=raw.index)
     else:
         text = as_text(raw)
@@ -193,7 +198,8 @@ def parse_numeric(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple[pd
                             f"{n_conv} value(s) in {col} were converted from {ctx.unit} to "
                             f"{var.unit} (x {ctx.factor:g}).", (), n_conv,
                             conversion=f"{ctx.unit} -> {var.unit} (x {ctx.factor:g})"))
-    if var.dtype == "int":
+    whole = raw.dtype.kind in "iu" and ctx.factor == 1.0   # integers read as integers
+    if var.dtype == "int" and not whole:
         frac = values.notna() & (values != values.round())
         if frac.any():
             rows, n = row_numbers(frac)
@@ -204,6 +210,13 @@ def parse_numeric(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple[pd
             values = values.where(~frac)
     issues += _range_issues(values, var, ctx)
     if var.dtype == "int":
+        ints = raw.to_numpy() if whole else None
+        if ints is not None and (len(ints) == 0 or (int(ints.min()) >= -2**53
+                                                    and int(ints.max()) <= 2**53)):
+            # the same as through float64 (exact up to 2**53), without the round trip
+            return pd.Series(pd.arrays.IntegerArray(ints.astype(np.int64),
+                                                    np.zeros(len(ints), dtype=bool)),
+                             index=raw.index), issues
         return values.round().astype("Int64"), issues
     return values, issues
 
@@ -244,6 +257,13 @@ def _code_counts(factor: np.ndarray, texts: list[str | None], bad: pd.Series) ->
 def parse_bool(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple[pd.Series, list[Issue]]:
     """Parse a yes/no column into pandas ``boolean``."""
     builtin = {t: True for t in TRUE_TOKENS} | {t: False for t in FALSE_TOKENS}
+    if raw.dtype == np.dtype(bool):
+        # the parser's True/False: each row's yes/no follows from how those two resolve
+        on, off = _resolve(["true", "false"], ctx, builtin)
+        if on is not None and off is not None:
+            values = np.where(raw.to_numpy(), bool(on), bool(off))
+            return pd.Series(pd.arrays.BooleanArray(values, np.zeros(len(values), dtype=bool)),
+                             index=raw.index), []
     factor, texts = factorize_text(raw)
     resolved = _resolve(texts, ctx, builtin)
     known = np.array([r is not None for r in resolved] + [False], dtype=bool)
@@ -312,8 +332,9 @@ def parse_identifier(raw: pd.Series, var: Variable, ctx: ColumnContext) -> tuple
                             f"{n} row(s) have no patient ID in {col}, {rows_text(rows, n)}. "
                             "Every row needs a unique ID.", tuple(rows), n))
     # all_distinct is far faster than duplicated(); duplicates are looked for only then
+    present = text.dropna() if missing.any() else text
     dup = (text.notna() & text.duplicated(keep=False)) \
-        if ctx.unique and not all_distinct(text.dropna()) else pd.Series(False, index=text.index)
+        if ctx.unique and not all_distinct(present) else pd.Series(False, index=text.index)
     if ctx.unique and dup.any():
         rows, n = row_numbers(dup)
         ids = text[dup].unique().tolist()
@@ -398,8 +419,8 @@ def validate_table(raw: pd.DataFrame, variables: Mapping[str, Variable], *,
                    contexts: Mapping[str, ColumnContext] | None = None,
                    required: Iterable[str] | None = None,
                    file_columns: Iterable[str] | None = None,
-                   what: str = "file", section: str = "columns"
-                   ) -> tuple[pd.DataFrame, list[Issue]]:
+                   what: str = "file", section: str = "columns",
+                   sink: ColumnSink | None = None) -> tuple[pd.DataFrame, list[Issue]]:
     """Parse every dictionary column present in ``raw`` (already renamed to dictionary names).
 
     Parameters
@@ -418,6 +439,9 @@ def validate_table(raw: pd.DataFrame, variables: Mapping[str, Variable], *,
         Word for the table in messages ("file", "lesion file").
     section : str
         Mapping section to point to in messages ("columns", "lesion_columns").
+    sink : ColumnSink, optional
+        Told the names of the columns to parse, then given each parsed column in
+        turn, in dictionary order, while the next are parsed (the loader hashes them).
 
     Returns
     -------
@@ -440,14 +464,21 @@ def validate_table(raw: pd.DataFrame, variables: Mapping[str, Variable], *,
     if len(raw) == 0:
         issues.append(Issue("error", "no_rows", None,
                             f"the {what} has no data rows (only a header, or nothing).", (), 0))
+    names = [n for n, var in variables.items() if n in raw.columns and not var.derived]
+    columns = {n: raw[n].reset_index(drop=True) for n in names}
+
+    def parse(name: str) -> tuple[pd.Series, list[Issue]]:
+        return parse_column(columns[name], variables[name], contexts.get(name))
+
     out: dict[str, pd.Series] = {}
-    for name, var in variables.items():
-        if name not in raw.columns or var.derived:
-            continue
-        col, col_issues = parse_column(raw[name].reset_index(drop=True), var,
-                                       contexts.get(name))
+    if sink is not None:
+        sink.begin(names, len(raw))
+    for name, (col, col_issues) in zip(names, map_columns(parse, names, raw), strict=True):
         out[name] = col
         issues += col_issues
+        if sink is not None:
+            sink.add(name, col)
     # copy=False: each parsed column is new already; no consolidation into 2-D blocks
     frame = pd.DataFrame(out, index=pd.RangeIndex(len(raw)), copy=False)
     return frame, issues
+

@@ -76,3 +76,34 @@ def test_yes_no_columns_factorize_as_pandas_does(values, dtype):
     ref_codes, ref_uniques = pd.factorize(raw, use_na_sentinel=True)   # reference: pandas
     assert codes.tolist() == np.asarray(ref_codes).tolist()
     assert texts == [str(bool(u)).lower() for u in ref_uniques]
+
+
+@pytest.mark.parametrize("values", [
+    ["P001", "P002", None, ""],               # nothing to strip: returned as read
+    ["P001", " P002"], ["P001", "P002\t"],    # ASCII white space at either end
+    ["P001", "\u00a0P002"], ["P001", "P002\u3000"],   # Unicode spaces (multi-byte)
+    ["é1", "2é"],                             # a multi-byte character at an end
+    ["a\x1fb", "\x1fab"],                      # a control byte Python's strip removes
+])
+def test_as_text_strips_exactly_as_python_does(values):
+    # reference: Python's str.strip on each value (None stays missing)
+    import pyarrow as pa
+
+    chunked = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(
+        [pa.array(values[:1], pa.large_string()), pa.array(values[1:], pa.large_string())])))
+    expected = [None if v is None or v.strip() == "" else v.strip() for v in values]
+    for s in (pd.Series(values, dtype="str"), chunked):
+        got = as_text(s)
+        assert [None if pd.isna(v) else v for v in got] == expected
+
+
+def test_all_distinct_over_arrow_chunks():
+    # reference: a Python set; a duplicate across two chunks of different lengths
+    import pyarrow as pa
+
+    first = [f"P{i:03d}" for i in range(10)]
+    for second, distinct in ((["P010", "P011"], True), (["P010", "P003"], False),
+                             (["Q10", "P3"], True), (["Q10", "P003"], False)):
+        s = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(
+            [pa.array(first, pa.large_string()), pa.array(second, pa.large_string())])))
+        assert all_distinct(s) is distinct is (len(set(first + second)) == 12)

@@ -337,3 +337,69 @@ def test_unreadable_values_are_not_counted_as_missing(tmp_path):
     report = load_error(csv_file(tmp_path, rows)).report
     missing = [i for i in report.issues if i.code == "missing_values"]
     assert [(i.column, i.rows) for i in missing] == [("age", (3,))]
+
+
+@pytest.mark.parametrize(("codes", "expected"), [
+    ({}, [True, False, True]),                          # built-in: true/false
+    ({"true": False, "false": True}, [False, True, False]),   # the mapping reverses them
+    ({"true": True, "false": True}, [True, True, True]),
+])
+def test_yes_no_column_typed_by_the_parser(codes, expected):
+    # reference: the codes written out by hand per row
+    from analysis.data.schema import VARIABLES
+    from analysis.data.validation import ColumnContext, parse_column
+
+    raw = pd.Series([True, False, True])
+    out, issues = parse_column(raw, VARIABLES["diabetes"], ColumnContext(codes=codes))
+    assert str(out.dtype) == "boolean" and out.tolist() == expected
+    assert [i.code for i in issues if i.severity == "error"] == []
+
+
+def test_yes_no_column_typed_by_the_parser_with_an_unknown_code_mapping():
+    # "true" mapped to a code that is not yes/no: the row is refused, as for text
+    from analysis.data.schema import VARIABLES
+    from analysis.data.validation import ColumnContext, parse_column
+
+    out, issues = parse_column(pd.Series([True, False]), VARIABLES["diabetes"],
+                               ColumnContext(codes={"true": None}))
+    assert out.isna().tolist() == [True, False]
+    errors = [i for i in issues if i.severity == "error"]
+    assert [i.code for i in errors] == ["unknown_code"] and errors[0].rows == (1,)
+
+
+@pytest.mark.parametrize("values", [[0, 3, 12], [2**53, 1], [2**53 + 1, 1], [-(2**63), 0]])
+def test_whole_number_column_read_as_integers_equals_the_float_route(values):
+    # reference: the values through float64 then rounded to Int64, as any other column
+    import numpy as np
+
+    from analysis.data.schema import VARIABLES
+    from analysis.data.validation import ColumnContext, parse_column
+
+    raw = pd.Series(np.array(values, dtype="int64"))
+    out, _ = parse_column(raw, VARIABLES["n_spotty"], ColumnContext())
+    reference = pd.Series(raw.to_numpy(dtype="float64")).round().astype("Int64")
+    pd.testing.assert_series_equal(out, reference, check_names=False)
+
+
+def test_columns_parsed_on_threads_give_the_serial_result(monkeypatch):
+    # reference: the same table parsed one column after the other (threads off)
+    from analysis.data import column_threads, validation
+    from analysis.data.schema import VARIABLES
+
+    n = 60
+    raw = pd.DataFrame({
+        "patient_id": pd.Series([f"P{i}" for i in range(n - 1)] + ["P3"], dtype="str"),
+        "age": pd.Series([str(40 + i % 30) for i in range(n - 2)] + ["x", "200"], dtype="str"),
+        "sex": pd.Series(["male", "female", "?"] * (n // 3), dtype="str"),
+        "diabetes": pd.Series(["yes", "no", "maybe"] * (n // 3), dtype="str"),
+        "pav_baseline": pd.Series([f"{30 + i % 7}.5" for i in range(n)], dtype="str"),
+    })
+    monkeypatch.setattr(column_threads, "PARALLEL_CELLS", 10**12)
+    serial = validation.validate_table(raw, VARIABLES, required=[])
+    monkeypatch.setattr(column_threads, "PARALLEL_CELLS", 1)
+    monkeypatch.setattr(column_threads.os, "cpu_count", lambda: 2)
+    threaded = validation.validate_table(raw, VARIABLES, required=[])
+    pd.testing.assert_frame_equal(threaded[0], serial[0])
+    assert threaded[1] == serial[1]
+    assert {"duplicate_id", "not_a_number", "out_of_range", "unknown_code"} <= {
+        i.code for i in serial[1]}
