@@ -36,8 +36,9 @@ def map_columns(work: Callable, names: list[str], raw: pd.DataFrame) -> Iterator
     not meant to be updated from two threads at once.
     """
     workers = min(4, os.cpu_count() or 1, len(names))
-    if (workers < 2 or len(raw) * len(names) < PARALLEL_CELLS
-            or raw._mgr.nblocks != raw.shape[1]):
+    # pandas' block count (internal: a pandas without it gets the serial path)
+    blocks = getattr(getattr(raw, "_mgr", None), "nblocks", None)
+    if workers < 2 or len(raw) * len(names) < PARALLEL_CELLS or blocks != raw.shape[1]:
         yield from (work(name) for name in names)
         return
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="validate") as pool:
