@@ -97,12 +97,10 @@ def _may_need_strip(text: pd.Series) -> bool:
     return False
 
 
-def text_chunks(text: pd.Series) -> list[tuple[np.ndarray, np.ndarray]] | None:
-    """``(offsets, bytes)`` of each chunk of an Arrow-backed text column, or None.
-
-    ``offsets`` (int64, one more than the chunk's texts) index into ``bytes`` (uint8);
-    both are views of the Arrow buffers, nothing is copied.
-    """
+def arrow_text(text: pd.Series) -> list[tuple] | None:
+    """``(chunk, offsets)`` of each non-empty chunk of an Arrow-backed text column
+    (``offsets``: a view of the chunk's offsets buffer, one more than its texts), or
+    None when the column is not Arrow-backed text."""
     data = getattr(text.array, "_pa_array", None)
     if data is None:
         return None
@@ -111,12 +109,22 @@ def text_chunks(text: pd.Series) -> list[tuple[np.ndarray, np.ndarray]] | None:
     if not (pa.types.is_string(data.type) or pa.types.is_large_string(data.type)):
         return None
     width = "int64" if pa.types.is_large_string(data.type) else "int32"
+    return [(arr, np.frombuffer(arr.buffers()[1], dtype=width)[arr.offset:arr.offset + len(arr) + 1])
+            for arr in (data.chunks if isinstance(data, pa.ChunkedArray) else [data])
+            if len(arr)]
+
+
+def text_chunks(text: pd.Series) -> list[tuple[np.ndarray, np.ndarray]] | None:
+    """``(offsets, bytes)`` of each chunk of an Arrow-backed text column, or None.
+
+    ``offsets`` (int64, one more than the chunk's texts) index into ``bytes`` (uint8);
+    both are views of the Arrow buffers, nothing is copied.
+    """
+    chunks = arrow_text(text)
+    if chunks is None:
+        return None
     out = []
-    for arr in (data.chunks if isinstance(data, pa.ChunkedArray) else [data]):
-        n = len(arr)
-        if n == 0:
-            continue
-        offsets = np.frombuffer(arr.buffers()[1], dtype=width)[arr.offset:arr.offset + n + 1]
+    for arr, offsets in chunks:
         body = arr.buffers()[2]
         out.append((offsets.astype(np.int64, copy=False),
                     np.frombuffer(body, dtype=np.uint8) if body is not None

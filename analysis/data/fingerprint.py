@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import pandas as pd
 
+from analysis.data.cells import arrow_text
+
 #: Hash on a second thread from this many cells (rows x columns) on: below it a
 #: thread costs more than it saves.
 THREAD_CELLS = 1_000_000
@@ -78,20 +80,12 @@ def _string_parts(s: pd.Series) -> list | None:
     column is chunked or sliced, and far faster than hashing each value; ``None`` if
     the column is not Arrow-backed text.
     """
-    data = getattr(s.array, "_pa_array", None)
-    if data is None:
+    chunks = arrow_text(s)
+    if chunks is None:
         return None
-    import pyarrow as pa
-
-    if not (pa.types.is_string(data.type) or pa.types.is_large_string(data.type)):
-        return None
-    width = "int64" if pa.types.is_large_string(data.type) else "int32"
     lengths, texts = [], []
-    for arr in (data.chunks if isinstance(data, pa.ChunkedArray) else [data]):
+    for arr, offsets in chunks:
         n = len(arr)
-        if n == 0:
-            continue
-        offsets = np.frombuffer(arr.buffers()[1], dtype=width)[arr.offset:arr.offset + n + 1]
         size = np.diff(offsets).astype("int64", copy=False)
         if arr.null_count:
             size = np.where(np.asarray(arr.is_valid()), size, -1)
