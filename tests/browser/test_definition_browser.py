@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
@@ -25,6 +26,15 @@ def _spotty_n(arc: float) -> int:
     sp = (les["arc_deg"] < arc) & les["length_mm"].between(1, 4)
     per = sp.groupby(les["patient_id"].astype(str)).agg(["any", "all"])
     return int((per["any"] & per["all"]).sum())
+
+
+def _text(dash_duo, css: str) -> str:
+    """The element's text, or "" while the page is replacing it (each slider step
+    redraws the flow table, so a found element can go stale before it is read)."""
+    try:
+        return dash_duo.find_element(css).text
+    except StaleElementReferenceException:
+        return ""
 
 
 def _wait(predicate, timeout: float = 30) -> bool:
@@ -54,9 +64,10 @@ def test_moving_the_arc_slider_changes_the_link_and_the_flow_table(dash_duo, sta
     n = _spotty_n(arc)
     assert n > 922  # wider arcs take patients from "other" in the bundled study
     assert _wait(lambda: f"Spotty calcification: n = {n:,}"
-                 in dash_duo.find_element("#flt-group-counts").text)
-    assert _wait(lambda: dash_duo.find_element("#def-flow-counts").text != before)
-    assert f"{n - 922}" in dash_duo.find_element("#def-flow-counts").text
+                 in _text(dash_duo, "#flt-group-counts"))
+    assert _wait(lambda: _text(dash_duo, "#def-flow-counts") not in ("", before))
+    assert _wait(lambda: f"{n - 922}" in _text(dash_duo, "#def-flow-counts")), \
+        _text(dash_duo, "#def-flow-counts")
     # the navbar carries the definition to the other pages, which follow it
     link = dash_duo.driver.find_element(By.XPATH, "//a[normalize-space()='Overview']")
     assert f"spotty_arc={arc:g}" in link.get_attribute("href")
