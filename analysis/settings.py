@@ -182,7 +182,8 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         ps_trim=float(env.get("EXPLORER_PS_TRIM", d.ps_trim)),
         mi_imputations=int(env.get("EXPLORER_MI_IMPUTATIONS", d.mi_imputations)),
         mi_seed=int(env.get("EXPLORER_MI_SEED", d.mi_seed)),
-        auth=_auth(env.get("EXPLORER_AUTH", "")),
+        auth=_choice("EXPLORER_AUTH", env.get("EXPLORER_AUTH", ""), AUTH_CHOICES,
+                     "login is then required whenever the host is not a loopback address"),
         accounts_file=env.get("EXPLORER_ACCOUNTS") or d.accounts_file,
         audit_log=env.get("EXPLORER_AUDIT_LOG") or d.audit_log,
         secret_key=env.get("EXPLORER_SECRET_KEY") or None,
@@ -195,7 +196,8 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
                           "0 turns suppression off; 7 is the OpenSAFELY choice"),
         round_base=_whole(env, "EXPLORER_ROUND_BASE", d.round_base, 1,
                           "1 leaves counts as they are; 5 is the usual base"),
-        jobs=_jobs(env.get("EXPLORER_JOBS", "")),
+        jobs=_choice("EXPLORER_JOBS", env.get("EXPLORER_JOBS", ""), JOBS_CHOICES,
+                     "celery when CELERY_BROKER_URL is set, else diskcache"),
         celery_broker_url=env.get("CELERY_BROKER_URL", ""),
         background_rows=_whole(env, "EXPLORER_BACKGROUND_ROWS", d.background_rows, 1),
         rate_per_min=_whole(env, "EXPLORER_RATE_PER_MIN", d.rate_per_min, 0),
@@ -221,24 +223,16 @@ def _whole(env, name: str, default: int, lowest: int, hint: str = "") -> int:
     return value
 
 
-def _auth(text: str) -> str:
-    value = text.strip().lower()
-    if value and value not in AUTH_CHOICES:
-        raise ExplorerError(f"EXPLORER_AUTH={text!r} is not understood; set it to "
-                            f"{' or '.join(AUTH_CHOICES)} (or leave it unset: login is then "
-                            "required whenever the host is not a loopback address)")
-    return value
-
-
 JOBS_CHOICES = ("diskcache", "celery")
 
 
-def _jobs(text: str) -> str:
+def _choice(name: str, text: str, choices: tuple[str, ...], unset: str) -> str:
+    """A setting that is one of ``choices`` (any case) or unset (``""``); ``unset`` says
+    what leaving it unset means."""
     value = text.strip().lower()
-    if value and value not in JOBS_CHOICES:
-        raise ExplorerError(f"EXPLORER_JOBS={text!r} is not understood; set it to "
-                            f"{' or '.join(JOBS_CHOICES)} (or leave it unset: celery when "
-                            "CELERY_BROKER_URL is set, else diskcache)")
+    if value and value not in choices:
+        raise ExplorerError(f"{name}={text!r} is not understood; set it to "
+                            f"{' or '.join(choices)} (or leave it unset: {unset})")
     return value
 
 
