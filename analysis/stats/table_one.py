@@ -320,7 +320,7 @@ def _cell(row: pd.Series, scope: str, digits: int) -> str:
             return ""
         if not n:
             return "0 (–)"
-        return f"{int(row[f'{scope}_count'])} ({row[f'{scope}_pct']:.1f}%)"
+        return f"{int(row[f'{scope}_count']):,} ({row[f'{scope}_pct']:.1f}%)"
     if not n:
         return "–"
     if row["summary"] == "median_iqr":
