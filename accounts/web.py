@@ -87,6 +87,16 @@ def current_user() -> Account | None:
     return g.get("account")
 
 
+def current_role() -> str:
+    """The role of this request's user: the account's; with login off (the one-user
+    app, no accounts) "admin", as a job ticket's missing user; "viewer" when login is
+    required and nobody is logged in."""
+    account = current_user()
+    if account is not None:
+        return account.role
+    return "viewer" if settings_mod.current().auth_required() else "admin"
+
+
 def install(server: Flask, settings: Callable[[], settings_mod.Settings]) -> AccountStore:
     """Session settings, /login, /logout and the login-required check on ``server``."""
     s = settings()

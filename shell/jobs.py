@@ -49,7 +49,7 @@ def issue() -> str | None:
     """A ticket for this request's session (None when the dataset does not load)."""
     from flask import has_request_context
 
-    from accounts.web import current_user
+    from accounts.web import current_role
 
     if not has_request_context():  # Dash checking the layout at start-up
         return None
@@ -57,8 +57,7 @@ def issue() -> str | None:
         fingerprint = session.current_fingerprint()
     except ExplorerError:
         return None
-    account = current_user()
-    role = account.role if account is not None else "viewer"
+    role = current_role()
     from flask import request
 
     return _serializer().dumps({"u": session.user_id(), "r": role, "fp": fingerprint,

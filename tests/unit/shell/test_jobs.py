@@ -103,3 +103,21 @@ def test_a_job_runs_with_the_role_the_account_has_now(request_as, use_settings, 
     with pytest.raises(jobs.TicketError, match="no longer exists"):
         with jobs.run_as(token):
             pass
+
+
+def test_the_one_user_apps_ticket_is_admin_and_a_login_without_user_a_viewer(
+        request_as, use_settings):
+    # login off (the one-user app): no account, and the user may do everything, as a
+    # missing ticket already said; the kit's rows follow (data.csv for analysts and up)
+    from flask import g
+
+    from accounts.roles import ADMIN_ROLE
+
+    ctx = request_as("local", "viewer")
+    del g.account
+    use_settings(auth="off")
+    ticket = jobs.read(jobs.issue())
+    assert ticket.role == ADMIN_ROLE == jobs.read(None).role
+    use_settings(auth="required")  # and nobody logged in: the least role
+    assert jobs.read(jobs.issue()).role == "viewer"
+    ctx.pop()
