@@ -34,11 +34,7 @@ class PageContext:
     def footnote(self, computed: Computed, n: int | None = None, method: str = "") -> Footnote:
         """Footnote for a figure of ``computed``: n, its filters, the method and the
         simulated-data label of the selection it ran on."""
-        sel = computed.selection
-        filters = tuple(sel.filters) if sel is not None and not sel.spec.is_empty else ()
-        return Footnote(n=n, filters=filters, method=method,
-                        simulated_label=sel.data_label if sel is not None else "",
-                        disclosure=sel.disclosure if sel is not None else "")
+        return Footnote.of(computed, n, method)
 
 
 def active_fingerprint() -> str:

@@ -170,11 +170,7 @@ def _model_spec(options: dict[str, str], path: str, spec) -> ModelSpec:
 
 def footnote(computed: Computed, n: int | None, method: str) -> Footnote:
     """The caption of a figure of ``computed`` (as the pages build it)."""
-    sel = computed.selection
-    filters = tuple(sel.filters) if sel is not None and not sel.spec.is_empty else ()
-    return Footnote(n=n, filters=filters, method=method,
-                    simulated_label=sel.data_label if sel is not None else "",
-                        disclosure=sel.disclosure if sel is not None else "")
+    return Footnote.of(computed, n, method)
 
 
 def build_view(link: str, fingerprint: str | None = None, *, sensitivity: bool | None = None,

@@ -36,13 +36,12 @@ from analysis.stats.sensitivity.common import CONTRAST
 from analysis.stats.sensitivity.mixed import ANALYSIS as RANDOM_TRIAL
 from analysis.stats.sensitivity.propensity import ANALYSIS as PROPENSITY
 from analysis.stats.sensitivity.robust import ANALYSIS as HC3
-from components.figures import Footnote
 from components.sensitivity_figures import (
     make_balance_figure,
     make_sensitivity_forest_figure,
     term_label,
 )
-from reports.view import FigureItem, TableItem, View
+from reports.view import FigureItem, TableItem, View, footnote
 
 SECTION = "Sensitivity"
 #: Figure keys of the section (as the Comparison page names its figure blocks).
@@ -170,11 +169,6 @@ def notes_text(table: pd.DataFrame) -> str:
         for note, names in where.items())
 
 
-def _footnote(view: View, n: int | None, method: str) -> Footnote:
-    return Footnote(n=n, filters=view.filters, method=method,
-                    simulated_label=view.simulated_label)
-
-
 def _add_numbers(view: View, table: pd.DataFrame, prop) -> None:
     for analysis, stem in SCRIPT_ROWS.items():
         row = _row(table, analysis)
@@ -200,7 +194,7 @@ def _add_estimates(view: View, sens) -> None:
     view.figures.append(FigureItem(
         FOREST_KEY, "Sensitivity analyses: spotty - none difference",
         make_sensitivity_forest_figure(table, outcome=outcome),
-        _footnote(view, n, method), section=SECTION))
+        footnote(sens, n, method), section=SECTION))
     notes = notes_text(table)
     view.tables.append(TableItem(
         "sensitivity_estimates", "Sensitivity analyses: estimate, 95% CI, p and n",
@@ -220,7 +214,7 @@ def _add_balance(view: View, prop) -> None:
     method = f"{p.method}. {weights_text(p.weight_summary, p.n)}"
     view.figures.append(FigureItem(
         BALANCE_KEY, "Propensity-score balance before and after",
-        make_balance_figure(p), _footnote(view, p.n, method), section=SECTION))
+        make_balance_figure(p), footnote(prop, p.n, method), section=SECTION))
     view.tables.append(TableItem(
         "propensity_balance", "Propensity-score balance: SMD, spotty - none", balance_frame(p.balance),
         note=(f"{method} SMD by Austin & Stuart (2015); |SMD| < 0.1 is commonly taken as "

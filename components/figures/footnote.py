@@ -38,6 +38,17 @@ class Footnote:
     simulated_label: str = ""
     disclosure: str = ""
 
+    @classmethod
+    def of(cls, computed, n: int | str | None = None, method: str = "") -> Footnote:
+        """The footnote of a figure of ``computed`` (an analysis result): n, the filters,
+        the method, and the simulated-data and disclosure-control lines of the selection
+        it ran on. Pages and the kit both caption their figures with it."""
+        sel = computed.selection
+        filters = tuple(sel.filters) if sel is not None and not sel.spec.is_empty else ()
+        return cls(n=n, filters=filters, method=method,
+                   simulated_label=sel.data_label if sel is not None else "",
+                   disclosure=sel.disclosure if sel is not None else "")
+
     def selection_line(self) -> str:
         """``"n = 1,347 · Filters: Sex: male"`` (``Filters: none`` without filters)."""
         parts = [f"n = {format_count(self.n)}"] if self.n is not None else []

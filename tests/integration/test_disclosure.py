@@ -309,6 +309,10 @@ def test_kit_sensitivity_section_is_redacted(rule_on, dash_app):
     html_text = _without_library(build_html(view))
     assert [n for n in _counts(html_text) if n % 5] == []
     assert CAPTION in html_text
+    # every figure's own caption says so, those of the section too (forest, balance)
+    section = [f for f in view.figures if f.section == "Sensitivity"]
+    assert section and all(f.footnote.disclosure for f in view.figures), \
+        [f.key for f in view.figures if not f.footnote.disclosure]
 
 
 @pytest.mark.parametrize("query", [f"{SMALL}&spotty_arc=60", f"{MODEL}&spotty_arc=60"])
