@@ -18,6 +18,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html
 
+from analysis.disclosure.results import total_shown
 from analysis.display import format_ci, format_count, format_p, format_signed
 from analysis.errors import ExplorerError, FilterSpecError
 from analysis.selection import FilterSpec
@@ -29,7 +30,6 @@ from components.figures.definition import (
     make_definition_curve_figure,
     make_definition_difference_figure,
     make_definition_flow_figure,
-    total_shown,
 )
 from components.page_context import error_alert, error_figure, page_context
 from components.tables import frame_table, stat_card

@@ -13,7 +13,7 @@ import dataclasses
 
 import pandas as pd
 
-from analysis.display import format_num, format_p
+from analysis.display import format_count, format_num, format_p
 from analysis.selection.definition import SpottyDefinition
 from analysis.service import api
 from components.figures.definition import (
@@ -45,8 +45,7 @@ def _flow_table(flow) -> pd.DataFrame:
     out = pd.DataFrame({"Published → chosen": [f"{group_label(g)} (published)"
                                                for g in t.index]})
     for g in t.columns:
-        out[group_label(g)] = [str(v) if isinstance(v, str) else f"{int(v):,}"
-                               for v in t[g]]
+        out[group_label(g)] = [format_count(v) for v in t[g]]
     return out
 
 

@@ -33,6 +33,7 @@ from analysis.disclosure.definition import redact_definition_curve, redact_defin
 from analysis.disclosure.rule import DisclosureRule
 from analysis.disclosure.rule import current as current_rule
 from analysis.disclosure.table_one import redact_table_one
+from analysis.display import format_count
 from analysis.service.cache import private_copy
 from analysis.service.results import Computed, Selection
 
@@ -74,15 +75,11 @@ def redact_message(text: str | None, rule: DisclosureRule) -> str | None:
     def one(match: re.Match) -> str:
         if match.group("n") is not None:
             n = int(match.group("n").replace(",", ""))
-            return f"{_count(shown_count(n, rule))}{match.group('what')}"
+            return f"{format_count(shown_count(n, rule))}{match.group('what')}"
         n = int(match.group("m").replace(",", ""))
-        return f"{match.group('lead')}{_count(shown_count(n, rule))}"
+        return f"{match.group('lead')}{format_count(shown_count(n, rule))}"
 
     return _COUNT_TEXT.sub(one, text)
-
-
-def _count(value) -> str:
-    return value if isinstance(value, str) else f"{value:,}"
 
 
 def redact_selection(sel: Selection, rule: DisclosureRule) -> Selection:

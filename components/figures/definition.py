@@ -12,6 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from analysis.data.schema import get
+from analysis.disclosure.results import total_shown
 from analysis.display import format_ci, format_count, format_num
 from components import theme
 from components.figures.base import finish, rgba
@@ -62,13 +63,6 @@ def make_definition_flow_figure(flow, *, footnote: Footnote | None = None,
     fig.update_layout(title=dict(text=moved),
                       margin=dict(l=24, r=24, t=64, b=24))
     return finish(fig, footnote, presentation)
-
-
-def total_shown(values) -> int | str:
-    """Sum of shown counts, or the first marker when one is suppressed (disclosure)."""
-    vals = list(values)
-    marks = [v for v in vals if isinstance(v, str)]
-    return marks[0] if marks else int(sum(vals))
 
 
 def _drawn(table, axis: int) -> list[int]:
