@@ -11,7 +11,8 @@ like every entry), keyed by
 * every setting that can change what a page shows (suppression, model limits,
   the dataset's file, ...: all but the server-only ones,
   :data:`analysis.settings.SERVER_ONLY`),
-* a version of the code of ``pages/``, ``components/``, ``shell/`` and ``analysis/``.
+* a version of the code of ``pages/``, ``components/``, ``shell/``, ``reports/`` and
+  ``analysis/`` (that one by the analysis cache's own key).
 
 A second user (or worker) asking for the same view then gets it in milliseconds,
 without building figures again.
@@ -48,10 +49,11 @@ _code: list[str] = []
 
 
 def code_version() -> str:
-    """Short hash of the code that draws pages (read once per process)."""
+    """Short hash of the code that draws pages (read once per process); ``analysis/``
+    is in every key already (:func:`analysis.service.cache.output_key`)."""
     if not _code:
         digest = hashlib.sha256()
-        for folder in ("pages", "components", "shell", "analysis", "reports"):
+        for folder in ("pages", "components", "shell", "reports"):
             for path in sorted((ROOT / folder).rglob("*.py")):
                 digest.update(str(path.relative_to(ROOT)).encode())
                 digest.update(path.read_bytes())
