@@ -20,8 +20,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -34,7 +32,7 @@ from analysis.disclosure.rule import DisclosureRule
 from analysis.disclosure.rule import current as current_rule
 from analysis.disclosure.table_one import redact_table_one
 from analysis.display import format_count
-from analysis.service.cache import private_copy
+from analysis.service.cache import RecentResults, private_copy
 from analysis.service.results import Computed, Selection
 
 _DISTRIBUTIONS = ("histogram", "box", "kde", "ecdf", "paired")
@@ -131,8 +129,7 @@ def _texts(value: Any, rule: DisclosureRule) -> Any:
 #: Disclosed results kept in this process: the redaction takes milliseconds (tens for
 #: Table 1), a cache hit well under one.
 LOCAL_DISCLOSED = 256
-_memo: OrderedDict[Hashable, Computed] = OrderedDict()
-_lock = threading.Lock()
+_memo = RecentResults(LOCAL_DISCLOSED)  # hands out private copies
 
 
 def disclosed(key: Hashable, compute: Callable[[], Computed]) -> Computed:
@@ -147,26 +144,20 @@ def disclosed(key: Hashable, compute: Callable[[], Computed]) -> Computed:
         return compute()
     full = (key, rule)
     try:
-        with _lock:
-            hit = _memo.get(full)
-            if hit is not None:
-                _memo.move_to_end(full)
-                return private_copy(hit)  # a caller changing it never changes the kept one
+        hit = _memo.get(full)  # a private copy: a caller changing it never changes ours
     except TypeError:  # an unhashable option: no memo
         return disclose(compute(), rule)
+    if hit is not None:
+        return hit[0]
     result = disclose(compute(), rule)
     if result.selection is not None:
-        with _lock:
-            _memo[full] = private_copy(result)
-            while len(_memo) > LOCAL_DISCLOSED:
-                _memo.popitem(last=False)
+        _memo.put(full, private_copy(result))
     return result
 
 
 def clear() -> None:
     """Forget the disclosed results kept in this process."""
-    with _lock:
-        _memo.clear()
+    _memo.cache_clear()
 
 
 __all__ = ["LOCAL_DISCLOSED", "REDACTORS", "clear", "disclose", "disclosed",
