@@ -30,11 +30,6 @@ from analysis.data.cells import arrow_text
 #: thread costs more than it saves.
 THREAD_CELLS = 1_000_000
 
-#: splitmix64's multipliers, as ``pandas.util.hash_pandas_object`` mixes integers.
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
-
-
 def _dtype_text(s: pd.Series) -> str:
     dt = s.dtype
     if isinstance(dt, pd.CategoricalDtype):
@@ -49,24 +44,19 @@ INDEX_PIECE = 1 << 16
 def _index_parts(index: pd.Index) -> Iterator:
     """``pd.util.hash_pandas_object(index.to_series(), index=False)``, as byte pieces.
 
-    An integer index (a loaded frame's 0..n-1) is mixed here with the same splitmix64
-    steps as pandas, piece by piece (a ``RangeIndex`` is never materialised); any
-    other index is hashed by pandas itself.
+    An integer index (a loaded frame's 0..n-1) is hashed by pandas' ``hash_array``
+    piece by piece (a ``RangeIndex`` is never materialised whole); any other index is
+    hashed by ``hash_pandas_object`` itself.
     """
     if isinstance(index, pd.RangeIndex) or index.dtype == np.int64:
         for lo in range(0, len(index), INDEX_PIECE):
             hi = min(lo + INDEX_PIECE, len(index))
             if isinstance(index, pd.RangeIndex):
                 vals = np.arange(index.start + lo * index.step, index.start + hi * index.step,
-                                 index.step, dtype=np.int64).view(np.uint64)
+                                 index.step, dtype=np.int64)
             else:
-                vals = np.asarray(index[lo:hi], dtype=np.int64).view(np.uint64).copy()
-            vals ^= vals >> np.uint64(30)
-            vals *= _MIX1
-            vals ^= vals >> np.uint64(27)
-            vals *= _MIX2
-            vals ^= vals >> np.uint64(31)
-            yield vals
+                vals = np.asarray(index[lo:hi], dtype=np.int64)
+            yield pd.util.hash_array(vals)
         return
     yield pd.util.hash_pandas_object(index.to_series(), index=False).to_numpy().tobytes()
 
